@@ -1,0 +1,35 @@
+// The two error types of the rule engine (DESIGN.md section 2): a statement that does not
+// parse, and an evaluation that raises. Both carry a stable `code` so callers and the
+// editor can tell kinds apart without matching on message text.
+
+/** A statement that is not valid EMQX rule SQL. `line` and `column` are 1-based. */
+export class RuleSyntaxError extends Error {
+  readonly line: number;
+  readonly column: number;
+  readonly code: string;
+  /** The message without the position prefix, e.g. `expected FROM`. */
+  readonly reason: string;
+  constructor(reason: string, line: number, column: number, code = 'syntax_error') {
+    super(`SQL line ${line}, column ${column}: ${reason}`);
+    this.name = 'RuleSyntaxError';
+    this.line = line;
+    this.column = column;
+    this.code = code;
+    this.reason = reason;
+  }
+}
+
+/**
+ * An evaluation that raised (EMQX: an exception, counted as failed). `errorClass` is EMQX's
+ * class for the phase (`select_and_transform_error`, `match_conditions_error`, ...).
+ */
+export class RuleEvaluationError extends Error {
+  readonly code: string;
+  errorClass: string;
+  constructor(message: string, code = 'bad_sql_function_argument', errorClass = 'select_and_transform_error') {
+    super(message);
+    this.name = 'RuleEvaluationError';
+    this.code = code;
+    this.errorClass = errorClass;
+  }
+}
