@@ -1,0 +1,65 @@
+// Argument checks shared by the built-in functions, so that every type error reads the same:
+// `upper(): expected a string, got undefined` (code bad_sql_function_argument).
+
+import { RuleEvaluationError } from '../errors';
+import { RuleFunction, RuleFunctionImpl } from './types';
+import { bytesOf, decodeJson, isInteger, isMap, RuleMap, textOf, typeName } from '../values';
+
+export function define(name: string, minArgs: number, maxArgs: number, impl: RuleFunctionImpl): RuleFunction {
+  return { name, minArgs, maxArgs, impl };
+}
+
+export function argError(fn: string, expected: string, got: unknown): RuleEvaluationError {
+  return new RuleEvaluationError(`${fn}(): expected ${expected}, got ${typeName(got)}`);
+}
+
+/** A failure that is not about a type (`sqrt(): domain error for -1`). */
+export function callError(fn: string, reason: string, code = 'bad_sql_function_argument'): RuleEvaluationError {
+  return new RuleEvaluationError(`${fn}(): ${reason}`, code);
+}
+
+export function text(fn: string, v: unknown): string {
+  const t = textOf(v);
+  if (t === undefined) throw argError(fn, 'a string', v);
+  return t;
+}
+
+export function bytes(fn: string, v: unknown): Buffer {
+  const b = bytesOf(v);
+  if (b === undefined) throw argError(fn, 'a string or bytes', v);
+  return b;
+}
+
+export function integer(fn: string, v: unknown): number {
+  if (!isInteger(v)) throw argError(fn, 'an integer', v);
+  return v;
+}
+
+export function number(fn: string, v: unknown): number {
+  if (typeof v !== 'number') throw argError(fn, 'a number', v);
+  return v;
+}
+
+export function list(fn: string, v: unknown): unknown[] {
+  if (!Array.isArray(v)) throw argError(fn, 'a list', v);
+  return v;
+}
+
+/** A map, or JSON text of a map (EMQX's map functions decode strings first). */
+export function mapOrJson(fn: string, v: unknown): RuleMap {
+  if (isMap(v)) return v;
+  if (textOf(v) !== undefined) {
+    const decoded = decodeJson(v);
+    if (isMap(decoded)) return decoded;
+    throw argError(fn, 'a map or JSON object text', decoded);
+  }
+  throw argError(fn, 'a map or JSON object text', v);
+}
+
+/** One of a fixed set of option words, e.g. `'leading'`. */
+export function option<T extends string>(fn: string, v: unknown, allowed: readonly T[]): T {
+  const t = textOf(v);
+  if (t !== undefined && (allowed as readonly string[]).includes(t)) return t as T;
+  const shown = t !== undefined ? `'${t}'` : typeName(v);
+  throw callError(fn, `expected one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${shown}`);
+}

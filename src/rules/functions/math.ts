@@ -1,0 +1,3 @@
+import { RuleFunction } from './types';
+
+export const mathFunctions: RuleFunction[] = [];
