@@ -1,0 +1,32 @@
+// Loaded by scripts/test-node22.sh through mocha --require: makes the tests' `node-red`,
+// `@node-red/*` and `node-red-node-test-helper` resolve to the Node-RED 5 install in .compat/
+// instead of the project's Node-RED 4, and checks (root hook) that the run really is
+// Node 22 + Node-RED 5, printing both so the CI log shows it.
+'use strict';
+const Module = require('node:module');
+const path = require('node:path');
+
+const compatDir = path.resolve(process.env.NODE22_COMPAT_DIR || path.join(__dirname, '..', '.compat'));
+const compatModules = path.join(compatDir, 'node_modules');
+const redirected = /^(node-red|node-red-node-test-helper|@node-red\/[^/]+)(\/.*)?$/;
+
+const originalResolve = Module._resolveFilename;
+Module._resolveFilename = function (request, parent, isMain, options) {
+  // Only requests made from outside .compat: Node-RED 5's own requires resolve as installed.
+  const from = parent && parent.filename ? parent.filename : '';
+  if (redirected.test(request) && !from.startsWith(compatModules + path.sep)) {
+    return originalResolve.call(this, request, parent, isMain, { paths: [compatDir] });
+  }
+  return originalResolve.call(this, request, parent, isMain, options);
+};
+
+exports.mochaHooks = {
+  beforeAll() {
+    const helper = require('node-red-node-test-helper');
+    const redVersion = helper._RED.version();
+    const where = path.dirname(require.resolve('node-red/package.json'));
+    console.log(`  compat run: Node ${process.version}, Node-RED ${redVersion} (${path.relative(process.cwd(), where)})`);
+    if (!process.version.startsWith('v22.')) throw new Error(`expected Node 22, running ${process.version}`);
+    if (!redVersion.startsWith('5.')) throw new Error(`expected Node-RED 5, the helper loaded ${redVersion}`);
+  },
+};

