@@ -1,0 +1,234 @@
+// Rows → DynamoDB items (DESIGN.md section 4). `emqx` reproduces what EMQX's DynamoDB connector
+// writes (every non-number becomes a string); `native` maps JSON onto DynamoDB's own types.
+// Also the item size rules and the per-message errors that must never be retried.
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+
+export type ItemEncoding = 'emqx' | 'native';
+
+export interface EncodeOptions {
+  encoding: ItemEncoding;
+  /** Write undefined as NULL instead of the string "undefined" (emqx) / leaving it out (native). */
+  undefinedVarsAsNull: boolean;
+  /** The table's partition key attribute name; must be in every item. */
+  hashKey: string;
+  /** The table's sort key attribute name, if any ('' or absent = none). */
+  rangeKey?: string;
+}
+
+export type Item = Record<string, AttributeValue>;
+
+/** DynamoDB's item size limit: 400 KB including attribute names. */
+export const MAX_ITEM_BYTES = 400 * 1024;
+
+export type ItemErrorCode = 'missing_key' | 'bad_key' | 'too_large' | 'not_object' | 'bad_value' | 'template';
+
+/**
+ * A problem with one message's item: counted failed, never retried (DESIGN.md 4). The message
+ * names the attribute and the fix, and holds no attribute values beyond the key's name.
+ */
+export class ItemError extends Error {
+  readonly retryable = false;
+  constructor(
+    readonly code: ItemErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ItemError';
+  }
+}
+
+/** Turns a row (an object) into a DynamoDB item, checking key attributes and size. */
+export function encodeItem(row: unknown, options: EncodeOptions): Item {
+  if (row === null || typeof row !== 'object' || Array.isArray(row) || Buffer.isBuffer(row)) {
+    throw new ItemError('not_object', `the row to write must be an object, not ${describeType(row)}`);
+  }
+  const fields = row as Record<string, unknown>;
+  // An undefined or null key would be stored as the text "undefined"/"null": surely a mistake.
+  checkKeyPresent(fields, options.hashKey, 'partition key', 'hashKey');
+  if (options.rangeKey) checkKeyPresent(fields, options.rangeKey, 'sort key', 'rangeKey');
+  const item: Item = {};
+  for (const [name, value] of Object.entries(fields)) {
+    const encoded = options.encoding === 'native' ? encodeNative(value, options, name) : encodeEmqx(value, options, name);
+    if (encoded !== undefined) item[name] = encoded;
+  }
+  checkKeyType(item, options.hashKey, 'partition key');
+  if (options.rangeKey) checkKeyType(item, options.rangeKey, 'sort key');
+  const size = itemSize(item);
+  if (size > MAX_ITEM_BYTES) {
+    throw new ItemError(
+      'too_large',
+      `item is ${size} bytes, over DynamoDB's 400 KB limit (${MAX_ITEM_BYTES} bytes): select fewer or smaller columns in the rule, or use a template`,
+    );
+  }
+  return item;
+}
+
+/** Only the key attributes of an encoded item (for DeleteItem/UpdateItem and duplicate checks). */
+export function keyOf(item: Item, hashKey: string, rangeKey?: string): Item {
+  const key: Item = { [hashKey]: item[hashKey] };
+  if (rangeKey) key[rangeKey] = item[rangeKey];
+  return key;
+}
+
+function checkKeyPresent(row: Record<string, unknown>, name: string, role: string, option: string): void {
+  const value = row[name];
+  if (value === undefined || value === null || value === '') {
+    const what = value === undefined ? `has no "${name}" attribute` : `has an empty "${name}" attribute`;
+    throw new ItemError(
+      'missing_key',
+      `item ${what}, the table's ${role}: add "${name}" to the rule's SELECT (e.g. SELECT clientid as ${name}, ...) or to the template, or set the sink's ${option} to an attribute every row has`,
+    );
+  }
+}
+
+function checkKeyType(item: Item, name: string, role: string): void {
+  const value = item[name];
+  if (value === undefined || (value.S === undefined && value.N === undefined && value.B === undefined)) {
+    const type = value === undefined ? 'empty' : Object.keys(value)[0];
+    throw new ItemError(
+      'bad_key',
+      `attribute "${name}" is the table's ${role} and must be a string, number or binary, not ${type}`,
+    );
+  }
+}
+
+function encodeEmqx(value: unknown, options: EncodeOptions, name: string): AttributeValue | undefined {
+  switch (typeof value) {
+    case 'string':
+      // EMQX leaves out empty strings (DynamoDB once rejected them).
+      return value === '' ? undefined : { S: value };
+    case 'number':
+      return { N: numberText(value, name) };
+    case 'bigint':
+      return { N: value.toString() };
+    case 'boolean':
+      return { S: value ? 'true' : 'false' };
+    case 'undefined':
+      return options.undefinedVarsAsNull ? { NULL: true } : { S: 'undefined' };
+    case 'object':
+      if (value === null) return options.undefinedVarsAsNull ? { NULL: true } : { S: 'null' };
+      if (value instanceof Uint8Array) return bytesValue(value);
+      return { S: jsonText(value, name) };
+    default:
+      throw new ItemError('bad_value', `attribute "${name}" is a ${typeof value}, which cannot be stored`);
+  }
+}
+
+function encodeNative(value: unknown, options: EncodeOptions, name: string): AttributeValue | undefined {
+  switch (typeof value) {
+    case 'string':
+      return { S: value };
+    case 'number':
+      return { N: numberText(value, name) };
+    case 'bigint':
+      return { N: value.toString() };
+    case 'boolean':
+      return { BOOL: value };
+    case 'undefined':
+      // Like JSON, an undefined map entry is left out unless NULL is asked for.
+      return options.undefinedVarsAsNull ? { NULL: true } : undefined;
+    case 'object': {
+      if (value === null) return { NULL: true };
+      if (value instanceof Uint8Array) return { B: value };
+      if (Array.isArray(value)) {
+        // A list keeps positions, so an undefined element becomes NULL.
+        return { L: value.map((v, i) => encodeNative(v, options, `${name}[${i}]`) ?? { NULL: true }) };
+      }
+      const json = (value as { toJSON?: () => unknown }).toJSON;
+      if (typeof json === 'function') return encodeNative(json.call(value), options, name);
+      const map: Record<string, AttributeValue> = {};
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        const encoded = encodeNative(v, options, `${name}.${k}`);
+        if (encoded !== undefined) map[k] = encoded;
+      }
+      return { M: map };
+    }
+    default:
+      throw new ItemError('bad_value', `attribute "${name}" is a ${typeof value}, which cannot be stored`);
+  }
+}
+
+function numberText(value: number, name: string): string {
+  if (!Number.isFinite(value)) {
+    throw new ItemError('bad_value', `attribute "${name}" is ${value}, which DynamoDB cannot store as a number`);
+  }
+  return String(value);
+}
+
+function jsonText(value: object, name: string): string {
+  try {
+    return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  } catch (err) {
+    throw new ItemError('bad_value', `attribute "${name}" cannot be written as JSON: ${(err as Error).message}`);
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Bytes that are valid UTF-8 are text to EMQX (S); anything else stays binary (B). */
+function bytesValue(bytes: Uint8Array): AttributeValue | undefined {
+  if (bytes.length === 0) return undefined;
+  try {
+    return { S: utf8.decode(bytes) };
+  } catch {
+    return { B: bytes };
+  }
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (Buffer.isBuffer(value)) return 'a Buffer';
+  return `a ${typeof value}`;
+}
+
+/**
+ * The item's size as DynamoDB counts it: attribute names and strings in UTF-8 bytes, binary
+ * in bytes, numbers about one byte per two significant digits plus one, 1 byte for BOOL and
+ * NULL, 3 bytes for a list or map plus one per element and the elements' sizes.
+ */
+export function itemSize(item: Item): number {
+  let size = 0;
+  for (const [name, value] of Object.entries(item)) size += Buffer.byteLength(name, 'utf8') + valueSize(value);
+  return size;
+}
+
+function valueSize(value: AttributeValue): number {
+  if (value.S !== undefined) return Buffer.byteLength(value.S, 'utf8');
+  if (value.N !== undefined) return numberSize(value.N);
+  if (value.B !== undefined) return value.B.length;
+  if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
+  if (value.L !== undefined) return value.L.reduce((sum, v) => sum + 1 + valueSize(v), 3);
+  if (value.M !== undefined) return itemSize(value.M) + Object.keys(value.M).length + 3;
+  if (value.SS !== undefined) return value.SS.reduce((sum, s) => sum + Buffer.byteLength(s, 'utf8'), 0);
+  if (value.NS !== undefined) return value.NS.reduce((sum, n) => sum + numberSize(n), 0);
+  if (value.BS !== undefined) return value.BS.reduce((sum, b) => sum + b.length, 0);
+  return 0;
+}
+
+function numberSize(text: string): number {
+  const mantissa = text.replace(/^[-+]/, '').split(/[eE]/)[0].replace('.', '');
+  const digits = mantissa.replace(/^0+/, '').replace(/0+$/, '').length;
+  return 1 + Math.ceil(Math.max(digits, 1) / 2) + (text.startsWith('-') ? 1 : 0);
+}
+
+/** DynamoDB item → plain values: S, N (number), B (Buffer), BOOL, NULL (null), M, L, sets (arrays). */
+export function decodeItem(item: Item): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(item)) row[name] = decodeValue(value);
+  return row;
+}
+
+export function decodeValue(value: AttributeValue): unknown {
+  if (value.S !== undefined) return value.S;
+  if (value.N !== undefined) return Number(value.N);
+  if (value.B !== undefined) return Buffer.from(value.B);
+  if (value.BOOL !== undefined) return value.BOOL;
+  if (value.NULL !== undefined) return null;
+  if (value.M !== undefined) return decodeItem(value.M);
+  if (value.L !== undefined) return value.L.map(decodeValue);
+  if (value.SS !== undefined) return [...value.SS];
+  if (value.NS !== undefined) return value.NS.map(Number);
+  if (value.BS !== undefined) return value.BS.map((b) => Buffer.from(b));
+  return undefined;
+}
