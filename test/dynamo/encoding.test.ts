@@ -2,7 +2,10 @@
 import { strict as assert } from 'node:assert';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { decodeItem, encodeItem, ItemError, itemSize, keyOf, MAX_ITEM_BYTES, type EncodeOptions } from '../../src/dynamo/encoding';
-import seedScan from '../fixtures/seed-scan.json';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+const seedScan = JSON.parse(readFileSync(path.join(__dirname, '../fixtures/seed-scan.json'), 'utf8')) as { Items: unknown[] };
 
 const emqx: EncodeOptions = { encoding: 'emqx', undefinedVarsAsNull: false, hashKey: 'id' };
 const native: EncodeOptions = { encoding: 'native', undefinedVarsAsNull: false, hashKey: 'id' };
