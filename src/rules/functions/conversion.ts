@@ -1,3 +1,109 @@
-import { RuleFunction } from './types';
+// Type conversion (reference section 5.3): str, int, float, bool, map and the hex forms of
+// bytes. Number parsing follows Erlang's syntax: a float needs a '.', spaces are not allowed.
 
-export const conversionFunctions: RuleFunction[] = [];
+import { RuleFunction } from './types';
+import { argError, bytes, callError, define, integer, text } from './arguments';
+import { bytesResult, decodeJson, isMap, textOf, toText } from '../values';
+
+const INTEGER_TEXT = /^[+-]?\d+$/;
+const FLOAT_TEXT = /^[+-]?\d+\.\d+(?:[eE][+-]?\d+)?$/;
+
+function toInt(v: unknown): number {
+  if (typeof v === 'number') return Math.floor(v);
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  const t = textOf(v);
+  if (t !== undefined) {
+    if (INTEGER_TEXT.test(t)) return Number(t);
+    if (FLOAT_TEXT.test(t)) return Math.floor(Number(t));
+    throw callError('int', `cannot convert ${JSON.stringify(t)} to an integer`);
+  }
+  throw argError('int', 'a number, boolean or numeric string', v);
+}
+
+export function toFloat(fn: string, v: unknown): number {
+  if (typeof v === 'number') return v;
+  const t = textOf(v);
+  if (t !== undefined) {
+    if (FLOAT_TEXT.test(t) || INTEGER_TEXT.test(t)) return Number(t);
+    throw callError(fn, `cannot convert ${JSON.stringify(t)} to a float`);
+  }
+  throw argError(fn, 'a number or numeric string', v);
+}
+
+/** Erlang `float_to_binary(F, [{decimals, N}, compact])`: at most N decimals, at least one. */
+export function fixedDecimals(f: number, n: number): string {
+  let s = f.toFixed(Math.min(n, 100));
+  if (s.includes('.')) {
+    s = s.replace(/0+$/, '');
+    if (s.endsWith('.')) s += '0';
+  } else if (!/e/.test(s)) {
+    s += '.0';
+  }
+  return s;
+}
+
+function toBool(v: unknown): boolean {
+  if (typeof v === 'boolean') return v;
+  if (v === 1) return true;
+  if (v === 0) return false;
+  const t = textOf(v);
+  if (t === 'true') return true;
+  if (t === 'false') return false;
+  throw callError('bool', `cannot convert ${t !== undefined ? JSON.stringify(t) : String(v)} to a boolean`);
+}
+
+function toMap(v: unknown): Record<string, unknown> {
+  if (isMap(v)) return v;
+  if (Array.isArray(v) && v.length === 0) return {};
+  if (textOf(v) !== undefined) {
+    const decoded = decodeJson(v);
+    if (isMap(decoded)) return decoded;
+  }
+  throw argError('map', 'a map or JSON object text', v);
+}
+
+export function hexOf(b: Buffer): string {
+  return b.toString('hex').toUpperCase();
+}
+
+function hexToBytes(s: string, prefix: string | undefined): string | Buffer {
+  let hex = s;
+  if (prefix !== undefined) {
+    if (!hex.startsWith(prefix)) {
+      throw callError('hexstr2bin', `${JSON.stringify(s)} does not start with the prefix ${JSON.stringify(prefix)}`);
+    }
+    hex = hex.slice(prefix.length);
+  }
+  if (!/^[0-9a-fA-F]*$/.test(hex)) throw callError('hexstr2bin', `${JSON.stringify(s)} is not hexadecimal`);
+  if (hex.length % 2 === 1) hex = `0${hex}`;
+  return bytesResult(Buffer.from(hex, 'hex'));
+}
+
+export const conversionFunctions: RuleFunction[] = [
+  define('str', 1, 1, (args) => toText(args[0])),
+  define('str_utf8', 1, 1, (args) => toText(args[0])),
+  define('str_utf16_le', 1, 1, (args) => bytesResult(Buffer.from(toText(args[0]), 'utf16le'))),
+  define('int', 1, 1, (args) => toInt(args[0])),
+  define('float', 1, 2, (args) => {
+    const f = toFloat('float', args[0]);
+    if (args.length === 1) return f;
+    const decimals = integer('float', args[1]);
+    if (decimals <= 0) throw callError('float', `decimals must be greater than 0, got ${decimals}`);
+    return Number(f.toFixed(Math.min(decimals, 100)));
+  }),
+  define('float2str', 2, 2, (args) => {
+    if (typeof args[0] !== 'number') throw argError('float2str', 'a float', args[0]);
+    const n = integer('float2str', args[1]);
+    if (n < 0) throw callError('float2str', `decimals must not be negative, got ${n}`);
+    return fixedDecimals(args[0], n);
+  }),
+  define('bool', 1, 1, (args) => toBool(args[0])),
+  define('map', 1, 1, (args) => toMap(args[0])),
+  define('bin2hexstr', 1, 2, (args) => {
+    const hex = hexOf(bytes('bin2hexstr', args[0]));
+    return args.length === 2 ? text('bin2hexstr', args[1]) + hex : hex;
+  }),
+  define('hexstr2bin', 1, 2, (args) =>
+    hexToBytes(text('hexstr2bin', args[0]), args.length === 2 ? text('hexstr2bin', args[1]) : undefined)),
+  define('sqlserver_bin2hexstr', 1, 1, (args) => `0x${hexOf(bytes('sqlserver_bin2hexstr', args[0]))}`),
+];

@@ -1,3 +1,49 @@
-import { RuleFunction } from './types';
+// Math functions (reference section 5.9). Arguments must be numbers; a result that is not a
+// finite number is a domain error, as Erlang's math module raises badarith.
 
-export const mathFunctions: RuleFunction[] = [];
+import { RuleFunction } from './types';
+import { callError, define, number } from './arguments';
+
+function finite(fn: string, args: unknown[], result: number): number {
+  if (!Number.isFinite(result)) {
+    throw callError(fn, `domain error for ${args.map((a) => String(a)).join(', ')}`, 'badarith');
+  }
+  return result;
+}
+
+function unary(name: string, f: (x: number) => number): RuleFunction {
+  return define(name, 1, 1, (args) => finite(name, args, f(number(name, args[0]))));
+}
+
+function binary(name: string, f: (x: number, y: number) => number): RuleFunction {
+  return define(name, 2, 2, (args) => finite(name, args, f(number(name, args[0]), number(name, args[1]))));
+}
+
+export const mathFunctions: RuleFunction[] = [
+  // Deviation (DESIGN.md section 2): EMQX's abs/1 only takes integers; we take any number.
+  unary('abs', Math.abs),
+  unary('ceil', Math.ceil),
+  unary('floor', Math.floor),
+  // Erlang round/1 rounds half away from zero; Math.round rounds half up.
+  unary('round', (x) => Math.sign(x) * Math.round(Math.abs(x))),
+  unary('sqrt', Math.sqrt),
+  binary('power', Math.pow),
+  unary('exp', Math.exp),
+  unary('log', (x) => (x > 0 ? Math.log(x) : NaN)),
+  unary('log10', (x) => (x > 0 ? Math.log10(x) : NaN)),
+  unary('log2', (x) => (x > 0 ? Math.log2(x) : NaN)),
+  binary('fmod', (x, y) => x % y),
+  unary('sin', Math.sin),
+  unary('cos', Math.cos),
+  unary('tan', Math.tan),
+  unary('asin', Math.asin),
+  unary('acos', Math.acos),
+  unary('atan', Math.atan),
+  unary('sinh', Math.sinh),
+  unary('cosh', Math.cosh),
+  unary('tanh', Math.tanh),
+  unary('asinh', Math.asinh),
+  unary('acosh', Math.acosh),
+  unary('atanh', Math.atanh),
+  define('random', 0, 0, () => Math.random()),
+];
