@@ -1,0 +1,73 @@
+// Builds the one DynamoDB client a connector owns (DESIGN.md 1.1): endpoint, signing region,
+// explicit credentials or the AWS default chain, a socket pool of `poolSize`, a timeout per
+// HTTP attempt, and no SDK retries because the writer owns the retry policy.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { ConnectorCredentials, ConnectorSettings } from './connection';
+
+export class ConnectorConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConnectorConfigError';
+  }
+}
+
+/** True when both key fields are set; throws when only one is (a half-set pair is a typo). */
+export function hasStaticCredentials(credentials: ConnectorCredentials): boolean {
+  const id = Boolean(credentials.accessKeyId);
+  const secret = Boolean(credentials.secretAccessKey);
+  if (id !== secret) {
+    throw new ConnectorConfigError(
+      `${id ? 'secret access key' : 'access key ID'} is empty: set both the access key ID and the secret access key, or leave both empty to use the AWS default credential chain`,
+    );
+  }
+  return id;
+}
+
+/** The endpoint the client talks to: the URL, or AWS's regional endpoint. */
+export function endpointUrl(settings: Pick<ConnectorSettings, 'url' | 'region'>): string {
+  if (settings.url) return settings.url.replace(/\/+$/, '');
+  const suffix = settings.region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+  return `https://dynamodb.${settings.region}.${suffix}`;
+}
+
+/** e.g. `http://127.0.0.1:8000 (region us-west-2)`; for error messages and status. */
+export function describeEndpoint(settings: Pick<ConnectorSettings, 'url' | 'region'>): string {
+  return `${endpointUrl(settings)} (region ${settings.region})`;
+}
+
+export function createDynamoClient(settings: ConnectorSettings, credentials: ConnectorCredentials): DynamoDBClient {
+  if (settings.url) {
+    let parsed: URL;
+    try {
+      parsed = new URL(settings.url);
+    } catch {
+      throw new ConnectorConfigError(`url "${settings.url}" is not a URL: write it as http://host:port, e.g. http://127.0.0.1:8000`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw new ConnectorConfigError(`url "${settings.url}" must start with http:// or https://`);
+    }
+  }
+  const agent = { keepAlive: true, maxSockets: settings.poolSize };
+  return new DynamoDBClient({
+    region: settings.region,
+    ...(settings.url ? { endpoint: settings.url } : {}),
+    ...(hasStaticCredentials(credentials)
+      ? {
+          credentials: {
+            accessKeyId: credentials.accessKeyId as string,
+            secretAccessKey: credentials.secretAccessKey as string,
+            ...(credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}),
+          },
+        }
+      : {}),
+    maxAttempts: 1,
+    requestHandler: {
+      requestTimeout: settings.requestTimeout,
+      connectionTimeout: settings.requestTimeout,
+      // Without this the SDK only logs a warning when requestTimeout passes.
+      throwOnRequestTimeout: true,
+      httpAgent: agent,
+      httpsAgent: agent,
+    },
+  });
+}
