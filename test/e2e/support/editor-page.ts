@@ -1,0 +1,159 @@
+// Driving the Node-RED editor in Debian's chromium (playwright-core, no downloaded browsers) the
+// way a person does: drag from the palette, drag wires between ports, double-click to edit, click
+// Deploy. Node ids are read back from the editor's own RED.nodes after each drop.
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export interface Editor {
+  browser: Browser;
+  page: Page;
+  close(): Promise<void>;
+}
+
+// The editor's globals, as far as these helpers read them.
+interface EditorGlobals {
+  RED: {
+    nodes: {
+      filterNodes(filter: { type?: string }): { id: string }[];
+      eachConfig(cb: (n: { id: string; type: string }) => void): void;
+      getType(type: string): unknown;
+      node(id: string): Record<string, unknown> | null;
+      filterLinks(filter: { source?: { id: string }; sourcePort?: number; target?: { id: string } }): unknown[];
+    };
+  };
+}
+
+export async function openEditor(url: string): Promise<Editor> {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(url);
+    // The palette is filled once the node definitions have loaded; flows load after that.
+    await page.locator('.red-ui-palette-node[data-palette-type="inject"]').waitFor({ timeout: 30000 });
+    await page.waitForFunction(() => {
+      const red = (window as unknown as { RED?: { nodes?: { version?: () => unknown } } }).RED;
+      return !!red?.nodes?.version?.() && document.querySelector('#red-ui-loading') === null;
+    }, undefined, { timeout: 30000 }).catch(async () => {
+      // Older editors keep #red-ui-loading hidden instead of removing it.
+      await page.locator('#red-ui-loading').waitFor({ state: 'hidden', timeout: 10000 }).catch(() => undefined);
+    });
+    return { browser, page, close: () => browser.close() };
+  } catch (err) {
+    await browser.close();
+    throw err;
+  }
+}
+
+async function nodeIds(page: Page, type: string): Promise<string[]> {
+  return page.evaluate((t) => (window as unknown as EditorGlobals).RED.nodes.filterNodes({ type: t }).map((n) => n.id), type);
+}
+
+export async function configNodeIds(page: Page, type: string): Promise<string[]> {
+  return page.evaluate((t) => {
+    const ids: string[] = [];
+    (window as unknown as EditorGlobals).RED.nodes.eachConfig((n) => {
+      if (n.type === t) ids.push(n.id);
+    });
+    return ids;
+  }, type);
+}
+
+/** A node's saved-in-the-editor properties (what Deploy would send). */
+export async function editorNode(page: Page, id: string): Promise<Record<string, unknown> | null> {
+  return page.evaluate((i) => {
+    const n = (window as unknown as EditorGlobals).RED.nodes.node(i);
+    if (!n) return null;
+    const plain: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(n)) if (k !== '_def' && typeof v !== 'object') plain[k] = v;
+    return plain;
+  }, id);
+}
+
+/** Presses, moves in steps (jQuery UI and d3 both want several mousemoves) and releases. */
+async function mouseDrag(page: Page, from: { x: number; y: number }, to: { x: number; y: number }): Promise<void> {
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move(from.x + 5, from.y + 5, { steps: 3 });
+  await page.mouse.move(to.x, to.y, { steps: 15 });
+  await page.mouse.up();
+}
+
+function centre(box: { x: number; y: number; width: number; height: number }) {
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+}
+
+/**
+ * Drags the palette entry of `type` onto the workspace at (x, y) relative to the workspace's
+ * top-left corner, and returns the new node's id. The palette filter is used to bring the entry
+ * into view, as a person would type it.
+ */
+export async function dragFromPalette(page: Page, type: string, at: { x: number; y: number }): Promise<string> {
+  const before = new Set(await nodeIds(page, type));
+  const search = page.locator('#red-ui-palette-search input');
+  await search.fill(type);
+  const entry = page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`);
+  await entry.waitFor({ state: 'visible' });
+  const from = centre((await entry.boundingBox())!);
+  const chart = (await page.locator('#red-ui-workspace-chart').boundingBox())!;
+  await mouseDrag(page, from, { x: chart.x + at.x, y: chart.y + at.y });
+  await search.fill('');
+  const added = (await nodeIds(page, type)).filter((id) => !before.has(id));
+  if (added.length !== 1) throw new Error(`dragging "${type}" from the palette added ${added.length} nodes`);
+  return added[0];
+}
+
+function nodeElement(page: Page, id: string) {
+  return page.locator(`#red-ui-workspace-chart g.red-ui-flow-node-group[id="${id}"]`);
+}
+
+/** Drags a wire from output `output` (0-based) of one node to the input of another. */
+export async function wire(page: Page, fromId: string, output: number, toId: string): Promise<void> {
+  const outPort = nodeElement(page, fromId).locator('.red-ui-flow-port-output .red-ui-flow-port').nth(output);
+  const inPort = nodeElement(page, toId).locator('.red-ui-flow-port-input .red-ui-flow-port').first();
+  await mouseDrag(page, centre((await outPort.boundingBox())!), centre((await inPort.boundingBox())!));
+  const wired = await page.evaluate(
+    ([f, o, t]) =>
+      (window as unknown as EditorGlobals).RED.nodes.filterLinks({ source: { id: f as string }, sourcePort: o as number, target: { id: t as string } }).length === 1,
+    [fromId, output, toId] as const,
+  );
+  if (!wired) throw new Error(`no wire from ${fromId}[${output}] to ${toId} after dragging`);
+}
+
+/** Opens a node's edit dialog by double-clicking it; resolves when the tray is open. */
+export async function openNodeDialog(page: Page, id: string): Promise<void> {
+  await nodeElement(page, id).locator('.red-ui-flow-node').first().dblclick();
+  await page.locator('#node-dialog-ok').waitFor({ state: 'visible' });
+}
+
+/** Clicks Done on the topmost open dialog and waits for its tray to close. */
+export async function closeDialog(page: Page): Promise<void> {
+  const trays = page.locator('.red-ui-tray');
+  const count = await trays.count();
+  await page.locator('#node-dialog-ok, #node-config-dialog-ok').last().click();
+  await page.waitForFunction((n) => document.querySelectorAll('.red-ui-tray').length < n, count);
+}
+
+/** Clicks Deploy and waits for the editor's "Successfully deployed" notification. */
+export async function deploy(page: Page): Promise<void> {
+  await page.locator('#red-ui-header-button-deploy').click();
+  await page.locator('.red-ui-notification', { hasText: 'Successfully deployed' }).waitFor({ timeout: 30000 });
+}
+
+/** The status text shown under a node on the workspace ('' when none). */
+export async function nodeStatusText(page: Page, id: string): Promise<string> {
+  const label = nodeElement(page, id).locator('.red-ui-flow-node-status-label');
+  if ((await label.count()) === 0) return '';
+  return (await label.textContent()) ?? '';
+}
