@@ -24,6 +24,12 @@ interface EditorGlobals {
   };
 }
 
+// The test build has no DOM library; this is all the page code below uses of `document`.
+interface PageDocument {
+  querySelector(selector: string): unknown;
+  querySelectorAll(selector: string): { length: number };
+}
+
 export async function openEditor(url: string): Promise<Editor> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
@@ -43,8 +49,8 @@ export async function openEditor(url: string): Promise<Editor> {
     // The palette is filled once the node definitions have loaded; flows load after that.
     await page.locator('.red-ui-palette-node[data-palette-type="inject"]').waitFor({ timeout: 30000 });
     await page.waitForFunction(() => {
-      const red = (window as unknown as { RED?: { nodes?: { version?: () => unknown } } }).RED;
-      return !!red?.nodes?.version?.() && document.querySelector('#red-ui-loading') === null;
+      const g = globalThis as unknown as { RED?: { nodes?: { version?: () => unknown } }; document: PageDocument };
+      return !!g.RED?.nodes?.version?.() && g.document.querySelector('#red-ui-loading') === null;
     }, undefined, { timeout: 30000 }).catch(async () => {
       // Older editors keep #red-ui-loading hidden instead of removing it.
       await page.locator('#red-ui-loading').waitFor({ state: 'hidden', timeout: 10000 }).catch(() => undefined);
@@ -57,13 +63,13 @@ export async function openEditor(url: string): Promise<Editor> {
 }
 
 async function nodeIds(page: Page, type: string): Promise<string[]> {
-  return page.evaluate((t) => (window as unknown as EditorGlobals).RED.nodes.filterNodes({ type: t }).map((n) => n.id), type);
+  return page.evaluate((t) => (globalThis as unknown as EditorGlobals).RED.nodes.filterNodes({ type: t }).map((n) => n.id), type);
 }
 
 export async function configNodeIds(page: Page, type: string): Promise<string[]> {
   return page.evaluate((t) => {
     const ids: string[] = [];
-    (window as unknown as EditorGlobals).RED.nodes.eachConfig((n) => {
+    (globalThis as unknown as EditorGlobals).RED.nodes.eachConfig((n) => {
       if (n.type === t) ids.push(n.id);
     });
     return ids;
@@ -73,7 +79,7 @@ export async function configNodeIds(page: Page, type: string): Promise<string[]>
 /** A node's saved-in-the-editor properties (what Deploy would send). */
 export async function editorNode(page: Page, id: string): Promise<Record<string, unknown> | null> {
   return page.evaluate((i) => {
-    const n = (window as unknown as EditorGlobals).RED.nodes.node(i);
+    const n = (globalThis as unknown as EditorGlobals).RED.nodes.node(i);
     if (!n) return null;
     const plain: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(n)) if (k !== '_def' && typeof v !== 'object') plain[k] = v;
@@ -125,7 +131,7 @@ export async function wire(page: Page, fromId: string, output: number, toId: str
   await mouseDrag(page, centre((await outPort.boundingBox())!), centre((await inPort.boundingBox())!));
   const wired = await page.evaluate(
     ([f, o, t]) =>
-      (window as unknown as EditorGlobals).RED.nodes.filterLinks({ source: { id: f as string }, sourcePort: o as number, target: { id: t as string } }).length === 1,
+      (globalThis as unknown as EditorGlobals).RED.nodes.filterLinks({ source: { id: f as string }, sourcePort: o as number, target: { id: t as string } }).length === 1,
     [fromId, output, toId] as const,
   );
   if (!wired) throw new Error(`no wire from ${fromId}[${output}] to ${toId} after dragging`);
@@ -142,7 +148,10 @@ export async function closeDialog(page: Page): Promise<void> {
   const trays = page.locator('.red-ui-tray');
   const count = await trays.count();
   await page.locator('#node-dialog-ok, #node-config-dialog-ok').last().click();
-  await page.waitForFunction((n) => document.querySelectorAll('.red-ui-tray').length < n, count);
+  await page.waitForFunction(
+    (n) => (globalThis as unknown as { document: PageDocument }).document.querySelectorAll('.red-ui-tray').length < n,
+    count,
+  );
 }
 
 /** Clicks Deploy and waits for the editor's "Successfully deployed" notification. */
