@@ -1,0 +1,279 @@
+// `npm start`: the one-command demo. Runs an embedded dynalite (or uses DYNAMODB_URL), creates the
+// seed's `mqtt_msg` table if missing, starts Node-RED embedded with this package and the aedes
+// broker node, deploys the demo flow, prints what to try, and stops everything on Ctrl-C.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { envPrefix, readDemoConfig, type DemoConfig } from './demo-config';
+import { reconcileDemoFlow, type FlowNode } from './demo-flow';
+
+const PROJECT_ROOT = path.resolve(__dirname, '..');
+const REQUIRED_TYPES = ['aedes broker', 'rule-sql', 'dynamodb-sink', 'dynamodb-connector'];
+// Not a secret: it only keeps the demo's credential file stable across runs of a local demo.
+const DEMO_CREDENTIAL_SECRET = 'node-red-dynamodb-rules-demo';
+
+/** The parts of `require('node-red')` the demo uses (the package ships no types). */
+interface EmbeddedNodeRed {
+  init(server: http.Server, settings: Record<string, unknown>): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  httpAdmin: http.RequestListener;
+  httpNode: http.RequestListener;
+  runtime: {
+    flows: {
+      getFlows(opts: object): Promise<{ rev: string; flows: FlowNode[] }>;
+      setFlows(opts: { flows: { flows: FlowNode[] }; deploymentType: string }): Promise<unknown>;
+    };
+    nodes: {
+      getNodeList(opts: object): Promise<{ module: string; types: string[]; enabled: boolean; err?: string }[]>;
+    };
+  };
+}
+
+interface Stoppable {
+  name: string;
+  stop(): Promise<void>;
+}
+
+const running: Stoppable[] = [];
+
+function say(line = ''): void {
+  process.stdout.write(line + '\n');
+}
+
+/** Rebuilds dist/ when a source file is newer, so `git pull && npm start` never runs stale code. */
+function ensureBuilt(): void {
+  const marker = path.join(PROJECT_ROOT, 'dist', 'nodes', 'rule-sql.js');
+  const builtAt = fs.existsSync(marker) ? fs.statSync(marker).mtimeMs : 0;
+  const newestSource = (dir: string): number =>
+    fs.readdirSync(dir, { withFileTypes: true }).reduce((newest, entry) => {
+      const full = path.join(dir, entry.name);
+      const time = entry.isDirectory() ? newestSource(full) : fs.statSync(full).mtimeMs;
+      return Math.max(newest, time);
+    }, 0);
+  if (builtAt >= newestSource(path.join(PROJECT_ROOT, 'src'))) return;
+  say('Building dist/ (tsc) ...');
+  const tsc = require.resolve('typescript/bin/tsc');
+  const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('TypeScript build failed (see above); fix it or run `npm run build`');
+}
+
+/** Fails early with the variable to change, instead of a half-started demo. */
+async function assertPortFree(port: number, variable: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new Error(`port ${port} is in use (${err.code}); set ${variable} to a free port`)),
+    );
+    probe.listen(port, () => probe.close(() => resolve()));
+  });
+}
+
+async function startDynalite(config: DemoConfig): Promise<void> {
+  const dir = path.join(config.dataDir, 'dynalite');
+  fs.mkdirSync(dir, { recursive: true });
+  const dynalite = require('dynalite') as (opts: Record<string, unknown>) => http.Server;
+  const server = dynalite({ path: dir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.dynamoPort, '127.0.0.1', () => resolve());
+  });
+  running.push({
+    name: 'dynalite',
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  });
+}
+
+function demoClient(config: DemoConfig): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint: config.dynamoUrl,
+    region: config.region,
+    ...(config.credentials ? { credentials: config.credentials } : {}),
+    maxAttempts: 3,
+  });
+}
+
+/** The seed's `mqtt_msg.json` table definition, created only when the table is absent. */
+async function ensureSeedTable(config: DemoConfig): Promise<'created' | 'exists'> {
+  const client = demoClient(config);
+  try {
+    try {
+      await client.send(new DescribeTableCommand({ TableName: config.table }));
+      return 'exists';
+    } catch (err) {
+      if ((err as Error).name !== 'ResourceNotFoundException') throw err;
+    }
+    await client.send(
+      new CreateTableCommand({
+        TableName: config.table,
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        ProvisionedThroughput: { ReadCapacityUnits: 5, WriteCapacityUnits: 5 },
+      }),
+    );
+    for (const deadline = Date.now() + 60000; Date.now() < deadline; ) {
+      const out = await client.send(new DescribeTableCommand({ TableName: config.table }));
+      if (out.Table?.TableStatus === 'ACTIVE') return 'created';
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`table ${config.table} at ${config.dynamoUrl} did not become ACTIVE within 60 s`);
+  } catch (err) {
+    throw new Error(`cannot prepare table ${config.table} at ${config.dynamoUrl} (region ${config.region}): ${(err as Error).message}`);
+  } finally {
+    client.destroy();
+  }
+}
+
+function nodeRedSettings(config: DemoConfig): Record<string, unknown> {
+  const userDir = path.join(config.dataDir, 'node-red');
+  fs.mkdirSync(userDir, { recursive: true });
+  return {
+    userDir,
+    flowFile: 'flows.json',
+    flowFilePretty: true,
+    credentialSecret: DEMO_CREDENTIAL_SECRET,
+    httpAdminRoot: '/',
+    httpNodeRoot: '/',
+    // This package is loaded from the working tree; node-red-contrib-aedes is found by Node-RED's
+    // own scan of the node_modules folder it is installed in.
+    nodesDir: [PROJECT_ROOT],
+    telemetry: { enabled: false },
+    editorTheme: { tours: false, projects: { enabled: false } },
+    logging: { console: { level: 'warn', metrics: false, audit: false } },
+  };
+}
+
+async function startNodeRed(config: DemoConfig): Promise<EmbeddedNodeRed> {
+  const RED = require('node-red') as EmbeddedNodeRed;
+  // express is Node-RED's own dependency: resolve it from there rather than declaring it here.
+  const express = require(require.resolve('express', { paths: [path.dirname(require.resolve('node-red'))] })) as () => {
+    use(path: string, handler: http.RequestListener): void;
+  } & http.RequestListener;
+  const app = express();
+  const server = http.createServer(app);
+  RED.init(server, nodeRedSettings(config));
+  app.use('/', RED.httpAdmin);
+  app.use('/', RED.httpNode);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.nodeRedPort, '127.0.0.1', () => resolve());
+  });
+  running.push({
+    name: 'http server',
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+        // Open editor websockets can hold close() back; the process exits right after anyway.
+        setTimeout(resolve, 2000).unref();
+      }),
+  });
+  await RED.start();
+  running.push({ name: 'Node-RED', stop: () => RED.stop() });
+  return RED;
+}
+
+async function assertNodesLoaded(RED: EmbeddedNodeRed): Promise<void> {
+  const sets = await RED.runtime.nodes.getNodeList({});
+  const loaded = new Set(sets.filter((set) => set.enabled && !set.err).flatMap((set) => set.types));
+  const missing = REQUIRED_TYPES.filter((type) => !loaded.has(type));
+  if (missing.length === 0) return;
+  const errors = sets.filter((set) => set.err).map((set) => `  ${set.module}: ${set.err}`);
+  throw new Error(
+    `Node-RED could not load node type(s) ${missing.join(', ')}` +
+      (errors.length > 0 ? `:\n${errors.join('\n')}` : '') +
+      '\nRun `npm install` (it builds dist/ and installs node-red-contrib-aedes).',
+  );
+}
+
+async function deployDemo(RED: EmbeddedNodeRed, config: DemoConfig): Promise<'deployed' | 'kept'> {
+  const current = await RED.runtime.flows.getFlows({});
+  const next = reconcileDemoFlow(current.flows, config);
+  if (next === null) return 'kept';
+  await RED.runtime.flows.setFlows({ flows: { flows: next }, deploymentType: 'full' });
+  return 'deployed';
+}
+
+async function waitForPort(port: number, timeoutMs: number): Promise<boolean> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
+
+let stopping = false;
+
+async function stopAll(exitCode: number): Promise<never> {
+  if (stopping) process.exit(exitCode);
+  stopping = true;
+  // Node-RED first: its close handlers flush the sinks into DynamoDB, which must still be up.
+  for (const part of [...running].reverse()) {
+    try {
+      await part.stop();
+    } catch (err) {
+      process.stderr.write(`stopping ${part.name}: ${(err as Error).message}\n`);
+    }
+  }
+  process.exit(exitCode);
+}
+
+function printBanner(config: DemoConfig, table: 'created' | 'exists', flow: 'deployed' | 'kept'): void {
+  const store = config.embedded
+    ? `dynalite (embedded), data in ${path.relative(process.cwd(), path.join(config.dataDir, 'dynalite')) || '.'}`
+    : 'DYNAMODB_URL';
+  say('');
+  say('MQTT → DynamoDB demo is running');
+  say(`  Node-RED editor: http://127.0.0.1:${config.nodeRedPort}/`);
+  say(`  MQTT broker:     mqtt://127.0.0.1:${config.mqttPort}`);
+  say(`  DynamoDB:        ${config.dynamoUrl} (${store}), region ${config.region}`);
+  say(`  Table:           ${config.table} (${table === 'created' ? 'created now' : 'already there'})`);
+  say(`  Demo flow:       ${flow === 'deployed' ? 'deployed' : 'already deployed, kept as saved'}`);
+  say('');
+  say('Try it, from another terminal in this folder:');
+  say(`  npx mqtt pub -i emqx_c -t t/1 -m '{ "msg": "hello DynamoDB" }' -p ${config.mqttPort}`);
+  say(`  ${envPrefix(config)}npm run scan`);
+  say('');
+  say('Press Ctrl-C to stop.');
+}
+
+async function main(): Promise<void> {
+  const config = readDemoConfig();
+  process.once('SIGINT', () => void stopAll(0));
+  process.once('SIGTERM', () => void stopAll(0));
+  ensureBuilt();
+  await assertPortFree(config.nodeRedPort, 'NODE_RED_PORT');
+  await assertPortFree(config.mqttPort, 'MQTT_PORT');
+  if (config.embedded) {
+    await assertPortFree(config.dynamoPort, 'DYNAMODB_PORT');
+    await startDynalite(config);
+  }
+  const table = await ensureSeedTable(config);
+  const RED = await startNodeRed(config);
+  await assertNodesLoaded(RED);
+  const flow = await deployDemo(RED, config);
+  if (!(await waitForPort(config.mqttPort, 15000))) {
+    throw new Error(`the demo's MQTT broker is not listening on port ${config.mqttPort}; see the Node-RED log above`);
+  }
+  printBanner(config, table, flow);
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`npm start: ${err.message}\n`);
+  void stopAll(1);
+});
