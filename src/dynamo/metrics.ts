@@ -1,0 +1,62 @@
+// The sink's counters, with EMQX's names. Gauges (`queuing`, `inflight`) and totals are kept so
+// that matched = success + failed + dropped + queuing + inflight holds at every moment.
+
+/** Counter names as EMQX shows them for a data integration, in display order. */
+export const COUNTER_NAMES = [
+  'matched',
+  'success',
+  'failed',
+  'dropped',
+  'dropped.expired',
+  'dropped.queue_full',
+  'dropped.resource_stopped',
+  'retried',
+  'queuing',
+  'inflight',
+] as const;
+
+export type CounterName = (typeof COUNTER_NAMES)[number];
+export type DropReason = 'expired' | 'queue_full' | 'resource_stopped';
+export type MetricsSnapshot = Record<CounterName, number>;
+
+export class SinkMetrics {
+  matched = 0;
+  success = 0;
+  failed = 0;
+  retried = 0;
+  queuing = 0;
+  inflight = 0;
+  private readonly drops: Record<DropReason, number> = { expired: 0, queue_full: 0, resource_stopped: 0 };
+
+  get dropped(): number {
+    return this.drops.expired + this.drops.queue_full + this.drops.resource_stopped;
+  }
+
+  drop(reason: DropReason, count = 1): void {
+    this.drops[reason] += count;
+  }
+
+  dropsFor(reason: DropReason): number {
+    return this.drops[reason];
+  }
+
+  snapshot(): MetricsSnapshot {
+    return {
+      matched: this.matched,
+      success: this.success,
+      failed: this.failed,
+      dropped: this.dropped,
+      'dropped.expired': this.drops.expired,
+      'dropped.queue_full': this.drops.queue_full,
+      'dropped.resource_stopped': this.drops.resource_stopped,
+      retried: this.retried,
+      queuing: this.queuing,
+      inflight: this.inflight,
+    };
+  }
+}
+
+/** True when the counters add up (EMQX's invariant); tests and the status check it. */
+export function countersAddUp(m: MetricsSnapshot): boolean {
+  return m.matched === m.success + m.failed + m.dropped + m.queuing + m.inflight;
+}

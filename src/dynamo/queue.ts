@@ -1,0 +1,145 @@
+// The sink's queue of pending writes: oldest first, with byte accounting for maxBufferBytes.
+// Each write is kept as its serialized record (compact JSON, the same text the disk buffer
+// stores), so the queue's memory follows the bytes it counts.
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+
+export type WriteOperation = 'put' | 'update' | 'delete';
+export type AttributeMap = Record<string, AttributeValue>;
+
+/** One write as the writer sends it. */
+export interface WriteRequest {
+  table: string;
+  operation: WriteOperation;
+  /** The key attributes only. */
+  key: AttributeMap;
+  /** The whole item for put; the attributes to set for update; the key for delete. */
+  item: AttributeMap;
+}
+
+/** What the sink learns about a write it queued. */
+export interface WriteListener {
+  written(attempts: number): void;
+  failed(err: Error, attempts: number): void;
+}
+
+/** A queued write. `record` is the serialized WriteRequest. */
+export interface QueuedWrite {
+  seq: number;
+  enqueuedAt: number;
+  deadline: number;
+  table: string;
+  operation: WriteOperation;
+  /** Table and key, canonical: two writes with the same keyId must not share one call. */
+  keyId: string;
+  record: string;
+  bytes: number;
+  attempts: number;
+  /** Not to be sent before this time (retry backoff). */
+  notBefore: number;
+  /** Send alone: its batch was rejected as a whole and is being split. */
+  solo: boolean;
+  lastError?: string;
+  listener?: WriteListener;
+  // linked-list neighbours while queued
+  prev?: QueuedWrite;
+  next?: QueuedWrite;
+  queued: boolean;
+}
+
+/** Fixed bookkeeping per queued write (the object, its list links, the listener closure). */
+export const ENTRY_OVERHEAD_BYTES = 320;
+
+const B64 = '$b64';
+
+/** Compact JSON of a write; binary attribute values become {"$b64": "..."}. */
+export function serializeWrite(req: WriteRequest): string {
+  return JSON.stringify({ t: req.table, o: req.operation, k: req.key, i: req.item }, function (this: any, name, value) {
+    const original = this[name];
+    if (original instanceof Uint8Array) return { [B64]: Buffer.from(original).toString('base64') };
+    return value;
+  });
+}
+
+export function parseWrite(record: string): WriteRequest {
+  const raw = JSON.parse(record, (_name, value) => {
+    if (value && typeof value === 'object' && !Array.isArray(value) && typeof value[B64] === 'string') {
+      return new Uint8Array(Buffer.from(value[B64], 'base64'));
+    }
+    return value;
+  }) as { t: string; o: WriteOperation; k: AttributeMap; i: AttributeMap };
+  return { table: raw.t, operation: raw.o, key: raw.k, item: raw.i };
+}
+
+/** A canonical text of table + key, independent of attribute order. */
+export function keyIdentity(table: string, key: AttributeMap): string {
+  const names = Object.keys(key).sort();
+  return JSON.stringify([table, names.map((n) => [n, canonicalValue(key[n])])]);
+}
+
+function canonicalValue(value: AttributeValue): unknown {
+  if (value.S !== undefined) return ['S', value.S];
+  if (value.N !== undefined) return ['N', String(Number(value.N))];
+  if (value.B !== undefined) return ['B', Buffer.from(value.B).toString('base64')];
+  return value;
+}
+
+/** Pending writes in sequence order (a doubly linked list: retries go back in their place). */
+export class WriteQueue {
+  private head?: QueuedWrite;
+  private tail?: QueuedWrite;
+  private count = 0;
+  private byteTotal = 0;
+
+  get length(): number {
+    return this.count;
+  }
+
+  get bytes(): number {
+    return this.byteTotal;
+  }
+
+  first(): QueuedWrite | undefined {
+    return this.head;
+  }
+
+  /** Adds a write in sequence order (new writes at the end, retries back in their place). */
+  insert(w: QueuedWrite): void {
+    let after = this.tail;
+    while (after && after.seq > w.seq) after = after.prev;
+    w.prev = after;
+    w.next = after ? after.next : this.head;
+    if (w.next) w.next.prev = w;
+    else this.tail = w;
+    if (after) after.next = w;
+    else this.head = w;
+    w.queued = true;
+    this.count += 1;
+    this.byteTotal += w.bytes;
+  }
+
+  remove(w: QueuedWrite): void {
+    if (!w.queued) return;
+    if (w.prev) w.prev.next = w.next;
+    else this.head = w.next;
+    if (w.next) w.next.prev = w.prev;
+    else this.tail = w.prev;
+    w.prev = w.next = undefined;
+    w.queued = false;
+    this.count -= 1;
+    this.byteTotal -= w.bytes;
+  }
+
+  shift(): QueuedWrite | undefined {
+    const w = this.head;
+    if (w) this.remove(w);
+    return w;
+  }
+
+  *[Symbol.iterator](): IterableIterator<QueuedWrite> {
+    for (let w = this.head; w; ) {
+      const next = w.next;
+      yield w;
+      w = next;
+    }
+  }
+}

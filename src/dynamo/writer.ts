@@ -1,0 +1,539 @@
+// BatchWriter: the sink's delivery engine (DESIGN.md 6). Queues writes (bounded by bytes),
+// sends them in BatchWriteItem calls of at most 25 (puts and deletes) or UpdateItem calls,
+// keeps at most `inflightWindow` calls in flight (1 and strict order in sync mode), re-sends
+// only UnprocessedItems, retries what may succeed later with backoff inside requestTtl, splits
+// a batch rejected as a whole, and waits while the connector reports DynamoDB down.
+import {
+  BatchWriteItemCommand,
+  UpdateItemCommand,
+  type DynamoDBClient,
+  type WriteRequest as DynamoWriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import { classifyError } from './errors';
+import { MemoryStore, type WriteStore } from './disk-buffer';
+import { SinkMetrics, type DropReason } from './metrics';
+import {
+  ENTRY_OVERHEAD_BYTES,
+  WriteQueue,
+  keyIdentity,
+  parseWrite,
+  serializeWrite,
+  type AttributeMap,
+  type QueuedWrite,
+  type WriteListener,
+  type WriteRequest,
+} from './queue';
+import { DEFAULT_BACKOFF, nextAttemptAt, type BackoffPolicy } from './retry';
+
+/** DynamoDB's limit on writes per BatchWriteItem call. */
+export const MAX_BATCH_WRITES = 25;
+/** How far down the queue one call looks for writes whose key is not busy. */
+const SCAN_LIMIT = 2000;
+/** A queue_full burst ends after this long without a drop; then it is logged once. */
+const DROP_BURST_QUIET_MS = 1000;
+
+export type QueryMode = 'sync' | 'async';
+
+export interface WriterLog {
+  info(text: string): void;
+  warn(text: string): void;
+}
+
+export interface BatchWriterOptions {
+  client: DynamoDBClient;
+  queryMode: QueryMode;
+  batchSize: number;
+  batchTime: number;
+  inflightWindow: number;
+  requestTtl: number;
+  maxBufferBytes: number;
+  store?: WriteStore;
+  metrics?: SinkMetrics;
+  backoff?: BackoffPolicy;
+  /** e.g. `http://127.0.0.1:8000 (region us-west-2)`, for error messages. */
+  describeEndpoint?: () => string;
+  /** The client's ms per HTTP attempt, to word timeouts. */
+  requestTimeout?: number;
+  log?: WriterLog;
+  /** A call failed for lack of a connection: the connector may want to check health now. */
+  onConnectionError?: () => void;
+  /** Counters, pause state or last error changed (the node throttles its status). */
+  onChange?: () => void;
+}
+
+export interface EnqueueOptions {
+  /** Memory the caller keeps alive until the listener is called (the message), in bytes. */
+  retainedBytes?: number;
+}
+
+/** Why the writer is not sending: DynamoDB down (from the connector's health check). */
+export interface PauseState {
+  reason: string;
+  since: number;
+}
+
+export class BatchWriter {
+  readonly metrics: SinkMetrics;
+  /** The last error in words, for the node status; cleared by nothing (it is history). */
+  lastError?: string;
+  private readonly queue = new WriteQueue();
+  private readonly store: WriteStore;
+  private readonly inflightKeys = new Set<string>();
+  private inflightCalls = 0;
+  private nextSeq = 1;
+  private pause?: PauseState;
+  private closing = false;
+  private closed = false;
+  private wakeTimer?: NodeJS.Timeout;
+  private wakeAt = Infinity;
+  private dropBurst?: { count: number; bytes: number; timer: NodeJS.Timeout };
+  private settledWaiters: (() => void)[] = [];
+
+  constructor(private readonly options: BatchWriterOptions) {
+    this.metrics = options.metrics ?? new SinkMetrics();
+    this.store = options.store ?? new MemoryStore();
+  }
+
+  /** Takes back the writes a disk store kept from the last run; returns how many. */
+  restore(): number {
+    const now = Date.now();
+    const stored = this.store.restore();
+    for (const s of stored) {
+      let req: WriteRequest;
+      try {
+        req = parseWrite(s.record);
+      } catch {
+        this.store.settle([s.seq]);
+        continue;
+      }
+      // The time Node-RED was stopped does not count against requestTtl: surviving the restart
+      // is the point of the disk buffer.
+      this.admit(req, s.record, s.seq, now, undefined, 0);
+      this.nextSeq = Math.max(this.nextSeq, s.seq + 1);
+    }
+    if (stored.length > 0) this.wake(0);
+    return stored.length;
+  }
+
+  /** Takes over writes another writer (the same node before a redeploy) could not finish. */
+  adopt(writes: QueuedWrite[]): void {
+    const now = Date.now();
+    for (const w of writes) {
+      const seq = this.nextSeq++;
+      this.store.append({ seq, enqueuedAt: w.enqueuedAt, record: w.record });
+      this.admit(parseWrite(w.record), w.record, seq, now, undefined, 0);
+    }
+    if (writes.length > 0) this.wake(0);
+  }
+
+  enqueue(req: WriteRequest, listener?: WriteListener, options: EnqueueOptions = {}): void {
+    if (this.closed) throw new Error('the DynamoDB writer is closed');
+    const record = serializeWrite(req);
+    const seq = this.nextSeq++;
+    const now = Date.now();
+    this.store.append({ seq, enqueuedAt: now, record });
+    this.admit(req, record, seq, now, listener, options.retainedBytes ?? 0);
+    const first = this.queue.first();
+    if (first) this.wake(this.flushDue(now) ? 0 : first.enqueuedAt + this.options.batchTime - now);
+  }
+
+  /** The connector's health: while DynamoDB is down nothing is sent and writes wait. */
+  setAvailable(available: boolean, reason = 'DynamoDB unreachable'): void {
+    if (available) {
+      if (!this.pause) return;
+      this.pause = undefined;
+      this.options.onChange?.();
+      this.wake(0);
+    } else {
+      if (this.pause?.reason === reason) return;
+      this.pause = { reason, since: this.pause?.since ?? Date.now() };
+      this.options.onChange?.();
+    }
+  }
+
+  paused(): PauseState | undefined {
+    return this.pause;
+  }
+
+  queuedBytes(): number {
+    return this.queue.bytes;
+  }
+
+  /**
+   * Stops taking writes and sends what it can within `timeoutMs`, then waits (bounded by the
+   * client's request timeout) for calls in flight so that no outcome is lost. Returns the writes
+   * still queued; a disk store keeps them for the next start, and they are not counted dropped.
+   * With `drop`, they are dropped as resource_stopped (the node was deleted).
+   */
+  async close(timeoutMs: number, settleTimeoutMs = 15000, drop = false): Promise<QueuedWrite[]> {
+    this.closing = true;
+    this.wake(0);
+    const flushDeadline = Date.now() + timeoutMs;
+    while ((this.queue.length > 0 || this.inflightCalls > 0) && Date.now() < flushDeadline) {
+      await this.nextSettle(flushDeadline - Date.now());
+    }
+    this.closed = true;
+    this.clearWake();
+    const settleDeadline = Date.now() + settleTimeoutMs;
+    while (this.inflightCalls > 0 && Date.now() < settleDeadline) {
+      await this.nextSettle(settleDeadline - Date.now());
+    }
+    const left = [...this.queue];
+    for (const w of left) this.queue.remove(w);
+    // Kept writes stay counted as queuing: they are, on disk or in the next instance.
+    if (drop) {
+      for (const w of left) this.drop(w, 'resource_stopped', 'the sink node was removed before it could write it');
+    }
+    this.endDropBurst();
+    this.store.close();
+    return drop ? [] : left;
+  }
+
+  private admit(
+    req: WriteRequest,
+    record: string,
+    seq: number,
+    now: number,
+    listener: WriteListener | undefined,
+    retainedBytes: number,
+  ): void {
+    const w: QueuedWrite = {
+      seq,
+      enqueuedAt: now,
+      deadline: now + this.options.requestTtl,
+      table: req.table,
+      operation: req.operation,
+      keyId: keyIdentity(req.table, req.key),
+      record,
+      bytes: record.length + ENTRY_OVERHEAD_BYTES + retainedBytes,
+      attempts: 0,
+      notBefore: 0,
+      solo: false,
+      listener,
+      queued: false,
+    };
+    this.metrics.matched += 1;
+    this.metrics.queuing += 1;
+    // Over the limit: the oldest go first (EMQX drops from the head of a full buffer).
+    while (this.queue.length > 0 && this.queue.bytes + w.bytes > this.options.maxBufferBytes) {
+      this.dropOldest();
+    }
+    this.queue.insert(w);
+    if (this.queue.bytes > this.options.maxBufferBytes) {
+      // A single write larger than the whole buffer cannot be kept.
+      this.queue.remove(w);
+      this.dropOldest(w);
+    }
+  }
+
+  private dropOldest(w = this.queue.shift()): void {
+    if (!w) return;
+    this.queue.remove(w);
+    this.drop(w, 'queue_full');
+    if (!this.dropBurst) {
+      this.dropBurst = { count: 0, bytes: 0, timer: setTimeout(() => this.endDropBurst(), DROP_BURST_QUIET_MS) };
+    }
+    this.dropBurst.count += 1;
+    this.dropBurst.bytes += w.bytes;
+    this.dropBurst.timer.refresh();
+  }
+
+  private endDropBurst(): void {
+    const burst = this.dropBurst;
+    if (!burst) return;
+    clearTimeout(burst.timer);
+    this.dropBurst = undefined;
+    this.options.log?.warn(
+      `queue full (maxBufferBytes ${this.options.maxBufferBytes}): dropped the ${burst.count} oldest queued ` +
+        `writes (${burst.bytes} bytes), counted as dropped.queue_full. Raise maxBufferBytes or check why DynamoDB ` +
+        `is not keeping up${this.pause ? ` (now: ${this.pause.reason})` : ''}.`,
+    );
+  }
+
+  /** Counts and reports a write that leaves the queue without being written. */
+  private drop(w: QueuedWrite, reason: DropReason, why?: string): void {
+    this.metrics.queuing -= 1;
+    this.metrics.drop(reason);
+    this.store.settle([w.seq]);
+    if (reason === 'queue_full') {
+      // Logged once per burst (endDropBurst), not once per message: done() without an error.
+      w.listener?.written(-1);
+    } else {
+      const err = new Error(`${this.describeWrite(w)} was dropped (${reason}): ${why ?? reason}`);
+      this.lastError = err.message;
+      w.listener?.failed(err, w.attempts);
+    }
+    this.options.onChange?.();
+  }
+
+  private describeWrite(w: QueuedWrite): string {
+    const endpoint = this.options.describeEndpoint?.();
+    return `${w.operation} to table "${w.table}"${endpoint ? ` at ${endpoint}` : ''}`;
+  }
+
+  private flushDue(now: number): boolean {
+    const first = this.queue.first();
+    if (!first) return false;
+    return this.closing || this.queue.length >= this.options.batchSize || now - first.enqueuedAt >= this.options.batchTime;
+  }
+
+  private wake(delayMs: number): void {
+    if (this.closed) return;
+    const at = Date.now() + Math.max(0, delayMs);
+    if (this.wakeTimer && at >= this.wakeAt) return;
+    this.clearWake();
+    this.wakeAt = at;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      this.wakeAt = Infinity;
+      this.pump();
+    }, Math.max(0, delayMs));
+  }
+
+  private clearWake(): void {
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
+    this.wakeAt = Infinity;
+  }
+
+  private pump(): void {
+    if (this.closed) return;
+    const now = Date.now();
+    this.expire(now);
+    const first = this.queue.first();
+    if (!first) return;
+    if (this.pause) {
+      // Nothing is sent while DynamoDB is down; only requestTtl keeps running.
+      this.wake(first.deadline - now);
+      return;
+    }
+    if (!this.flushDue(now)) {
+      this.wake(first.enqueuedAt + this.options.batchTime - now);
+      return;
+    }
+    const window = this.options.queryMode === 'sync' ? 1 : Math.max(1, this.options.inflightWindow);
+    let nextReady = Infinity;
+    while (this.inflightCalls < window) {
+      const { call, waitUntil } = this.selectCall(now);
+      nextReady = Math.min(nextReady, waitUntil);
+      if (call.length === 0) break;
+      void this.send(call);
+    }
+    const head = this.queue.first();
+    if (head) this.wake(Math.min(nextReady, head.deadline) - now);
+  }
+
+  /** Drops what waited past requestTtl; the queue is in deadline order. */
+  private expire(now: number): void {
+    for (let w = this.queue.first(); w && w.deadline <= now; w = this.queue.first()) {
+      this.queue.remove(w);
+      this.expireWrite(w);
+    }
+  }
+
+  private expireWrite(w: QueuedWrite): void {
+    const last = w.lastError ? `; last error: ${w.lastError}` : this.pause ? `; ${this.pause.reason}` : '';
+    this.drop(
+      w,
+      'expired',
+      `not written within requestTtl ${this.options.requestTtl} ms (${w.attempts} attempt${w.attempts === 1 ? '' : 's'}${last}). ` +
+        'Raise requestTtl or find out why DynamoDB does not accept the writes.',
+    );
+    this.options.log?.warn(`${this.describeWrite(w)} expired after ${this.options.requestTtl} ms (dropped.expired)${last}`);
+  }
+
+  /**
+   * The next call: one UpdateItem, or up to min(batchSize, 25) puts/deletes with distinct keys.
+   * A write whose key is in flight, or waits for a retry, holds back later writes to that key;
+   * sync mode takes writes strictly in order and stops at the first that cannot go.
+   */
+  private selectCall(now: number): { call: QueuedWrite[]; waitUntil: number } {
+    const sync = this.options.queryMode === 'sync';
+    const cap = Math.max(1, Math.min(this.options.batchSize, MAX_BATCH_WRITES));
+    const busy = new Set(this.inflightKeys);
+    const call: QueuedWrite[] = [];
+    let waitUntil = Infinity;
+    let scanned = 0;
+    for (const w of this.queue) {
+      if (++scanned > SCAN_LIMIT) break;
+      const waiting = w.notBefore > now;
+      if (waiting) waitUntil = Math.min(waitUntil, w.notBefore);
+      if (waiting || busy.has(w.keyId)) {
+        if (sync) break;
+        busy.add(w.keyId);
+        continue;
+      }
+      const alone = w.operation === 'update' || w.solo;
+      if (alone) {
+        if (call.length === 0) return { call: [w], waitUntil };
+        if (sync) break;
+        busy.add(w.keyId);
+        continue;
+      }
+      call.push(w);
+      busy.add(w.keyId);
+      if (call.length >= cap) break;
+    }
+    return { call, waitUntil };
+  }
+
+  private async send(call: QueuedWrite[]): Promise<void> {
+    this.inflightCalls += 1;
+    for (const w of call) {
+      this.queue.remove(w);
+      this.inflightKeys.add(w.keyId);
+      w.attempts += 1;
+    }
+    this.metrics.queuing -= call.length;
+    this.metrics.inflight += call.length;
+    const requests = call.map((w) => parseWrite(w.record));
+    try {
+      if (call[0].operation === 'update') {
+        await this.options.client.send(updateCommand(requests[0]));
+        this.settleWritten(call);
+      } else {
+        const out = await this.options.client.send(new BatchWriteItemCommand({ RequestItems: batchItems(requests) }));
+        const unprocessed = unprocessedKeys(out.UnprocessedItems, call, requests);
+        this.settleWritten(call.filter((w) => !unprocessed.has(w.keyId)));
+        const again = call.filter((w) => unprocessed.has(w.keyId));
+        for (const w of again) this.retry(w, 'UnprocessedItems (DynamoDB did not take every write of the batch)');
+      }
+    } catch (err) {
+      this.settleError(call, err);
+    } finally {
+      for (const w of call) this.inflightKeys.delete(w.keyId);
+      this.inflightCalls -= 1;
+      this.options.onChange?.();
+      this.notifySettled();
+      this.pump();
+    }
+  }
+
+  private settleWritten(writes: QueuedWrite[]): void {
+    if (writes.length === 0) return;
+    this.metrics.inflight -= writes.length;
+    this.metrics.success += writes.length;
+    this.store.settle(writes.map((w) => w.seq));
+    for (const w of writes) w.listener?.written(w.attempts);
+  }
+
+  private settleError(call: QueuedWrite[], err: unknown): void {
+    const c = classifyError(err, {
+      table: call[0].table,
+      endpoint: this.options.describeEndpoint?.(),
+      requestTimeout: this.options.requestTimeout,
+    });
+    if (c.retryable) {
+      if (c.kind === 'network' || c.kind === 'timeout') this.options.onConnectionError?.();
+      for (const w of call) this.retry(w, c.message);
+      return;
+    }
+    if (c.kind === 'validation' && call.length > 1) {
+      // One bad write makes DynamoDB refuse the whole batch: send each alone, so the good ones
+      // are written and only the bad one fails.
+      for (const w of call) {
+        w.solo = true;
+        w.notBefore = 0;
+        this.metrics.inflight -= 1;
+        this.metrics.queuing += 1;
+        this.metrics.retried += 1;
+        this.queue.insert(w);
+      }
+      return;
+    }
+    this.metrics.inflight -= call.length;
+    this.metrics.failed += call.length;
+    this.store.settle(call.map((w) => w.seq));
+    const message = `${call[0].operation} failed: ${c.message}`;
+    this.lastError = message;
+    for (const w of call) w.listener?.failed(new Error(message), w.attempts);
+  }
+
+  private retry(w: QueuedWrite, why: string): void {
+    w.lastError = why;
+    this.lastError = why;
+    this.metrics.inflight -= 1;
+    const at = nextAttemptAt(Date.now(), w.attempts, w.deadline, this.options.backoff ?? DEFAULT_BACKOFF);
+    if (at === null) {
+      this.metrics.queuing += 1; // drop() takes it off the queuing count
+      this.expireWrite(w);
+      return;
+    }
+    w.notBefore = at;
+    this.metrics.queuing += 1;
+    this.metrics.retried += 1;
+    this.queue.insert(w);
+  }
+
+  private nextSettle(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, Math.max(0, timeoutMs));
+      this.settledWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private notifySettled(): void {
+    const waiters = this.settledWaiters;
+    this.settledWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}
+
+function batchItems(requests: WriteRequest[]): Record<string, DynamoWriteRequest[]> {
+  const items: Record<string, DynamoWriteRequest[]> = {};
+  for (const r of requests) {
+    const write: DynamoWriteRequest =
+      r.operation === 'delete' ? { DeleteRequest: { Key: r.key } } : { PutRequest: { Item: r.item } };
+    (items[r.table] ??= []).push(write);
+  }
+  return items;
+}
+
+/** UpdateItem that sets every non-key attribute given, creating the item if it is absent. */
+function updateCommand(r: WriteRequest): UpdateItemCommand {
+  const names: Record<string, string> = {};
+  const values: AttributeMap = {};
+  const sets: string[] = [];
+  for (const [name, value] of Object.entries(r.item)) {
+    if (name in r.key) continue;
+    const i = sets.length;
+    names[`#a${i}`] = name;
+    values[`:v${i}`] = value;
+    sets.push(`#a${i} = :v${i}`);
+  }
+  return new UpdateItemCommand({
+    TableName: r.table,
+    Key: r.key,
+    ...(sets.length > 0
+      ? { UpdateExpression: `SET ${sets.join(', ')}`, ExpressionAttributeNames: names, ExpressionAttributeValues: values }
+      : {}),
+  });
+}
+
+/** keyIds of the writes DynamoDB sent back unprocessed (matched on the key attributes). */
+function unprocessedKeys(
+  unprocessed: Record<string, DynamoWriteRequest[]> | undefined,
+  call: QueuedWrite[],
+  requests: WriteRequest[],
+): Set<string> {
+  const found = new Set<string>();
+  if (!unprocessed) return found;
+  const keyNames = new Map<string, string[]>();
+  for (const r of requests) keyNames.set(r.table, Object.keys(r.key));
+  for (const [table, writes] of Object.entries(unprocessed)) {
+    const names = keyNames.get(table) ?? [];
+    for (const write of writes) {
+      const source = write.PutRequest?.Item ?? write.DeleteRequest?.Key ?? {};
+      const key: AttributeMap = {};
+      for (const n of names) if (source[n] !== undefined) key[n] = source[n];
+      found.add(keyIdentity(table, key));
+    }
+  }
+  // A key that matches no write of this call would be a protocol surprise; ignore it.
+  const ours = new Set(call.map((w) => w.keyId));
+  for (const id of found) if (!ours.has(id)) found.delete(id);
+  return found;
+}
