@@ -1,5 +1,6 @@
 // Sorts DynamoDB and network failures into retryable or not (DESIGN.md section 6) and words
 // them for users: what failed, where, and what to do. Never includes a secret.
+import { ConnectorConfigError } from './client';
 import { ItemError } from './encoding';
 import { TemplateSyntaxError } from './template';
 
@@ -112,6 +113,7 @@ export function classifyError(err: unknown, context: ErrorContext = {}): ErrorCl
 
   if (err instanceof ItemError) return make('validation', false, err.message);
   if (err instanceof TemplateSyntaxError) return make('validation', false, err.message);
+  if (err instanceof ConnectorConfigError) return make('other', false, err.message);
   if (THROTTLE.has(code) || status === 429) {
     return make('throttle', true, `DynamoDB${where} throttled the request (${code}): raise the table's capacity or send less at once`);
   }
