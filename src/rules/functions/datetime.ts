@@ -30,7 +30,7 @@ function nowNanoseconds(): bigint {
 }
 
 function localOffsetSeconds(epochMs: number): number {
-  return -new Date(epochMs).getTimezoneOffset() * 60;
+  return -new Date(epochMs).getTimezoneOffset() * 60 + 0; // + 0: UTC gives 0, not -0
 }
 
 /** EMQX offset_second: Z, z, local, +HH:MM, +HH:MM:SS, +HHMM, or integer seconds. */
