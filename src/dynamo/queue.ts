@@ -16,10 +16,12 @@ export interface WriteRequest {
   item: AttributeMap;
 }
 
-/** What the sink learns about a write it queued. */
+/** What the sink learns about a write it queued: exactly one of these, once. */
 export interface WriteListener {
   written(attempts: number): void;
   failed(err: Error, attempts: number): void;
+  /** Left the queue unwritten: `expired` (requestTtl), `queue_full`, `resource_stopped`. */
+  dropped(reason: 'expired' | 'queue_full' | 'resource_stopped', err: Error, attempts: number): void;
 }
 
 /** A queued write. `record` is the serialized WriteRequest. */

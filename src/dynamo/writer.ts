@@ -229,7 +229,7 @@ export class BatchWriter {
   private dropOldest(w = this.queue.shift()): void {
     if (!w) return;
     this.queue.remove(w);
-    this.drop(w, 'queue_full');
+    this.drop(w, 'queue_full', `the queue held more than maxBufferBytes (${this.options.maxBufferBytes} bytes); the oldest writes go first`);
     if (!this.dropBurst) {
       this.dropBurst = { count: 0, bytes: 0, timer: setTimeout(() => this.endDropBurst(), DROP_BURST_QUIET_MS) };
     }
@@ -255,14 +255,10 @@ export class BatchWriter {
     this.metrics.queuing -= 1;
     this.metrics.drop(reason);
     this.store.settle([w.seq]);
-    if (reason === 'queue_full') {
-      // Logged once per burst (endDropBurst), not once per message: done() without an error.
-      w.listener?.written(-1);
-    } else {
-      const err = new Error(`${this.describeWrite(w)} was dropped (${reason}): ${why ?? reason}`);
-      this.lastError = err.message;
-      w.listener?.failed(err, w.attempts);
-    }
+    const err = new Error(`${this.describeWrite(w)} was dropped (${reason}): ${why ?? reason}`);
+    // queue_full is logged once per burst (endDropBurst), not once per message.
+    if (reason !== 'queue_full') this.lastError = err.message;
+    w.listener?.dropped(reason, err, w.attempts);
     this.options.onChange?.();
   }
 
@@ -339,7 +335,9 @@ export class BatchWriter {
       `not written within requestTtl ${this.options.requestTtl} ms (${w.attempts} attempt${w.attempts === 1 ? '' : 's'}${last}). ` +
         'Raise requestTtl or find out why DynamoDB does not accept the writes.',
     );
-    this.options.log?.warn(`${this.describeWrite(w)} expired after ${this.options.requestTtl} ms (dropped.expired)${last}`);
+    // With a listener the node reports it (done(err) logs and reaches Catch nodes); writes
+    // restored from disk have none, so the writer logs them itself.
+    if (!w.listener) this.options.log?.warn(`${this.describeWrite(w)} expired after ${this.options.requestTtl} ms (dropped.expired)${last}`);
   }
 
   /**

@@ -1,0 +1,116 @@
+// The `dynamodb-sink` settings of a saved flow (DESIGN.md 1.3) read into typed values: numbers
+// may be numbers or numeric strings (the editor saves strings), empty means the default, and a
+// bad value is an error naming the property and what it accepts.
+import type { NodeDef } from 'node-red';
+
+export interface SinkNodeDef extends NodeDef {
+  connector: string;
+  table?: string;
+  template?: string;
+  operation?: string;
+  hashKey?: string;
+  rangeKey?: string;
+  encoding?: string;
+  undefinedVarsAsNull?: boolean | string;
+  queryMode?: string;
+  batchSize?: number | string;
+  batchTime?: number | string;
+  inflightWindow?: number | string;
+  requestTtl?: number | string;
+  maxBufferBytes?: number | string;
+  bufferMode?: string;
+}
+
+export interface SinkConfig {
+  table: string;
+  template: string;
+  operation: 'put' | 'update' | 'delete' | 'msg';
+  hashKey: string;
+  rangeKey: string;
+  encoding: 'emqx' | 'native';
+  undefinedVarsAsNull: boolean;
+  queryMode: 'sync' | 'async';
+  batchSize: number;
+  batchTime: number;
+  inflightWindow: number;
+  requestTtl: number;
+  maxBufferBytes: number;
+  bufferMode: 'memory' | 'disk';
+}
+
+export const SINK_DEFAULTS: SinkConfig = {
+  table: '',
+  template: '',
+  operation: 'put',
+  hashKey: 'id',
+  rangeKey: '',
+  encoding: 'emqx',
+  undefinedVarsAsNull: false,
+  queryMode: 'async',
+  batchSize: 25,
+  batchTime: 20,
+  inflightWindow: 16,
+  requestTtl: 45000,
+  maxBufferBytes: 67108864,
+  bufferMode: 'memory',
+};
+
+/** Accepted ranges; the editor validates with the same numbers. */
+export const SINK_LIMITS = {
+  batchSize: [1, 1000],
+  batchTime: [0, 600000],
+  inflightWindow: [1, 1000],
+  requestTtl: [100, 86400000],
+  maxBufferBytes: [1024, 2 ** 40],
+} as const;
+
+export class SinkConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SinkConfigError';
+  }
+}
+
+function choice<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
+  if (value === undefined || value === '') return fallback;
+  if (allowed.includes(value as T)) return value as T;
+  throw new SinkConfigError(`${name} is ${JSON.stringify(value)}: use one of ${allowed.join(', ')}`);
+}
+
+function whole(name: keyof typeof SINK_LIMITS, value: unknown, unit: string): number {
+  if (value === undefined || value === null || value === '') return SINK_DEFAULTS[name];
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  const [min, max] = SINK_LIMITS[name];
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new SinkConfigError(`${name} is ${JSON.stringify(value)}: give a whole number of ${unit} from ${min} to ${max}`);
+  }
+  return n;
+}
+
+function text(value: unknown, fallback: string): string {
+  return typeof value === 'string' ? value.trim() || fallback : fallback;
+}
+
+export function readSinkConfig(def: SinkNodeDef): SinkConfig {
+  const hashKey = text(def.hashKey, SINK_DEFAULTS.hashKey);
+  const rangeKey = text(def.rangeKey, '');
+  if (rangeKey && rangeKey === hashKey) {
+    throw new SinkConfigError(`rangeKey "${rangeKey}" is the same as hashKey: leave rangeKey empty or name the sort key`);
+  }
+  return {
+    table: text(def.table, ''),
+    template: typeof def.template === 'string' ? def.template.trim() : '',
+    operation: choice('operation', def.operation, ['put', 'update', 'delete', 'msg'] as const, 'put'),
+    hashKey,
+    rangeKey,
+    encoding: choice('encoding', def.encoding, ['emqx', 'native'] as const, 'emqx'),
+    undefinedVarsAsNull: def.undefinedVarsAsNull === true || def.undefinedVarsAsNull === 'true',
+    queryMode: choice('queryMode', def.queryMode, ['sync', 'async'] as const, 'async'),
+    batchSize: whole('batchSize', def.batchSize, 'items'),
+    batchTime: whole('batchTime', def.batchTime, 'ms'),
+    inflightWindow: whole('inflightWindow', def.inflightWindow, 'requests'),
+    requestTtl: whole('requestTtl', def.requestTtl, 'ms'),
+    maxBufferBytes: whole('maxBufferBytes', def.maxBufferBytes, 'bytes'),
+    bufferMode: choice('bufferMode', def.bufferMode, ['memory', 'disk'] as const, 'memory'),
+  };
+}

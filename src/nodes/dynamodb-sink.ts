@@ -1,0 +1,311 @@
+// The `dynamodb-sink` node (DESIGN.md 1.3): reads its settings, turns each message's row into a
+// write (template, encoding, keys), hands it to a BatchWriter, and reports back per message
+// (done / done(err) / output with msg.dynamodb), in its status and at GET /dynamodb-sink/:id/metrics.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import type { DynamoConnection, HealthState } from '../dynamo/connection';
+import { DiskStore, MemoryStore, type WriteStore } from '../dynamo/disk-buffer';
+import { decodeValue, encodeItem, itemSize, keyOf, type ItemEncoding } from '../dynamo/encoding';
+import { countersAddUp, type MetricsSnapshot } from '../dynamo/metrics';
+import type { QueuedWrite, WriteOperation } from '../dynamo/queue';
+import { compileTemplate, type CompiledTemplate } from '../dynamo/template';
+import { BatchWriter, type QueryMode } from '../dynamo/writer';
+import { readSinkConfig, type SinkConfig, type SinkNodeDef } from './dynamodb-sink-config';
+import { sinkText } from './dynamodb-sink-text';
+
+export type { SinkNodeDef } from './dynamodb-sink-config';
+
+/** How often the status may change at most (it is not updated once per message). */
+const STATUS_INTERVAL_MS = 500;
+/** Of Node-RED's 15 s close timeout: time to flush, then time for calls already in flight. */
+const CLOSE_FLUSH_MS = 8000;
+const CLOSE_SETTLE_MS = 5000;
+/** Bookkeeping of one queued message besides its item (msg object, closures), bytes. */
+const MESSAGE_OVERHEAD_BYTES = 700;
+
+/** Memory-mode writes a closing sink could not finish, for the same node id started next. */
+const handedOver = new Map<string, { writes: QueuedWrite[]; at: number }>();
+/** Running sinks by id, for the metrics endpoint. */
+const running = new Map<string, SinkRuntime>();
+
+export interface SinkRuntime {
+  metrics(): SinkMetricsAnswer;
+}
+
+export interface SinkMetricsAnswer {
+  id: string;
+  name: string;
+  table: string;
+  bufferMode: 'memory' | 'disk';
+  connection: HealthState['status'] | 'none';
+  reason?: string;
+  paused: boolean;
+  lastError?: string;
+  queuedBytes: number;
+  counters: MetricsSnapshot;
+}
+
+interface SinkNode extends Node {
+  runtime?: SinkRuntime;
+}
+
+export default function register(RED: NodeAPI): void {
+  const text = sinkText(RED);
+
+  function DynamoDbSinkNode(this: SinkNode, def: SinkNodeDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    let config: SinkConfig;
+    let template: CompiledTemplate | undefined;
+    try {
+      config = readSinkConfig(def);
+      template = config.template ? compileTemplate(config.template) : undefined;
+    } catch (err) {
+      return refuseAll(node, text('status.configError', { error: (err as Error).message }), (err as Error).message);
+    }
+    const connection = RED.nodes.getNode(def.connector) as unknown as DynamoConnection | null;
+    if (!connection || typeof connection.register !== 'function') {
+      const why = text('errors.noConnector');
+      return refuseAll(node, why, why);
+    }
+    const table = config.table || connection.settings.table;
+    if (!table) {
+      const why = text('errors.noTable');
+      return refuseAll(node, why, why);
+    }
+
+    let store: WriteStore;
+    let bufferDir: string | undefined;
+    if (config.bufferMode === 'disk') {
+      const userDir = (RED.settings as { userDir?: string }).userDir ?? path.join(os.homedir(), '.node-red');
+      bufferDir = path.join(userDir, 'dynamodb-sink-buffer', node.id);
+      try {
+        store = new DiskStore(bufferDir, {
+          onCorrupt: (file, lines) => node.warn(text('log.corrupt', { file, lines })),
+        });
+      } catch (err) {
+        const why = text('errors.bufferDir', { dir: bufferDir, error: (err as Error).message });
+        return refuseAll(node, why, why);
+      }
+    } else {
+      store = new MemoryStore();
+    }
+
+    const writer = new BatchWriter({
+      client: connection.client,
+      queryMode: config.queryMode as QueryMode,
+      batchSize: config.batchSize,
+      batchTime: config.batchTime,
+      inflightWindow: config.inflightWindow,
+      requestTtl: config.requestTtl,
+      maxBufferBytes: config.maxBufferBytes,
+      store,
+      describeEndpoint: () => connection.describeEndpoint(),
+      requestTimeout: connection.settings.requestTimeout,
+      log: { info: (t) => node.log(t), warn: (t) => node.warn(t) },
+      onConnectionError: () => connection.checkNow(),
+      onChange: () => scheduleStatus(),
+    });
+
+    connection.register(node.id);
+    const applyHealth = (state: HealthState) => {
+      writer.setAvailable(state.status !== 'down', state.status === 'down' ? state.reason : undefined);
+      scheduleStatus();
+    };
+    const unsubscribe = connection.onHealthChange(applyHealth);
+    applyHealth(connection.health());
+
+    try {
+      const restored = writer.restore();
+      if (restored > 0) node.log(text('log.restored', { count: restored, dir: bufferDir ?? '' }));
+    } catch (err) {
+      node.error(text('errors.restore', { dir: bufferDir ?? '', error: (err as Error).message }));
+    }
+    const parked = handedOver.get(node.id);
+    if (parked) {
+      handedOver.delete(node.id);
+      writer.adopt(parked.writes);
+      node.log(text('log.adopted', { count: parked.writes.length }));
+    }
+
+    // Status: throttled; says the connection state, the counts and the last error in words.
+    let statusTimer: NodeJS.Timeout | undefined;
+    let lastStatusAt = 0;
+    function scheduleStatus(): void {
+      if (statusTimer) return;
+      const wait = Math.max(0, lastStatusAt + STATUS_INTERVAL_MS - Date.now());
+      statusTimer = setTimeout(() => {
+        statusTimer = undefined;
+        lastStatusAt = Date.now();
+        showStatus();
+      }, wait);
+    }
+    function showStatus(): void {
+      const m = writer.metrics.snapshot();
+      const counts = text('status.counts', { success: m.success, failed: m.failed, queued: m.queuing + m.inflight });
+      const dropped = m.dropped > 0 ? text('status.dropped', { dropped: m.dropped }) : '';
+      const pause = writer.paused();
+      const health = connection!.health();
+      if (pause) {
+        node.status({ fill: 'yellow', shape: 'ring', text: clip(text('status.down', { reason: pause.reason, counts: counts + dropped })) });
+      } else if (health.status === 'connecting') {
+        node.status({ fill: 'grey', shape: 'ring', text: clip(text('status.connecting', { counts: counts + dropped })) });
+      } else if (writer.lastError && (m.failed > 0 || m.dropped > 0 || m.queuing > 0)) {
+        node.status({ fill: 'red', shape: 'dot', text: clip(`${counts}${dropped} · ${writer.lastError}`) });
+      } else {
+        node.status({ fill: 'green', shape: 'dot', text: clip(counts + dropped) });
+      }
+    }
+    showStatus();
+
+    const runtime: SinkRuntime = {
+      metrics: () => {
+        const health = connection.health();
+        return {
+          id: node.id,
+          name: def.name ?? '',
+          table,
+          bufferMode: config.bufferMode,
+          connection: health.status,
+          ...(health.status === 'down' ? { reason: health.reason } : {}),
+          paused: writer.paused() !== undefined,
+          ...(writer.lastError ? { lastError: writer.lastError } : {}),
+          queuedBytes: writer.queuedBytes(),
+          counters: writer.metrics.snapshot(),
+        };
+      },
+    };
+    node.runtime = runtime;
+    running.set(node.id, runtime);
+
+    node.on('input', (msg: NodeMessage & Record<string, unknown>, send, done) => {
+      const reject = (message: string) => {
+        writer.metrics.matched += 1;
+        writer.metrics.failed += 1;
+        writer.lastError = message;
+        scheduleStatus();
+        done(new Error(message));
+      };
+      let row: Record<string, unknown>;
+      try {
+        row = rowOf(msg.payload);
+      } catch (err) {
+        return reject((err as Error).message);
+      }
+      const operation = config.operation === 'msg' ? msg.operation : config.operation;
+      if (operation !== 'put' && operation !== 'update' && operation !== 'delete') {
+        return reject(text('errors.operation', { operation: JSON.stringify(operation) ?? 'undefined' }));
+      }
+      let item;
+      let key;
+      try {
+        const source = template ? template(row) : row;
+        item = encodeItem(source, {
+          encoding: config.encoding as ItemEncoding,
+          undefinedVarsAsNull: config.undefinedVarsAsNull,
+          hashKey: config.hashKey,
+          rangeKey: config.rangeKey,
+        });
+        key = keyOf(item, config.hashKey, config.rangeKey);
+      } catch (err) {
+        return reject((err as Error).message);
+      }
+      const plainKey: Record<string, unknown> = {};
+      for (const [name, value] of Object.entries(key)) plainKey[name] = decodeValue(value);
+      const op = operation as WriteOperation;
+      writer.enqueue(
+        { table, operation: op, key, item: op === 'delete' ? key : item },
+        {
+          written: (attempts) => {
+            msg.dynamodb = { table, operation: op, key: plainKey, attempts };
+            send(msg);
+            done();
+          },
+          failed: (err) => done(err),
+          // A burst of queue_full drops is logged once by the writer, not once per message.
+          dropped: (reason, err) => (reason === 'queue_full' ? done() : done(err)),
+        },
+        // The message stays in memory until it is acknowledged: count it against maxBufferBytes.
+        { retainedBytes: 2 * itemSize(item) + MESSAGE_OVERHEAD_BYTES },
+      );
+    });
+
+    node.on('close', (removed: boolean, done: () => void) => {
+      running.delete(node.id);
+      unsubscribe();
+      // Disk mode keeps what is left anyway: flush briefly so a redeploy stays quick.
+      const flushMs = removed || config.bufferMode === 'memory' ? CLOSE_FLUSH_MS : Math.min(CLOSE_FLUSH_MS, 2000);
+      writer
+        .close(flushMs, CLOSE_SETTLE_MS, removed)
+        .then((left) => {
+          if (left.length > 0 && config.bufferMode === 'memory') {
+            // Not removed: a full deploy or a restart of the flows. The same node id started next
+            // takes these over; a shutdown loses them (use bufferMode disk to keep them).
+            handedOver.set(node.id, { writes: left, at: Date.now() });
+            node.warn(text('log.handedOver', { count: left.length }));
+          } else if (left.length > 0) {
+            node.log(text('log.keptOnDisk', { count: left.length, dir: bufferDir ?? '' }));
+          }
+          if (removed && bufferDir) {
+            // The node was deleted: what it could not write was dropped (counted, logged above).
+            fs.rmSync(bufferDir, { recursive: true, force: true });
+          }
+        })
+        .catch((err: Error) => node.error(err.message))
+        .finally(() => {
+          if (statusTimer) clearTimeout(statusTimer);
+          connection.deregister(node.id);
+          done();
+        });
+    });
+  }
+
+  /** A sink that cannot work: says why in its status, and fails every message with it. */
+  function refuseAll(node: SinkNode, status: string, why: string): void {
+    node.error(why);
+    node.status({ fill: 'red', shape: 'ring', text: clip(status) });
+    node.on('input', (_msg: NodeMessage, _send: unknown, done: (err?: Error) => void) => done(new Error(why)));
+  }
+
+  function rowOf(payload: unknown): Record<string, unknown> {
+    let value = payload;
+    if (typeof value === 'string') {
+      try {
+        value = JSON.parse(value);
+      } catch {
+        throw new Error(text('errors.payloadNotJson'));
+      }
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value) || Buffer.isBuffer(value)) {
+      throw new Error(text('errors.payloadNotObject', { type: describeType(value) }));
+    }
+    return value as Record<string, unknown>;
+  }
+
+  RED.nodes.registerType('dynamodb-sink', DynamoDbSinkNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
+
+  RED.httpAdmin.get('/dynamodb-sink/:id/metrics', RED.auth.needsPermission('dynamodb-sink.read'), (req, res) => {
+    const id = String(req.params.id);
+    const sink = running.get(id);
+    if (!sink) {
+      res.status(404).json({ error: `no running dynamodb-sink with id ${id}` });
+      return;
+    }
+    const answer = sink.metrics();
+    res.json({ ...answer, consistent: countersAddUp(answer.counters) });
+  });
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (Buffer.isBuffer(value)) return 'a Buffer';
+  if (typeof value === 'string') return 'a string';
+  return `a ${typeof value}`;
+}
+
+function clip(s: string): string {
+  return s.length > 160 ? `${s.slice(0, 157)}...` : s;
+}
