@@ -1,12 +1,20 @@
-// Date and time functions (reference section 5.10). Local-time functions are checked in UTC;
-// the suite sets TZ before any Date is created.
-
-process.env.TZ = 'UTC';
+// Date and time functions (reference section 5.10). Local-time functions are checked with the
+// process time zone set to UTC for the duration of the suite.
 
 import { strict as assert } from 'node:assert';
 import { call, failure } from './functions-call';
 
 describe('rule date and time functions', () => {
+  let savedTz: string | undefined;
+  before(() => {
+    savedTz = process.env.TZ;
+    process.env.TZ = 'UTC';
+  });
+  after(() => {
+    if (savedTz === undefined) delete process.env.TZ;
+    else process.env.TZ = savedTz;
+  });
+
   it('give the current time in each unit', () => {
     const seconds = call('now_timestamp') as number;
     assert.ok(Math.abs(seconds - Date.now() / 1000) < 5);
