@@ -47,6 +47,12 @@ describe('rule conversion functions', () => {
     assert.match(failure('hexstr2bin', 'xyz').message, /not hexadecimal/);
     assert.deepEqual(call('str_utf16_le', 'é'), Buffer.from([0xe9, 0x00]));
   });
+
+  it('leave bytes unchanged with str(), and require UTF-8 with str_utf8()', () => {
+    assert.deepEqual(call('str', Buffer.from([0xff])), Buffer.from([0xff]));
+    assert.equal(call('str', Buffer.from('ok')), 'ok');
+    assert.match(failure('str_utf8', Buffer.from([0xff])).message, /expected text that is valid UTF-8, got bytes/);
+  });
 });
 
 describe('rule null handling and type checks', () => {
@@ -120,6 +126,7 @@ describe('rule list and map functions', () => {
     assert.equal(call('mget', 'a.b', { 'a.b': 1, a: { b: 2 } }), 1);
     assert.equal(call('mget', 'x', '{}', 0), 0);
     assert.deepEqual(call('mput', 'a.b', 1, '{}'), { 'a.b': 1 });
+    assert.equal(call('mget', ['a', 'b'], { a: { b: 1 } }), undefined, 'a list key does not nest');
   });
 
   it('list keys, values and entries in key order', () => {

@@ -80,8 +80,14 @@ function hexToBytes(s: string, prefix: string | undefined): string | Buffer {
 }
 
 export const conversionFunctions: RuleFunction[] = [
-  define('str', 1, 1, (args) => toText(args[0])),
-  define('str_utf8', 1, 1, (args) => toText(args[0])),
+  // A binary is already a string to EMQX: bytes that are not UTF-8 pass through unchanged.
+  define('str', 1, 1, (args) => (Buffer.isBuffer(args[0]) ? bytesResult(args[0]) : toText(args[0]))),
+  define('str_utf8', 1, 1, (args) => {
+    if (Buffer.isBuffer(args[0]) && typeof bytesResult(args[0]) !== 'string') {
+      throw argError('str_utf8', 'text that is valid UTF-8', args[0]);
+    }
+    return toText(args[0]);
+  }),
   define('str_utf16_le', 1, 1, (args) => bytesResult(Buffer.from(toText(args[0]), 'utf16le'))),
   define('int', 1, 1, (args) => toInt(args[0])),
   define('float', 1, 2, (args) => {

@@ -56,8 +56,9 @@ export const mapFunctions: RuleFunction[] = [
   }),
   define('mget', 2, 3, (args) => {
     const m = mapOrJson('mget', args[1]);
-    const key = text('mget', args[0]);
-    const v = Object.prototype.hasOwnProperty.call(m, key) ? m[key] : undefined;
+    // EMQX looks the key up as a term: anything but a string (a list, a number) finds nothing.
+    const key = textOf(args[0]);
+    const v = key !== undefined && Object.prototype.hasOwnProperty.call(m, key) ? m[key] : undefined;
     return withDefault(v, args, 2);
   }),
   define('mput', 3, 3, (args) => {
