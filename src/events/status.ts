@@ -49,7 +49,7 @@ export function connectionState(text: unknown): 'connected' | 'disconnected' | u
  * three mqtt nodes on one broker connection report three statuses but one connect.
  */
 export class StatusEventMapper {
-  private readonly state = new Map<string, { connected: boolean; connectedAt: number }>();
+  private readonly state = new Map<string, { connected: boolean; connectedAt: number; client: MqttNodeClient }>();
 
   constructor(private readonly describe: DescribeMqttNode) {}
 
@@ -64,13 +64,15 @@ export class StatusEventMapper {
     const previous = this.state.get(client.brokerId);
     if (state === 'connected') {
       if (previous?.connected) return [];
-      this.state.set(client.brokerId, { connected: true, connectedAt: now });
+      this.state.set(client.brokerId, { connected: true, connectedAt: now, client });
       return [columnsFromStatus(client, 'connected', now)];
     }
     // A disconnect is only news after a connect this mapper saw.
     if (!previous?.connected) return [];
-    this.state.set(client.brokerId, { connected: false, connectedAt: previous.connectedAt });
-    return [columnsFromStatus(client, 'disconnected', now, previous.connectedAt)];
+    this.state.set(client.brokerId, { ...previous, connected: false });
+    // The socket addresses are gone once the connection closed: use those seen at connect.
+    const known = { ...client, peername: client.peername ?? previous.client.peername, sockname: client.sockname ?? previous.client.sockname };
+    return [columnsFromStatus(known, 'disconnected', now, previous.connectedAt)];
   }
 }
 
