@@ -58,6 +58,13 @@ describe('rule string functions', () => {
     assert.deepEqual(call('tokens', 'a  b,,c', ' ,'), ['a', 'b', 'c']);
   });
 
+  it('match separators on grapheme boundaries only, as Erlang does', () => {
+    assert.deepEqual(call('split', 'a\r\nb\nc', '\n'), ['a\r\nb', 'c']);
+    assert.deepEqual(call('split', 'a\r\nb', '\r\n'), ['a', 'b']);
+    assert.equal(call('replace', 'e\u0301e', 'e', 'x'), 'e\u0301x');
+    assert.equal(call('find', 'ae\u0301e!', 'e'), 'e!');
+  });
+
   it('concatenate and join with the str() rules', () => {
     assert.equal(call('concat', 'a', 1.5), 'a1.5');
     assert.equal(call('concat', ['x', undefined, null, true]), 'xundefinednulltrue');

@@ -46,9 +46,46 @@ function pad(s: string, len: number, where: string, unit: string): string {
   return s + unit.repeat(missing);
 }
 
+/**
+ * Where `sep` occurs in `s` on grapheme boundaries only, as Erlang's string module matches:
+ * `'\n'` does not occur inside the single grapheme `'\r\n'`, nor `'e'` inside `'e\u0301'`.
+ */
+function occurrences(s: string, sep: string): number[] {
+  const found: number[] = [];
+  if (sep === '') return found;
+  let boundaries: Set<number> | undefined;
+  const onBoundary = (i: number): boolean => {
+    if (SIMPLE_ASCII.test(s)) return true;
+    if (boundaries === undefined) {
+      boundaries = new Set([s.length]);
+      for (const g of segmenter.segment(s)) boundaries.add(g.index);
+    }
+    return boundaries.has(i);
+  };
+  for (let i = s.indexOf(sep); i >= 0; i = s.indexOf(sep, i + 1)) {
+    if (onBoundary(i) && onBoundary(i + sep.length)) {
+      found.push(i);
+      i += sep.length - 1;
+    }
+  }
+  return found;
+}
+
+function splitAt(s: string, sep: string, at: number[]): string[] {
+  const parts: string[] = [];
+  let from = 0;
+  for (const i of at) {
+    parts.push(s.slice(from, i));
+    from = i + sep.length;
+  }
+  parts.push(s.slice(from));
+  return parts;
+}
+
 function splitOnce(s: string, sep: string, fromEnd: boolean): string[] {
-  const i = sep === '' ? -1 : fromEnd ? s.lastIndexOf(sep) : s.indexOf(sep);
-  return i < 0 ? [s] : [s.slice(0, i), s.slice(i + sep.length)];
+  const all = occurrences(s, sep);
+  if (all.length === 0) return [s];
+  return splitAt(s, sep, [fromEnd ? all[all.length - 1] : all[0]]);
 }
 
 const SPLIT_OPTIONS = ['all', 'notrim', 'leading', 'leading_notrim', 'trailing', 'trailing_notrim'] as const;
@@ -57,7 +94,7 @@ function split(s: string, sep: string, how: (typeof SPLIT_OPTIONS)[number]): str
   let parts: string[];
   if (how === 'leading' || how === 'leading_notrim') parts = splitOnce(s, sep, false);
   else if (how === 'trailing' || how === 'trailing_notrim') parts = splitOnce(s, sep, true);
-  else parts = sep === '' ? [s] : s.split(sep);
+  else parts = splitAt(s, sep, occurrences(s, sep));
   return how.endsWith('notrim') ? parts : parts.filter((p) => p !== '');
 }
 
@@ -79,10 +116,10 @@ function tokens(s: string, chars: string, nocrlf: boolean): string[] {
 }
 
 function replace(s: string, pattern: string, replacement: string, where: string): string {
-  if (pattern === '') return s;
-  if (where === 'all') return s.split(pattern).join(replacement);
-  const i = where === 'leading' ? s.indexOf(pattern) : s.lastIndexOf(pattern);
-  return i < 0 ? s : s.slice(0, i) + replacement + s.slice(i + pattern.length);
+  const all = occurrences(s, pattern);
+  if (all.length === 0) return s;
+  const at = where === 'all' ? all : [where === 'leading' ? all[0] : all[all.length - 1]];
+  return splitAt(s, pattern, at).join(replacement);
 }
 
 /** EMQX quote_sql: numbers bare, anything else single-quoted with `\` and `'` escaped. */
@@ -160,8 +197,9 @@ export const stringFunctions: RuleFunction[] = [
     const s = text('find', args[0]);
     const p = text('find', args[1]);
     const where = args.length === 3 ? option('find', args[2], ['leading', 'trailing'] as const) : 'leading';
-    const i = where === 'leading' ? s.indexOf(p) : s.lastIndexOf(p);
-    return i < 0 ? '' : s.slice(i);
+    if (p === '') return where === 'leading' ? s : '';
+    const all = occurrences(s, p);
+    return all.length === 0 ? '' : s.slice(where === 'leading' ? all[0] : all[all.length - 1]);
   }),
   trimFunction('trim', 'both'),
   trimFunction('ltrim', 'leading'),
