@@ -167,6 +167,7 @@ describe('rule hash, compression and encoding functions', () => {
     assert.equal(call('sha', 'abc'), 'a9993e364706816aba3e25717850c26c9cd0d89d');
     assert.equal(call('hash', 'md4', 'abc'), 'a448017aaf21d8525fc10ae87aa6729d');
     assert.equal(call('hash', 'md4', 'message digest'), 'd9130a8164549fe818874806e1c7014b');
+    assert.equal(call('hash', 'md4', '1234567890'.repeat(8)), 'e33b4ddc9c38f2199c3e7b164fcc0536', 'two blocks');
     assert.equal(call('hash', 'sha3_256', ''), 'a7ffc6f8bf1ed76651c14756a061d662f580ff4de43b49fa82d80a4b80f8434a');
     assert.match(failure('hash', 'crc32', 'x').message, /unknown hash algorithm 'crc32'/);
     assert.equal(failure('md5', 1).message, 'md5(): expected a string or bytes, got integer');
