@@ -55,6 +55,17 @@ export interface OpenOptions {
   healthCheck?: boolean;
 }
 
+/**
+ * A connection for a connector whose settings are unusable: health stays `down` with the
+ * reason, so sinks hold their messages and show why instead of failing to start.
+ */
+export function openBrokenConnection(settings: ConnectorSettings, reason: string): OwnedDynamoConnection {
+  const usable = { ...settings, url: /^https?:\/\//.test(settings.url) ? settings.url : '' };
+  const connection = openDynamoConnection(usable, {}, { healthCheck: false });
+  const down: HealthState = { status: 'down', since: Date.now(), reason };
+  return { ...connection, health: () => down, onHealthChange: () => () => undefined, checkNow: () => undefined };
+}
+
 /** Throws ConnectorConfigError for settings no client can be built from. */
 export function openDynamoConnection(
   settings: ConnectorSettings,
