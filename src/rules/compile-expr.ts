@@ -1,0 +1,351 @@
+// Expressions and conditions to closures (reference sections 3.3, 3.7-3.11). Everything that
+// can be decided from the text is decided here: names, function lookups, path steps,
+// operator choice. The closures only do the per-message work.
+
+import { ArithmeticOp, Expr, NameRef, Segment } from './ast';
+import { compareOp, looseEquals } from './compare';
+import { RuleEvaluationError } from './errors';
+import { isUnsupportedFunction, lookupFunction, suggestFunction } from './functions';
+import { SourceMap } from './lexer';
+import { indexOf, isInheritedName, keyStep, rangeGet, rangeList } from './paths';
+import { Scope } from './scope';
+import { exactEquals, toText, typeName } from './values';
+
+export type Evaluator = (s: Scope) => unknown;
+export type Condition = (s: Scope) => boolean;
+type PathStep = (v: unknown, s: Scope) => unknown;
+
+export interface CompileEnv {
+  readonly map: SourceMap;
+}
+
+export function compileExpr(e: Expr, env: CompileEnv): Evaluator {
+  switch (e.type) {
+    case 'const': {
+      const value = e.value;
+      return () => value;
+    }
+    case 'var': return compileName(e.name);
+    case 'path': return compilePath(e.root, e.segments, env);
+    case 'range': {
+      const { from, to } = e;
+      return () => rangeList(from, to);
+    }
+    case 'getRange': {
+      const target = compileExpr(e.target, env);
+      const { from, to } = e;
+      return (s) => rangeGet(from, to, target(s));
+    }
+    case 'list': {
+      const items = e.items.map((item) => compileExpr(item, env));
+      return (s) => {
+        const out = new Array<unknown>(items.length);
+        for (let i = 0; i < items.length; i++) out[i] = items[i](s);
+        return out;
+      };
+    }
+    case 'call': return compileCall(e.name, e.args, e.at, env);
+    case 'arith': return compileArithmetic(e.op, e.left, e.right, env);
+    case 'compare': {
+      const left = compileExpr(e.left, env);
+      const right = compileExpr(e.right, env);
+      if (e.op === '=') return (s) => looseEquals(left(s), right(s));
+      const op = e.op;
+      return (s) => compareOp(op, left(s), right(s));
+    }
+    case 'negate': {
+      const operand = compileExpr(e.operand, env);
+      return (s) => {
+        const v = operand(s);
+        if (typeof v !== 'number') throw operatorError('unary -', `expected a number, got ${typeName(v)}`);
+        return -v;
+      };
+    }
+    case 'case': return compileCase(e, env);
+    default: return compileCondition(e, env);
+  }
+}
+
+export function compileName(name: string): Evaluator {
+  if (isInheritedName(name)) return (s) => s.lookupOwn(name);
+  return (s) => s.lookup(name);
+}
+
+function compileSegment(seg: Segment, env: CompileEnv): PathStep {
+  switch (seg.kind) {
+    case 'key': {
+      const step = keyStep(seg.key);
+      return (v) => step(v);
+    }
+    case 'index': {
+      const i = seg.index;
+      return (v) => indexOf(v, i);
+    }
+    default: {
+      const ref = compileExpr(seg.ref, env);
+      return (v, s) => indexOf(v, ref(s));
+    }
+  }
+}
+
+/** A path read. `payload.…` decodes the payload strictly (and once); other JSON text leniently. */
+export function compilePath(root: string, segments: readonly Segment[], env: CompileEnv): Evaluator {
+  const name = compileName(root);
+  const start: Evaluator = root === 'payload' ? (s) => s.payloadOf(name(s)) : name;
+  const steps = segments.map((seg) => compileSegment(seg, env));
+  if (steps.length === 1) {
+    const [a] = steps;
+    return (s) => a(start(s), s);
+  }
+  if (steps.length === 2) {
+    const [a, b] = steps;
+    return (s) => b(a(start(s), s), s);
+  }
+  return (s) => {
+    let v = start(s);
+    for (let i = 0; i < steps.length && v !== undefined; i++) v = steps[i](v, s);
+    return v;
+  };
+}
+
+export function compileNameRef(ref: NameRef, env: CompileEnv): Evaluator {
+  return ref.type === 'var' ? compileName(ref.name) : compilePath(ref.root, ref.segments, env);
+}
+
+function operatorError(op: string, reason: string): RuleEvaluationError {
+  return new RuleEvaluationError(`operator ${op}: ${reason}`, 'bad_sql_function_argument');
+}
+
+function isText(v: unknown): boolean {
+  return typeof v === 'string' || v instanceof Uint8Array;
+}
+
+/** Whether an expression is certainly a float (EMQX keeps 2.0 apart from 2; JS cannot). */
+function isStaticFloat(e: Expr): boolean {
+  switch (e.type) {
+    case 'const': return e.float;
+    case 'negate': return isStaticFloat(e.operand);
+    case 'arith':
+      if (e.op === '/') return true;
+      return (e.op === '+' || e.op === '-' || e.op === '*') && (isStaticFloat(e.left) || isStaticFloat(e.right));
+    default: return false;
+  }
+}
+
+export function arithmetic(op: ArithmeticOp, a: unknown, b: unknown): unknown {
+  if (op === '+') {
+    if (typeof a === 'number' && typeof b === 'number') return a + b;
+    // EMQX: if either side is a string, both are converted to text and concatenated.
+    if (isText(a) || isText(b)) return toText(a) + toText(b);
+    throw operatorError('+', `cannot add ${typeName(a)} and ${typeName(b)}`);
+  }
+  if (typeof a !== 'number' || typeof b !== 'number') {
+    throw operatorError(op, `expected two numbers, got ${typeName(a)} and ${typeName(b)}`);
+  }
+  switch (op) {
+    case '-': return a - b;
+    case '*': return a * b;
+    case '/':
+      if (b === 0) throw new RuleEvaluationError('operator /: division by zero', 'badarith');
+      return a / b;
+    default: {
+      if (!Number.isInteger(a) || !Number.isInteger(b)) {
+        throw operatorError(op, `expected two integers, got ${typeName(a)} and ${typeName(b)}`);
+      }
+      if (b === 0) throw new RuleEvaluationError(`operator ${op}: division by zero`, 'badarith');
+      // div truncates toward zero; mod is Erlang rem (the sign of the dividend), like JS %.
+      return op === 'div' ? Math.trunc(a / b) : a % b;
+    }
+  }
+}
+
+function compileArithmetic(op: ArithmeticOp, l: Expr, r: Expr, env: CompileEnv): Evaluator {
+  const left = compileExpr(l, env);
+  const right = compileExpr(r, env);
+  if ((op === 'div' || op === 'mod') && (isStaticFloat(l) || isStaticFloat(r))) {
+    return (s) => {
+      left(s);
+      right(s);
+      throw operatorError(op, `expected two integers, got ${isStaticFloat(l) ? 'float' : 'integer'} and ${isStaticFloat(r) ? 'float' : 'integer'}`);
+    };
+  }
+  switch (op) {
+    case '+': return (s) => {
+      const a = left(s);
+      const b = right(s);
+      return typeof a === 'number' && typeof b === 'number' ? a + b : arithmetic('+', a, b);
+    };
+    case '-': return (s) => {
+      const a = left(s);
+      const b = right(s);
+      return typeof a === 'number' && typeof b === 'number' ? a - b : arithmetic('-', a, b);
+    };
+    case '*': return (s) => {
+      const a = left(s);
+      const b = right(s);
+      return typeof a === 'number' && typeof b === 'number' ? a * b : arithmetic('*', a, b);
+    };
+    default: return (s) => arithmetic(op, left(s), right(s));
+  }
+}
+
+function compileCall(name: string, args: Expr[], at: number, env: CompileEnv): Evaluator {
+  if ((name === 'div' || name === 'mod') && args.length === 2) {
+    return compileArithmetic(name, args[0], args[1], env);
+  }
+  const fn = lookupFunction(name);
+  if (fn === undefined) {
+    if (isUnsupportedFunction(name)) {
+      throw env.map.error(`function ${name} is not supported`, at, 'sql_function_not_supported');
+    }
+    const suggestion = suggestFunction(name);
+    const hint = suggestion ? `; did you mean ${suggestion}?` : '';
+    throw env.map.error(`function ${name} is not supported${hint}`, at, 'sql_function_not_supported');
+  }
+  if (args.length < fn.minArgs || args.length > fn.maxArgs) {
+    const expected = fn.minArgs === fn.maxArgs ? `${fn.minArgs}`
+      : fn.maxArgs === Infinity ? `at least ${fn.minArgs}` : `${fn.minArgs} to ${fn.maxArgs}`;
+    const plural = fn.minArgs === 1 && fn.maxArgs === 1 ? 'argument' : 'arguments';
+    throw env.map.error(`function ${name} expects ${expected} ${plural}, got ${args.length}`, at, 'bad_sql_function_arity');
+  }
+  const impl = fn.impl;
+  const evals = args.map((arg) => compileExpr(arg, env));
+  const invoke = (values: unknown[], s: Scope): unknown => {
+    try {
+      return impl(values, s);
+    } catch (err) {
+      if (err instanceof RuleEvaluationError) throw err;
+      const message = err instanceof Error ? err.message : String(err);
+      throw new RuleEvaluationError(`${name}(): ${message}`, 'bad_sql_function_argument');
+    }
+  };
+  switch (evals.length) {
+    case 0: return (s) => invoke([], s);
+    case 1: {
+      const [a] = evals;
+      return (s) => invoke([a(s)], s);
+    }
+    case 2: {
+      const [a, b] = evals;
+      return (s) => invoke([a(s), b(s)], s);
+    }
+    default: return (s) => {
+      const values = new Array<unknown>(evals.length);
+      for (let i = 0; i < evals.length; i++) values[i] = evals[i](s);
+      return invoke(values, s);
+    };
+  }
+}
+
+function compileCase(e: Extract<Expr, { type: 'case' }>, env: CompileEnv): Evaluator {
+  const otherwise = e.otherwise ? compileExpr(e.otherwise, env) : () => undefined;
+  const thens = e.branches.map((b) => compileExpr(b.then, env));
+  if (e.subject === undefined) {
+    // A WHEN whose function gives something other than true just does not match (EMQX).
+    const whens = e.branches.map((b) => compileCondition(b.when, env, true));
+    return (s) => {
+      for (let i = 0; i < whens.length; i++) if (whens[i](s)) return thens[i](s);
+      return otherwise(s);
+    };
+  }
+  // The simple form compares with exact equality (reference section 3.11).
+  const subject = compileExpr(e.subject, env);
+  const values = e.branches.map((b) => compileExpr(b.when, env));
+  return (s) => {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i](s);
+      if (exactEquals(subject(s), v)) return thens[i](s);
+    }
+    return otherwise(s);
+  };
+}
+
+const CONDITION_KINDS: Readonly<Record<string, string>> = {
+  var: 'a name', path: 'a path', const: 'a constant', arith: 'an arithmetic expression',
+  negate: 'an arithmetic expression', case: 'a CASE expression', list: 'a list',
+  range: 'a range', getRange: 'a range',
+};
+
+function notACondition(kind: string, hint: string): RuleEvaluationError {
+  return new RuleEvaluationError(
+    `a condition must be a comparison, a function call, IN, NOT, AND, OR, true or false; found ${kind}${hint}`,
+    'bad_condition',
+  );
+}
+
+/**
+ * A search condition (WHERE, INCASE, CASE WHEN). Its result must be a boolean; `lenient`
+ * (a CASE WHEN's own condition) treats a function's non-boolean result as no match.
+ */
+export function compileCondition(e: Expr, env: CompileEnv, lenient = false): Condition {
+  switch (e.type) {
+    case 'and': {
+      const left = compileCondition(e.left, env);
+      const right = compileCondition(e.right, env);
+      return (s) => left(s) && right(s);
+    }
+    case 'or': {
+      const left = compileCondition(e.left, env);
+      const right = compileCondition(e.right, env);
+      return (s) => left(s) || right(s);
+    }
+    case 'not': {
+      // Deviation (DESIGN.md section 2): NOT over AND, OR, IN and NOT works as standard SQL.
+      const inner = e.operand.type;
+      if (inner === 'and' || inner === 'or' || inner === 'in' || inner === 'not') {
+        const operand = compileCondition(e.operand, env);
+        return (s) => !operand(s);
+      }
+      // EMQX evaluates NOT's operand as a value: a boolean is negated, anything else is false.
+      const operand = compileExpr(e.operand, env);
+      return (s) => {
+        const v = operand(s);
+        return typeof v === 'boolean' ? !v : false;
+      };
+    }
+    case 'in': {
+      const subject = compileExpr(e.subject, env);
+      const items = e.items.map((item) => compileExpr(item, env));
+      const negated = e.negated;
+      return (s) => {
+        const v = subject(s);
+        let found = false;
+        for (let i = 0; i < items.length; i++) {
+          // Every item is evaluated, as EMQX builds the whole list first.
+          if (exactEquals(v, items[i](s))) found = true;
+        }
+        return found !== negated;
+      };
+    }
+    case 'compare': {
+      const value = compileExpr(e, env);
+      return (s) => value(s) as boolean;
+    }
+    case 'call': {
+      const call = compileExpr(e, env);
+      const name = e.name;
+      return (s) => {
+        const v = call(s);
+        if (typeof v === 'boolean') return v;
+        if (lenient) return false;
+        throw new RuleEvaluationError(
+          `${name}() gave ${typeName(v)}, but a condition needs true or false`,
+          'bad_condition',
+        );
+      };
+    }
+    case 'const':
+      if (typeof e.value === 'boolean') {
+        const value = e.value;
+        return () => value;
+      }
+      break;
+    default:
+      break;
+  }
+  const hint = e.type === 'var' || e.type === 'path' ? ' (compare it, e.g. flag = true)' : '';
+  const error = notACondition(CONDITION_KINDS[e.type] ?? e.type, hint);
+  return () => {
+    throw new RuleEvaluationError(error.message, error.code);
+  };
+}

@@ -1,0 +1,99 @@
+// The state of one evaluation: the input columns, the layers that names resolve through
+// (reference section 3.3), and the payload decoded once. It is also the CallContext that the
+// built-in functions receive.
+
+import { RuleEvaluationError } from './errors';
+import { CallContext } from './functions/types';
+import { decodeJson } from './values';
+
+const hasOwn = Object.prototype.hasOwnProperty;
+const NOTHING: unique symbol = Symbol('nothing decoded yet');
+
+/**
+ * Names resolve, first to last, through:
+ * - `over`: what EMQX writes into its input map as fields are evaluated (the aliases so far),
+ *   or, in WHERE, the selected output (EMQX matches WHERE on `maps:merge(Columns, Selected)`);
+ * - the FOREACH item under its name, then the FOREACH selected fields (INCASE and DO);
+ * - the columns, with `metadata` carrying the rule id.
+ * A key present with the value undefined stops the search, as in one merged map.
+ */
+export class Scope implements CallContext {
+  over: Record<string, unknown> | null = null;
+  sel: Record<string, unknown> | null = null;
+  itemName: string | null = null;
+  item: unknown = undefined;
+  inSelect = true;
+  private meta: Record<string, unknown> | undefined = undefined;
+  private rawPayload: unknown = NOTHING;
+  private decoded: unknown = undefined;
+
+  constructor(readonly cols: Record<string, unknown>, private readonly ruleId: string) {}
+
+  /** A root name that is not an `Object.prototype` property (checked when compiling). */
+  lookup(name: string): unknown {
+    const over = this.over;
+    if (over !== null && name in over) return over[name];
+    if (name === this.itemName) return this.item;
+    const sel = this.sel;
+    if (sel !== null && name in sel) return sel[name];
+    return name === 'metadata' ? this.metadata() : this.cols[name];
+  }
+
+  /** A root name such as `constructor`: only own properties count. */
+  lookupOwn(name: string): unknown {
+    const over = this.over;
+    if (over !== null && hasOwn.call(over, name)) return over[name];
+    if (name === this.itemName) return this.item;
+    const sel = this.sel;
+    if (sel !== null && hasOwn.call(sel, name)) return sel[name];
+    return hasOwn.call(this.cols, name) ? this.cols[name] : undefined;
+  }
+
+  /** EMQX adds `metadata.rule_id` to the columns, keeping any metadata already there. */
+  metadata(): Record<string, unknown> {
+    if (this.meta === undefined) {
+      const given = this.cols.metadata;
+      this.meta = typeof given === 'object' && given !== null && !Array.isArray(given)
+        ? { ...(given as Record<string, unknown>), rule_id: this.ruleId }
+        : { rule_id: this.ruleId };
+    }
+    return this.meta;
+  }
+
+  /**
+   * The value a `payload.x` path walks: JSON text is decoded (once per evaluation for the same
+   * text) and must be valid; a pre-decoded map or anything else is used as is.
+   */
+  payloadOf(v: unknown): unknown {
+    if (typeof v !== 'string' && !(v instanceof Uint8Array)) return v;
+    if (v === this.rawPayload) return this.decoded;
+    const decoded = decodeJson(v instanceof Buffer || typeof v === 'string' ? v : Buffer.from(v));
+    this.rawPayload = v;
+    this.decoded = decoded;
+    return decoded;
+  }
+
+  /** The whole input as functions see it: the columns with every layer applied. */
+  get columns(): Record<string, unknown> {
+    if (this.over === null && this.sel === null && this.itemName === null) return this.cols;
+    const view: Record<string, unknown> = { ...this.cols, metadata: this.metadata() };
+    if (this.sel !== null) Object.assign(view, this.sel);
+    if (this.itemName !== null) view[this.itemName] = this.item;
+    if (this.over !== null) Object.assign(view, this.over);
+    return view;
+  }
+
+  decodedPayload(): unknown {
+    return this.payloadOf(this.lookup('payload'));
+  }
+}
+
+/** Marks an error with the clause it happened in (EMQX's error class), wrapping foreign errors. */
+export function inClause(err: unknown, errorClass: string): RuleEvaluationError {
+  if (err instanceof RuleEvaluationError) {
+    err.errorClass = errorClass;
+    return err;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new RuleEvaluationError(message, 'internal_error', errorClass);
+}
