@@ -145,7 +145,7 @@ function nodeRedSettings(config: DemoConfig): Record<string, unknown> {
     // own scan of the node_modules folder it is installed in.
     nodesDir: [PROJECT_ROOT],
     telemetry: { enabled: false },
-    editorTheme: { tours: false, projects: { enabled: false } },
+    editorTheme: { tours: false },
     logging: { console: { level: 'warn', metrics: false, audit: false } },
   };
 }

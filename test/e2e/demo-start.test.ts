@@ -1,0 +1,160 @@
+// `npm start` as a newcomer runs it: a child process on free ports with its own data folder,
+// the printed URLs, a real MQTT publish, `npm run scan` finding the item; Ctrl-C (SIGINT to the
+// process group, as a terminal sends it) leaves nothing running; a second start reuses the data
+// and does not add a second copy of the demo flow.
+import * as assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from '../support/dynamodb';
+import { portOpen, publishOnce } from './mqtt-publisher';
+import { SEED_PAYLOAD } from './seed-expectations';
+
+const projectRoot = path.resolve(__dirname, '..', '..');
+const run = promisify(execFile);
+
+interface Demo {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+function startDemo(env: NodeJS.ProcessEnv): Demo {
+  // Its own process group, so the test can signal npm, the shell and node together like Ctrl-C.
+  const child = spawn('npm', ['start'], { cwd: projectRoot, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function waitForOutput(demo: Demo, text: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!demo.output().includes(text)) {
+    if (demo.child.exitCode !== null) throw new Error(`npm start exited (${demo.child.exitCode}) before printing "${text}":\n${demo.output()}`);
+    if (Date.now() > deadline) throw new Error(`npm start did not print "${text}" within ${timeoutMs} ms:\n${demo.output()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Pids still alive in the process group `pgid`. */
+async function groupMembers(pgid: number): Promise<number[]> {
+  const { stdout } = await run('ps', ['-eo', 'pid=,pgid=']);
+  return stdout
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number))
+    .filter(([, group]) => group === pgid)
+    .map(([pid]) => pid);
+}
+
+async function stopDemo(demo: Demo): Promise<number | null> {
+  const pgid = demo.child.pid!;
+  if (demo.child.exitCode === null) process.kill(-pgid, 'SIGINT');
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }, 20000);
+  const code = await demo.exited;
+  clearTimeout(timer);
+  return code;
+}
+
+async function scan(env: NodeJS.ProcessEnv): Promise<{ Items: Record<string, Record<string, string>>[]; Count: number; ScannedCount: number; ConsumedCapacity: null }> {
+  const { stdout } = await run('npm', ['run', '--silent', 'scan'], { cwd: projectRoot, env });
+  return JSON.parse(stdout);
+}
+
+describe('npm start: the one-command demo (e2e)', function () {
+  this.timeout(180000);
+  let dataDir: string;
+  let env: NodeJS.ProcessEnv;
+  let ports: { nodeRed: number; mqtt: number; dynamo: number };
+  let demo: Demo | undefined;
+
+  before(async function () {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'demo-start-'));
+    ports = { nodeRed: await freePort(), mqtt: await freePort(), dynamo: await freePort() };
+    const inherited = { ...process.env };
+    delete inherited.DYNAMODB_URL;
+    env = {
+      ...inherited,
+      NODE_RED_PORT: String(ports.nodeRed),
+      MQTT_PORT: String(ports.mqtt),
+      DYNAMODB_PORT: String(ports.dynamo),
+      DEMO_DATA_DIR: dataDir,
+    };
+  });
+
+  after(async function () {
+    if (demo) await stopDemo(demo);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('prints the editor URL, the MQTT URL and the two commands to try', async function () {
+    demo = startDemo(env);
+    await waitForOutput(demo, 'Press Ctrl-C to stop.', 150000);
+    const out = demo.output();
+    assert.ok(out.includes(`http://127.0.0.1:${ports.nodeRed}/`), out);
+    assert.ok(out.includes(`mqtt://127.0.0.1:${ports.mqtt}`), out);
+    assert.ok(out.includes(`npx mqtt pub -i emqx_c -t t/1 -m '{ "msg": "hello DynamoDB" }' -p ${ports.mqtt}`), out);
+    assert.ok(out.includes(`DYNAMODB_PORT=${ports.dynamo} npm run scan`), out);
+    assert.ok(out.includes('mqtt_msg (created now)'), out);
+    const editor = await fetch(`http://127.0.0.1:${ports.nodeRed}/`);
+    assert.equal(editor.status, 200);
+  });
+
+  it('stores a published message, which `npm run scan` prints like `aws dynamodb scan`', async function () {
+    await publishOnce({ port: ports.mqtt, clientId: 'emqx_c', topic: 't/1', payload: SEED_PAYLOAD, protocolVersion: 4 });
+    let result = await scan(env);
+    for (const deadline = Date.now() + 15000; result.Count < 3 && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 300));
+      result = await scan(env);
+    }
+    assert.deepEqual(Object.keys(result), ['Items', 'Count', 'ScannedCount', 'ConsumedCapacity']);
+    assert.equal(result.ConsumedCapacity, null);
+    // The seed's three: the message, then the client's connect and disconnect events.
+    assert.equal(result.Count, 3, JSON.stringify(result.Items, null, 2));
+    assert.equal(result.ScannedCount, 3);
+    const message = result.Items.find((item) => item.event?.S === 'message.publish');
+    assert.ok(message, JSON.stringify(result.Items));
+    assert.deepEqual(message.payload, { S: SEED_PAYLOAD });
+    assert.deepEqual(message.clientid, { S: 'emqx_c' });
+    assert.deepEqual(
+      result.Items.map((item) => item.event.S).sort(),
+      ['client.connected', 'client.disconnected', 'message.publish'],
+    );
+  });
+
+  it('stops on Ctrl-C and leaves nothing running', async function () {
+    const pgid = demo!.child.pid!;
+    const code = await stopDemo(demo!);
+    demo = undefined;
+    assert.equal(code, 0);
+    // Give the kernel a moment to reap, then nothing of the group may remain.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(await groupMembers(pgid), []);
+    for (const port of [ports.nodeRed, ports.mqtt, ports.dynamo]) {
+      assert.equal(await portOpen(port), false, `port ${port} still open`);
+    }
+  });
+
+  it('starts again on the same data: the table and its items are kept, the flow is not duplicated', async function () {
+    demo = startDemo(env);
+    await waitForOutput(demo, 'Press Ctrl-C to stop.', 150000);
+    assert.ok(demo.output().includes('mqtt_msg (already there)'), demo.output());
+    assert.ok(demo.output().includes('already deployed'), demo.output());
+    assert.equal((await scan(env)).Count, 3);
+    const flows = JSON.parse(fs.readFileSync(path.join(dataDir, 'node-red', 'flows.json'), 'utf8')) as { type: string }[];
+    assert.equal(flows.filter((node) => node.type === 'tab').length, 1);
+    assert.equal(flows.filter((node) => node.type === 'aedes broker').length, 1);
+    assert.equal(await stopDemo(demo), 0);
+    demo = undefined;
+  });
+});

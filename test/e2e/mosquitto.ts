@@ -1,0 +1,62 @@
+// A real mosquitto broker for end-to-end tests: the Debian binary with a temporary config that
+// listens on a free 127.0.0.1 port, anonymous access allowed, logging to stdout so a test can
+// wait for a subscription to be in place.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { freePort } from '../support/dynamodb';
+import { waitForPort } from './mqtt-publisher';
+
+export interface Mosquitto {
+  port: number;
+  /** Resolves once mosquitto has logged a SUBACK to a client whose id contains `clientIdPart` (any client when empty). */
+  subscribed(clientIdPart?: string, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const MOSQUITTO_BINARY = fs.existsSync('/usr/sbin/mosquitto') ? '/usr/sbin/mosquitto' : 'mosquitto';
+
+export async function startMosquitto(): Promise<Mosquitto> {
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mosquitto-'));
+  const conf = path.join(dir, 'mosquitto.conf');
+  fs.writeFileSync(
+    conf,
+    [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stdout', 'log_type all', ''].join('\n'),
+  );
+  const child = spawn(MOSQUITTO_BINARY, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const keep = (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-50000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await exited;
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForPort(port, 10000);
+  } catch (err) {
+    await stop();
+    throw new Error(`mosquitto did not start: ${(err as Error).message}\n${log}`);
+  }
+  return {
+    port,
+    async subscribed(clientIdPart = '', timeoutMs = 15000) {
+      const deadline = Date.now() + timeoutMs;
+      const pattern = /Sending SUBACK to (\S+)/g;
+      for (;;) {
+        for (const match of log.matchAll(pattern)) if (match[1].includes(clientIdPart)) return;
+        if (Date.now() > deadline) throw new Error(`no SUBACK from mosquitto within ${timeoutMs} ms:\n${log}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    stop,
+  };
+}
