@@ -2,7 +2,7 @@
 // can be decided from the text is decided here: names, function lookups, path steps,
 // operator choice. The closures only do the per-message work.
 
-import { ArithmeticOp, Expr, NameRef, Segment } from './ast';
+import { ArithmeticOp, ComparisonOperator, Expr, NameRef, Segment } from './ast';
 import { compareOp, looseEquals } from './compare';
 import { RuleEvaluationError } from './errors';
 import { isUnsupportedFunction, lookupFunction, suggestFunction } from './functions';
@@ -49,9 +49,7 @@ export function compileExpr(e: Expr, env: CompileEnv): Evaluator {
     case 'compare': {
       const left = compileExpr(e.left, env);
       const right = compileExpr(e.right, env);
-      if (e.op === '=') return (s) => looseEquals(left(s), right(s));
-      const op = e.op;
-      return (s) => compareOp(op, left(s), right(s));
+      return compileComparison(e.op, left, right);
     }
     case 'negate': {
       const operand = compileExpr(e.operand, env);
@@ -69,6 +67,38 @@ export function compileExpr(e: Expr, env: CompileEnv): Evaluator {
 export function compileName(name: string): Evaluator {
   if (isInheritedName(name)) return (s) => s.lookupOwn(name);
   return (s) => s.lookup(name);
+}
+
+/** Numbers compared with numbers (the common case) skip EMQX's coercion rules. */
+function compileComparison(op: ComparisonOperator, left: Evaluator, right: Evaluator): Evaluator {
+  switch (op) {
+    case '=': return (s) => {
+      const a = left(s);
+      const b = right(s);
+      return a === b || looseEquals(a, b);
+    };
+    case '>': return (s) => {
+      const a = left(s);
+      const b = right(s);
+      return typeof a === 'number' && typeof b === 'number' ? a > b : compareOp(op, a, b);
+    };
+    case '<': return (s) => {
+      const a = left(s);
+      const b = right(s);
+      return typeof a === 'number' && typeof b === 'number' ? a < b : compareOp(op, a, b);
+    };
+    case '>=': return (s) => {
+      const a = left(s);
+      const b = right(s);
+      return typeof a === 'number' && typeof b === 'number' ? a >= b : compareOp(op, a, b);
+    };
+    case '<=': return (s) => {
+      const a = left(s);
+      const b = right(s);
+      return typeof a === 'number' && typeof b === 'number' ? a <= b : compareOp(op, a, b);
+    };
+    default: return (s) => compareOp(op, left(s), right(s));
+  }
 }
 
 function compileSegment(seg: Segment, env: CompileEnv): PathStep {

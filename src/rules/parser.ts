@@ -168,6 +168,9 @@ class Parser {
 
   private target(as: Token | undefined): NameRef {
     const t = this.next();
+    if (!as && t.kind === 'name' && /^(div|mod)$/i.test(t.value)) {
+      this.fail(`${t.value} is not an operator here: div and mod are written in lower case`, t);
+    }
     if (t.kind === 'name' || t.kind === 'qname') return this.nameRef(t, 'target') as NameRef;
     const found = t.kind === 'keyword' ? `the reserved word ${t.value}` : describe(t);
     return this.fail(`expected a name after ${as ? 'AS' : 'the expression'}, found ${found}`, t);
@@ -426,15 +429,17 @@ class Parser {
       }
       case 'compare':
         if (place.kind === 'operand') this.fail(`a comparison cannot be an operand of ${place.of}`, e.at);
-        this.check(e.left, { kind: 'operand', of: e.op });
-        this.check(e.right, { kind: 'operand', of: e.op });
+        this.check(e.left, { kind: 'operand', of: `'${e.op}'` });
+        this.check(e.right, { kind: 'operand', of: `'${e.op}'` });
         return;
-      case 'arith':
-        this.check(e.left, { kind: 'operand', of: e.op });
-        this.check(e.right, { kind: 'operand', of: e.op });
+      case 'arith': {
+        const of = e.op === 'div' || e.op === 'mod' ? e.op : `'${e.op}'`;
+        this.check(e.left, { kind: 'operand', of });
+        this.check(e.right, { kind: 'operand', of });
         return;
+      }
       case 'negate':
-        this.check(e.operand, { kind: 'operand', of: 'unary -' });
+        this.check(e.operand, { kind: 'operand', of: "unary '-'" });
         return;
       case 'call':
         for (const arg of e.args) this.check(arg, { kind: 'value' });
