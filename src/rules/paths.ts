@@ -109,7 +109,12 @@ export function putIn(container: unknown, steps: readonly PutStep[], from: numbe
   if (step.kind === 'key') {
     const map: Record<string, unknown> = isPlainMap(container) ? { ...container } : {};
     const current = hasOwn.call(map, step.key) ? map[step.key] : undefined;
-    map[step.key] = putIn(current, steps, from + 1, value);
+    const written = putIn(current, steps, from + 1, value);
+    if (step.key === '__proto__') {
+      Object.defineProperty(map, step.key, { value: written, enumerable: true, writable: true, configurable: true });
+    } else {
+      map[step.key] = written;
+    }
     return map;
   }
   if (!Array.isArray(container)) {

@@ -2,7 +2,7 @@
 // (reference sections 3.1, 3.4, 3.5, 3.12, 3.13), as EMQX's `emqx_rule_runtime` runs them.
 
 import { Expr, Field, NameRef, Statement } from './ast';
-import { CompileEnv, compileCondition, compileExpr, compileNameRef, Condition, Evaluator } from './compile-expr';
+import { CompileEnv, compileCondition, compileExpr, Condition, Evaluator } from './compile-expr';
 import { parseStatement } from './parser';
 import { indexOf, keyStep, PutStep, putIn } from './paths';
 import { inClause, Scope } from './scope';
@@ -170,7 +170,7 @@ function writer(value: Evaluator, target: Target, alsoInput: boolean): FieldRun 
   };
 }
 
-/** Compiles a field list; `last` receives the final field's evaluator instead (FOREACH). */
+/** One closure per field, each writing its value where its alias (or default key) says. */
 function compileFields(fields: Field[], env: CompileEnv): FieldRun[] {
   return fields.map((field, i) => {
     if (field.kind === 'star') return copyInput;
