@@ -29,7 +29,7 @@ const STATUS_INTERVAL_MS = 500;
 export default function register(RED: NodeAPI): void {
   // Status and log text from the locale catalog, with the English text where the catalog is
   // not loaded (tests, a runtime without this package's locales).
-  const t = (key: string, params: Record<string, unknown>, english: string): string => {
+  const t = (key: string, params: Record<string, string | number>, english: string): string => {
     const text = RED._(key, params);
     return text && text !== key ? text : english;
   };
