@@ -1,5 +1,5 @@
 // A real mosquitto broker for end-to-end tests: the Debian binary with a temporary config that
-// listens on a free 127.0.0.1 port, anonymous access allowed, logging to stdout so a test can
+// listens on a free 127.0.0.1 port, anonymous access allowed, logging to stderr (unbuffered) so a test can
 // wait for a subscription to be in place.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -23,7 +23,7 @@ export async function startMosquitto(): Promise<Mosquitto> {
   const conf = path.join(dir, 'mosquitto.conf');
   fs.writeFileSync(
     conf,
-    [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stdout', 'log_type all', ''].join('\n'),
+    [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', 'log_type all', ''].join('\n'),
   );
   const child = spawn(MOSQUITTO_BINARY, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';

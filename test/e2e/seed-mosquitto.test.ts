@@ -11,6 +11,10 @@ import connectorNode from '../../src/nodes/dynamodb-connector';
 import ruleSqlNode from '../../src/nodes/rule-sql';
 import sinkNode from '../../src/nodes/dynamodb-sink';
 
+// Node-RED's own MQTT nodes (`mqtt in`, `mqtt-broker`); the test helper does not preload them.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const coreMqttNodes = require('@node-red/nodes/core/network/10-mqtt.js');
+
 const NODE_RED_CLIENT_ID = 'node-red-seed-mosquitto';
 
 function mosquittoFlow(mqttPort: number, dynamoUrl: string): Record<string, unknown>[] {
@@ -80,7 +84,7 @@ describe('the seed message path over mosquitto and the core mqtt in node, MQTT 5
 
     before(async function () {
       await createSeedTable(ctx.url);
-      await helper.load([connectorNode, ruleSqlNode, sinkNode], mosquittoFlow(mosquitto.port, ctx.url), {
+      await helper.load([coreMqttNodes, connectorNode, ruleSqlNode, sinkNode], mosquittoFlow(mosquitto.port, ctx.url), {
         connector: { ...TEST_CREDENTIALS },
       });
       await mosquitto.subscribed(NODE_RED_CLIENT_ID);

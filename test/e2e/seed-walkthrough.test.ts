@@ -30,7 +30,7 @@ function seedFlow(mqttPort: number, dynamoUrl: string): Record<string, unknown>[
     id,
     type: 'dynamodb-sink',
     z: 'tab',
-    name: id,
+    name: `${id} (mqtt_msg)`,
     connector: 'connector',
     table: '',
     template: '',
