@@ -24,7 +24,7 @@ interface EmbeddedNodeRed {
   httpNode: http.RequestListener;
   runtime: {
     flows: {
-      getFlows(opts: object): Promise<{ rev: string; flows: FlowNode[] }>;
+      getFlows(opts: object): Promise<{ rev: string; flows: FlowNode[] } | null>;
       setFlows(opts: { flows: { flows: FlowNode[] }; deploymentType: string }): Promise<unknown>;
     };
     nodes: {
@@ -194,7 +194,13 @@ async function assertNodesLoaded(RED: EmbeddedNodeRed): Promise<void> {
 }
 
 async function deployDemo(RED: EmbeddedNodeRed, config: DemoConfig): Promise<'deployed' | 'kept'> {
-  const current = await RED.runtime.flows.getFlows({});
+  // RED.start() resolves before the saved flows are loaded; they are null until then.
+  let current = await RED.runtime.flows.getFlows({});
+  for (const deadline = Date.now() + 30000; !current?.flows && Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 100));
+    current = await RED.runtime.flows.getFlows({});
+  }
+  if (!current?.flows) throw new Error('Node-RED did not load its flows within 30 s');
   const next = reconcileDemoFlow(current.flows, config);
   if (next === null) return 'kept';
   await RED.runtime.flows.setFlows({ flows: { flows: next }, deploymentType: 'full' });
@@ -230,6 +236,7 @@ async function stopAll(exitCode: number): Promise<never> {
       process.stderr.write(`stopping ${part.name}: ${(err as Error).message}\n`);
     }
   }
+  if (exitCode === 0) say('Stopped.');
   process.exit(exitCode);
 }
 
