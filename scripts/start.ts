@@ -242,8 +242,8 @@ async function stopAll(exitCode: number): Promise<never> {
 
 function printBanner(config: DemoConfig, table: 'created' | 'exists', flow: 'deployed' | 'kept'): void {
   const store = config.embedded
-    ? `dynalite (embedded), data in ${path.relative(process.cwd(), path.join(config.dataDir, 'dynalite')) || '.'}`
-    : 'DYNAMODB_URL';
+    ? `embedded dynalite, data in ${path.relative(process.cwd(), path.join(config.dataDir, 'dynalite'))}`
+    : 'from DYNAMODB_URL';
   say('');
   say('MQTT → DynamoDB demo is running');
   say(`  Node-RED editor: http://127.0.0.1:${config.nodeRedPort}/`);

@@ -81,8 +81,9 @@ async function startNodeRed(userDir: string): Promise<NodeRed> {
 
 async function getJson(url: string): Promise<unknown> {
   const res = await fetch(url, { headers: { Accept: 'application/json' } });
-  assert.ok(res.ok, `GET ${url}: ${res.status} ${await res.text()}`);
-  return res.json();
+  const body = await res.text();
+  assert.ok(res.ok, `GET ${url}: ${res.status} ${body}`);
+  return JSON.parse(body);
 }
 
 async function deploy(nodeRed: NodeRed, flows: FlowNode[]): Promise<void> {
@@ -91,7 +92,8 @@ async function deploy(nodeRed: NodeRed, flows: FlowNode[]): Promise<void> {
     headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full', 'Node-RED-API-Version': 'v2' },
     body: JSON.stringify({ flows }),
   });
-  assert.ok(res.ok, `POST /flows: ${res.status} ${await res.text()}`);
+  const body = await res.text();
+  assert.ok(res.ok, `POST /flows: ${res.status} ${body}`);
 }
 
 /** An example as the editor imports it: into a tab, pointed at the test's broker and DynamoDB. */
