@@ -169,7 +169,8 @@ export class BatchWriter {
     this.closing = true;
     this.wake(0);
     const flushDeadline = Date.now() + timeoutMs;
-    while ((this.queue.length > 0 || this.inflightCalls > 0) && Date.now() < flushDeadline) {
+    // While DynamoDB is down there is nothing to flush into: only wait for calls in flight.
+    while ((this.queue.length > 0 || this.inflightCalls > 0) && !this.pause && Date.now() < flushDeadline) {
       await this.nextSettle(flushDeadline - Date.now());
     }
     this.closed = true;

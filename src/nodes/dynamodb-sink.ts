@@ -76,6 +76,9 @@ export default function register(RED: NodeAPI): void {
       return refuseAll(node, why, why);
     }
 
+    // Status: throttled; says the connection state, the counts and the last error in words.
+    let statusTimer: NodeJS.Timeout | undefined;
+    let lastStatusAt = 0;
     let store: WriteStore;
     let bufferDir: string | undefined;
     if (config.bufferMode === 'disk') {
@@ -130,9 +133,6 @@ export default function register(RED: NodeAPI): void {
       node.log(text('log.adopted', { count: parked.writes.length }));
     }
 
-    // Status: throttled; says the connection state, the counts and the last error in words.
-    let statusTimer: NodeJS.Timeout | undefined;
-    let lastStatusAt = 0;
     function scheduleStatus(): void {
       if (statusTimer) return;
       const wait = Math.max(0, lastStatusAt + STATUS_INTERVAL_MS - Date.now());
@@ -307,5 +307,5 @@ function describeType(value: unknown): string {
 }
 
 function clip(s: string): string {
-  return s.length > 160 ? `${s.slice(0, 157)}...` : s;
+  return s.length > 200 ? `${s.slice(0, 197)}...` : s;
 }

@@ -62,6 +62,8 @@ export interface FaultProxy {
   /** Requests being handled now, and the most at once so far. */
   active: number;
   maxActive: number;
+  /** The most requests of one operation (e.g. BatchWriteItem) at once. */
+  maxActiveOf: Record<string, number>;
   rules: FaultRule[];
   setRules(rules: FaultRule[]): void;
   stop(): Promise<void>;
@@ -82,12 +84,14 @@ export async function startFaultProxy(targetUrl: string, rules: FaultRule[] = []
     counts[action as FaultAction] = 0;
   }
   const operations: Record<string, number> = {};
+  const activeOf: Record<string, number> = {};
   const proxy: FaultProxy = {
     url: '',
     counts,
     operations,
     active: 0,
     maxActive: 0,
+    maxActiveOf: {},
     rules,
     setRules(next) {
       proxy.rules = next;
@@ -177,9 +181,16 @@ export async function startFaultProxy(targetUrl: string, rules: FaultRule[] = []
   const server = http.createServer((req, res) => {
     proxy.active += 1;
     proxy.maxActive = Math.max(proxy.maxActive, proxy.active);
+    const targetHeader = String(req.headers['x-amz-target'] ?? '');
+    const operation = targetHeader.slice(targetHeader.indexOf('.') + 1);
+    activeOf[operation] = (activeOf[operation] ?? 0) + 1;
+    proxy.maxActiveOf[operation] = Math.max(proxy.maxActiveOf[operation] ?? 0, activeOf[operation]);
     let counted = true;
     const done = () => {
-      if (counted) proxy.active -= 1;
+      if (counted) {
+        proxy.active -= 1;
+        activeOf[operation] -= 1;
+      }
       counted = false;
     };
     res.on('close', done);
@@ -187,8 +198,6 @@ export async function startFaultProxy(targetUrl: string, rules: FaultRule[] = []
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString();
-      const targetHeader = String(req.headers['x-amz-target'] ?? '');
-      const operation = targetHeader.slice(targetHeader.indexOf('.') + 1);
       operations[operation] = (operations[operation] ?? 0) + 1;
       const fail = () => res.socket?.destroy();
       const pass = () =>
