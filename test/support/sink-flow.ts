@@ -80,9 +80,11 @@ export function watchSink(id = 'sink'): SinkWatch {
   for (const c of earlier('error')) watch.errors.push(String(c.args[0]));
   helper.getNode('out')!.on('input', (msg: Msg) => watch.outputs.push(msg));
   helper.getNode('caught')!.on('input', (msg: Msg) => watch.caught.push(msg));
-  sink.on('call:status', (call: { args: [SinkWatch['statuses'][0]] }) => watch.statuses.push(call.args[0]));
-  sink.on('call:warn', (call: { args: [unknown] }) => watch.warnings.push(String(call.args[0])));
-  sink.on('call:error', (call: { args: [unknown] }) => watch.errors.push(String(call.args[0])));
+  // The helper emits `call:<method>` for Node's spied methods; Node's typings do not know them.
+  const spied = sink as unknown as { on(event: string, fn: (call: { args: unknown[] }) => void): void };
+  spied.on('call:status', (call) => watch.statuses.push(call.args[0] as SinkWatch['statuses'][0]));
+  spied.on('call:warn', (call) => watch.warnings.push(String(call.args[0])));
+  spied.on('call:error', (call) => watch.errors.push(String(call.args[0])));
   return watch;
 }
 
