@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../support/dynamodb';
-import { portOpen, publishOnce } from './mqtt-publisher';
+import { portOpen } from './mqtt-publisher';
 import { SEED_PAYLOAD } from './seed-expectations';
 
 const projectRoot = path.resolve(__dirname, '..', '..');
@@ -69,9 +69,16 @@ async function stopDemo(demo: Demo): Promise<{ code: number | null; signal: Node
   return result;
 }
 
-async function scan(env: NodeJS.ProcessEnv): Promise<{ Items: Record<string, Record<string, string>>[]; Count: number; ScannedCount: number; ConsumedCapacity: null }> {
+interface ScanOutput {
+  Items: Record<string, Record<string, string>>[];
+  Count: number;
+  ScannedCount: number;
+  ConsumedCapacity: null;
+}
+
+async function scan(env: NodeJS.ProcessEnv): Promise<ScanOutput> {
   const { stdout } = await run('npm', ['run', '--silent', 'scan'], { cwd: projectRoot, env });
-  return JSON.parse(stdout);
+  return JSON.parse(stdout) as ScanOutput;
 }
 
 describe('npm start: the one-command demo (e2e)', function () {
@@ -113,12 +120,22 @@ describe('npm start: the one-command demo (e2e)', function () {
     assert.equal(editor.status, 200);
   });
 
-  it('stores a published message, which `npm run scan` prints like `aws dynamodb scan`', async function () {
-    await publishOnce({ port: ports.mqtt, clientId: 'emqx_c', topic: 't/1', payload: SEED_PAYLOAD, protocolVersion: 4 });
-    let result = await scan(env);
+  it('stores a message published with the printed command, which the printed `npm run scan` shows like `aws dynamodb scan`', async function () {
+    const printed = (start: string) => {
+      const line = demo!.output().split('\n').map((l) => l.trim()).find((l) => l.startsWith(start) || l.includes(` ${start}`));
+      assert.ok(line, `no "${start}" line in:\n${demo!.output()}`);
+      return line;
+    };
+    // Exactly what a newcomer copies: the mqtt CLI's flags, and the scan's environment prefix.
+    await run('sh', ['-c', printed('npx mqtt pub')], { cwd: projectRoot, env });
+    const scanEnv = { ...env };
+    delete scanEnv.DYNAMODB_PORT;
+    const scanCommand = printed('npm run scan').replace('npm run scan', 'npm run --silent scan');
+    const scanPrinted = async () => JSON.parse((await run('sh', ['-c', scanCommand], { cwd: projectRoot, env: scanEnv })).stdout) as ScanOutput;
+    let result = await scanPrinted();
     for (const deadline = Date.now() + 15000; result.Count < 3 && Date.now() < deadline; ) {
       await new Promise((r) => setTimeout(r, 300));
-      result = await scan(env);
+      result = await scanPrinted();
     }
     assert.deepEqual(Object.keys(result), ['Items', 'Count', 'ScannedCount', 'ConsumedCapacity']);
     assert.equal(result.ConsumedCapacity, null);
