@@ -1,0 +1,190 @@
+// Benchmark 2: items/s into DynamoDB Local and into dynalite, in one run per server, for
+// (a) the raw SDK sending BatchWriteItem of 25 with the sink's concurrency (the limit),
+// (b) our dynamodb-sink in a Node-RED flow, counted at its output (after the write), and
+// (c) one PutItem per message, as the existing Node-RED DynamoDB nodes send, with the same
+//     concurrency (more than those nodes get: they have no in-flight bound and no socket pool).
+// (a) and (c) use the same client settings as the connector (poolSize 8, keep-alive, no SDK
+// retries) and items encoded before the clock starts; (b) encodes inside the flow.
+import { BatchWriteItemCommand, PutItemCommand, type BatchWriteItemCommandOutput, type AttributeValue, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { createDynamoClient } from '../src/dynamo/client';
+import { CONNECTOR_DEFAULTS } from '../src/dynamo/connector';
+import { encodeItem } from '../src/dynamo/encoding';
+import { SINK_DEFAULTS } from '../src/nodes/dynamodb-sink-config';
+import { spawn } from 'node:child_process';
+import { createSeedTable, freePort, startDynamoDbLocal, TEST_CREDENTIALS, TEST_REGION, type DynamoServer } from '../test/support/dynamodb';
+import { waitForPort } from './mqtt-load';
+import { counterNode, fmt, machineLine, median, nextTurn, startNodeRed, type EmbeddedNodeRed } from './embedded-node-red';
+
+const ITEMS = Number(process.env.BENCH_SINK_ITEMS ?? 10000);
+const PUT_ITEMS = Number(process.env.BENCH_PUT_ITEMS ?? Math.max(1000, ITEMS / 4));
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONCURRENCY = SINK_DEFAULTS.inflightWindow;
+const POOL = CONNECTOR_DEFAULTS.poolSize;
+/** Messages handed to the sink but not yet written: a producer that keeps the sink's queue full. */
+const SINK_WINDOW = 2000;
+
+type Row = Record<string, unknown>;
+type Item = Record<string, AttributeValue>;
+
+/** A row as `rule-sql` gives it for `SELECT id, payload.temp as temp, clientid, topic, timestamp, payload`. */
+function rowFor(run: string, i: number): Row {
+  const payload = { temp: 15 + (i % 20), hum: 40 + (i % 7), seq: i };
+  return { id: `${run}-${i}`, temp: payload.temp, clientid: `sensor-${i % 50}`, topic: `t/${i % 10}`, timestamp: 1767225600000 + i, payload: JSON.stringify(payload) };
+}
+
+const encode = (row: Row): Item => encodeItem(row, { encoding: 'emqx', undefinedVarsAsNull: false, hashKey: 'id' });
+
+function client(url: string) {
+  return createDynamoClient({ ...CONNECTOR_DEFAULTS, url, region: TEST_REGION }, { ...TEST_CREDENTIALS });
+}
+
+/** Runs `work(i)` for i in [0, n) with at most `concurrency` at once. */
+async function withConcurrency(n: number, concurrency: number, work: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < n) await work(next++);
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+async function rawBatches(url: string, table: string, run: string): Promise<number> {
+  const items = Array.from({ length: ITEMS }, (_, i) => encode(rowFor(run, i)));
+  const batches: WriteRequest[][] = [];
+  for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })));
+  const c = client(url);
+  try {
+    const started = process.hrtime.bigint();
+    await withConcurrency(batches.length, CONCURRENCY, async (b) => {
+      let pending: WriteRequest[] | undefined = batches[b];
+      while (pending && pending.length > 0) {
+        const out: BatchWriteItemCommandOutput = await c.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending } }));
+        pending = out.UnprocessedItems?.[table];
+      }
+    });
+    return ITEMS / (Number(process.hrtime.bigint() - started) / 1e9);
+  } finally {
+    c.destroy();
+  }
+}
+
+async function putPerMessage(url: string, table: string, run: string): Promise<number> {
+  const items = Array.from({ length: PUT_ITEMS }, (_, i) => encode(rowFor(run, i)));
+  const c = client(url);
+  try {
+    const started = process.hrtime.bigint();
+    await withConcurrency(items.length, CONCURRENCY, async (i) => {
+      await c.send(new PutItemCommand({ TableName: table, Item: items[i] }));
+    });
+    return PUT_ITEMS / (Number(process.hrtime.bigint() - started) / 1e9);
+  } finally {
+    c.destroy();
+  }
+}
+
+async function sinkInFlow(red: EmbeddedNodeRed, url: string, table: string, run: string): Promise<number> {
+  const z = 'b2';
+  await red.deploy([
+    { id: z, type: 'tab', label: 'sink bench' },
+    { id: 'b2-connector', type: 'dynamodb-connector', name: 'bench', url, region: TEST_REGION, table, credentials: { ...TEST_CREDENTIALS } },
+    { id: 'b2-sink', type: 'dynamodb-sink', z, name: 'bench', connector: 'b2-connector', wires: [['b2-end']] },
+    counterNode('b2-end', z),
+  ]);
+  let written = 0;
+  red.node('b2-end').on('input', () => {
+    written += 1;
+  });
+  const sink = red.node('b2-sink');
+  const messages = Array.from({ length: ITEMS }, (_, i) => ({ topic: `t/${i % 10}`, payload: rowFor(run, i) }));
+  const started = process.hrtime.bigint();
+  let sent = 0;
+  while (sent < ITEMS) {
+    while (sent < ITEMS && sent - written < SINK_WINDOW) sink.receive(messages[sent++]);
+    await nextTurn();
+  }
+  while (written < ITEMS) await new Promise((r) => setTimeout(r, 1));
+  return ITEMS / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+async function benchOneServer(red: EmbeddedNodeRed, name: string, server: DynamoServer): Promise<string[]> {
+  const rates = { a: [] as number[], b: [] as number[], c: [] as number[] };
+  let table = 0;
+  const fresh = async () => {
+    const t = `bench_${++table}`;
+    await createSeedTable(server.url, t);
+    return t;
+  };
+  // Round 0 warms up the JIT, the server and its connections; it is not counted.
+  for (let round = 0; round <= ROUNDS; round++) {
+    const a = await rawBatches(server.url, await fresh(), `a${round}`);
+    const b = await sinkInFlow(red, server.url, await fresh(), `b${round}`);
+    const c = await putPerMessage(server.url, await fresh(), `c${round}`);
+    if (round > 0) {
+      rates.a.push(a);
+      rates.b.push(b);
+      rates.c.push(c);
+    }
+  }
+  const [a, b, c] = [median(rates.a), median(rates.b), median(rates.c)];
+  const list = (xs: number[]) => xs.map((x) => fmt(x)).join(', ');
+  return [
+    `${name}:`,
+    `  (a) raw SDK BatchWriteItem ×25, ${CONCURRENCY} in flight  ${fmt(a).padStart(7)} items/s   (rounds: ${list(rates.a)})`,
+    `  (b) dynamodb-sink in a flow (defaults)           ${fmt(b).padStart(7)} items/s   ${(b / a).toFixed(2)} × (a), ${(b / c).toFixed(1)} × (c)   (rounds: ${list(rates.b)})`,
+    `  (c) one PutItem per message, ${CONCURRENCY} in flight      ${fmt(c).padStart(7)} items/s   (rounds: ${list(rates.c)})`,
+    `  target (b) >= 0.85 × (a): ${b / a >= 0.85 ? 'MET' : 'NOT MET'}; (b) >= 5 × (c): ${b / c >= 5 ? 'MET' : 'NOT MET'}`,
+  ];
+}
+
+/**
+ * dynalite in its own process (its CLI), as DynamoDB Local is: in this process it would share
+ * the event loop with Node-RED and measure itself as much as the sink.
+ */
+export async function startDynaliteProcess(): Promise<DynamoServer> {
+  const port = await freePort();
+  const cli = require.resolve('dynalite/cli.js');
+  const child = spawn(process.execPath, [cli, '--host', '127.0.0.1', '--port', String(port), '--createTableMs', '0', '--deleteTableMs', '0', '--updateTableMs', '0'], { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await waitForPort(port, 15000);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+export async function benchSink(): Promise<string[]> {
+  const red = await startNodeRed();
+  const lines = [
+    `Benchmark 2: sink vs the limit and the peers — ${ITEMS} items per (a)/(b) round, ${PUT_ITEMS} per (c) round, ${ROUNDS} rounds (+1 warm-up), median items/s`,
+    machineLine(red.version),
+    `items: 6 attributes, ~150 bytes, emqx encoding; poolSize ${POOL}, servers in their own processes on this machine`,
+  ];
+  const wanted = (process.env.DYNAMO_BACKENDS ?? 'dynamodb-local,dynalite').split(',');
+  for (const [name, start] of [['dynamodb-local', startDynamoDbLocal], ['dynalite', startDynaliteProcess]] as const) {
+    if (!wanted.includes(name)) continue;
+    const server = await start();
+    try {
+      lines.push(...(await benchOneServer(red, name === 'dynalite' ? 'dynalite (own process)' : 'DynamoDB Local (java, -inMemory)', server)));
+    } finally {
+      await red.deploy([]);
+      await server.stop();
+    }
+  }
+  return lines;
+}
+
+if (require.main === module) {
+  benchSink()
+    .then(async (lines) => {
+      console.log(lines.join('\n'));
+      await (await startNodeRed()).stop();
+      process.exit(0);
+    })
+    .catch((err) => {
+      console.error(err);
+      process.exit(1);
+    });
+}
