@@ -103,10 +103,7 @@ function compileComparison(op: ComparisonOperator, left: Evaluator, right: Evalu
 
 function compileSegment(seg: Segment, env: CompileEnv): PathStep {
   switch (seg.kind) {
-    case 'key': {
-      const step = keyStep(seg.key);
-      return (v) => step(v);
-    }
+    case 'key': return keyStep(seg.key);
     case 'index': {
       const i = seg.index;
       return (v) => indexOf(v, i);
