@@ -29,6 +29,12 @@ import { DEFAULT_BACKOFF, nextAttemptAt, type BackoffPolicy } from './retry';
 export const MAX_BATCH_WRITES = 25;
 /** How far down the queue one call looks for writes whose key is not busy. */
 const SCAN_LIMIT = 2000;
+/**
+ * While the connector says DynamoDB is down, one call at most this often tests whether writes
+ * get through anyway: a refusal that no wait can cure (credentials, missing table) then fails
+ * the messages at once instead of holding them until requestTtl.
+ */
+const PROBE_INTERVAL_MS = 1000;
 /** A queue_full burst ends after this long without a drop; then it is logged once. */
 const DROP_BURST_QUIET_MS = 1000;
 
@@ -59,6 +65,8 @@ export interface BatchWriterOptions {
   onConnectionError?: () => void;
   /** Counters, pause state or last error changed (the node throttles its status). */
   onChange?: () => void;
+  /** A write went through while the connector said DynamoDB was down: worth a health check. */
+  onWrittenWhilePaused?: () => void;
 }
 
 export interface EnqueueOptions {
@@ -88,6 +96,7 @@ export class BatchWriter {
   private wakeAt = Infinity;
   private dropBurst?: { count: number; bytes: number; timer: NodeJS.Timeout };
   private settledWaiters: (() => void)[] = [];
+  private probeAt = 0;
 
   constructor(private readonly options: BatchWriterOptions) {
     this.metrics = options.metrics ?? new SinkMetrics();
@@ -300,8 +309,16 @@ export class BatchWriter {
     const first = this.queue.first();
     if (!first) return;
     if (this.pause) {
-      // Nothing is sent while DynamoDB is down; only requestTtl keeps running.
-      this.wake(first.deadline - now);
+      // Writes wait while DynamoDB is down; one probe call at a time tests that it still is.
+      if (this.inflightCalls === 0 && now >= this.probeAt) {
+        const { call } = this.selectCall(now);
+        if (call.length > 0) {
+          this.probeAt = now + PROBE_INTERVAL_MS;
+          void this.send(call);
+        }
+      }
+      const head = this.queue.first();
+      if (head) this.wake(Math.min(Math.max(this.probeAt, head.notBefore), head.deadline) - now);
       return;
     }
     if (!this.flushDue(now)) {
@@ -410,6 +427,8 @@ export class BatchWriter {
 
   private settleWritten(writes: QueuedWrite[]): void {
     if (writes.length === 0) return;
+    // Still one probe per interval: the connector's health check decides when all may flow.
+    if (this.pause) this.options.onWrittenWhilePaused?.();
     this.metrics.inflight -= writes.length;
     this.metrics.success += writes.length;
     this.store.settle(writes.map((w) => w.seq));
@@ -440,6 +459,8 @@ export class BatchWriter {
       }
       return;
     }
+    // A definite answer: the next probe need not wait.
+    this.probeAt = 0;
     this.metrics.inflight -= call.length;
     this.metrics.failed += call.length;
     this.store.settle(call.map((w) => w.seq));

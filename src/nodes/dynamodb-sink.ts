@@ -109,6 +109,7 @@ export default function register(RED: NodeAPI): void {
       requestTimeout: connection.settings.requestTimeout,
       log: { info: (t) => node.log(t), warn: (t) => node.warn(t) },
       onConnectionError: () => connection.checkNow(),
+      onWrittenWhilePaused: () => connection.checkNow(),
       onChange: () => scheduleStatus(),
     });
 

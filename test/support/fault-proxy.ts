@@ -24,10 +24,13 @@ export interface RequestInfo {
   /** e.g. `BatchWriteItem`, from the X-Amz-Target header. */
   operation: string;
   body: string;
+  /** The SigV4 Authorization header (names the access key ID). */
+  authorization: string;
 }
 
 export interface FaultRule {
-  action: FaultAction;
+  /** The fault; with a list, one is picked at random for each request the rule hits. */
+  action: FaultAction | FaultAction[];
   /** Only requests for these operations (e.g. ['BatchWriteItem']); all when absent. */
   operations?: string[];
   /** Only requests whose body passes this test. */
@@ -202,14 +205,17 @@ export async function startFaultProxy(targetUrl: string, rules: FaultRule[] = []
       const fail = () => res.socket?.destroy();
       const pass = () =>
         forward(req, body, (status, headers, text) => answer(res, status, headers, text), fail);
-      const rule = pickRule({ operation, body });
+      const rule = pickRule({ operation, body, authorization: String(req.headers.authorization ?? '') });
       if (!rule) {
         counts.forwarded += 1;
         pass();
         return;
       }
-      counts[rule.action] += 1;
-      switch (rule.action) {
+      const action = Array.isArray(rule.action)
+        ? rule.action[Math.floor(Math.random() * rule.action.length)]
+        : rule.action;
+      counts[action] += 1;
+      switch (action) {
         case 'reset':
           req.socket.destroy();
           return;
@@ -229,7 +235,7 @@ export async function startFaultProxy(targetUrl: string, rules: FaultRule[] = []
           forwardPart(req, res, body, fail);
           return;
         default:
-          answerError(res, rule.action);
+          answerError(res, action);
       }
     });
   });
