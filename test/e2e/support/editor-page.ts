@@ -44,7 +44,9 @@ export async function openEditor(url: string): Promise<Editor> {
     ],
   });
   try {
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1050 } });
+    // Fail a step in seconds, not after the 30 s default, so one missing element reads clearly.
+    page.setDefaultTimeout(10000);
     await page.goto(url);
     // The palette is filled once the node definitions have loaded; flows load after that.
     await page.locator('.red-ui-palette-node[data-palette-type="inject"]').waitFor({ timeout: 30000 });
@@ -107,14 +109,29 @@ function centre(box: { x: number; y: number; width: number; height: number }) {
  */
 export async function dragFromPalette(page: Page, type: string, at: { x: number; y: number }): Promise<string> {
   const before = new Set(await nodeIds(page, type));
+  // The palette's search box filters on key events, so type rather than fill.
   const search = page.locator('#red-ui-palette-search input');
-  await search.fill(type);
+  await search.click();
+  await search.pressSequentially(type);
   const entry = page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`);
   await entry.waitFor({ state: 'visible' });
-  const from = centre((await entry.boundingBox())!);
+  // The filter applies after a short debounce and the list then re-flows: wait until the entry
+  // has stopped moving.
+  let box = await entry.boundingBox();
+  for (let i = 0; i < 50; i++) {
+    await page.waitForTimeout(100);
+    await entry.scrollIntoViewIfNeeded();
+    const again = await entry.boundingBox();
+    if (box && again && box.x === again.x && box.y === again.y && i >= 2) break;
+    box = again;
+  }
+  const from = centre(box!);
   const chart = (await page.locator('#red-ui-workspace-chart').boundingBox())!;
   await mouseDrag(page, from, { x: chart.x + at.x, y: chart.y + at.y });
-  await search.fill('');
+  await search.click();
+  await search.press('ControlOrMeta+a');
+  await search.press('Backspace');
+  await page.locator('.red-ui-palette-node[data-palette-type="inject"]').waitFor({ state: 'visible' });
   const added = (await nodeIds(page, type)).filter((id) => !before.has(id));
   if (added.length !== 1) throw new Error(`dragging "${type}" from the palette added ${added.length} nodes`);
   return added[0];
@@ -143,15 +160,19 @@ export async function openNodeDialog(page: Page, id: string): Promise<void> {
   await page.locator('#node-dialog-ok').waitFor({ state: 'visible' });
 }
 
-/** Clicks Done on the topmost open dialog and waits for its tray to close. */
+/**
+ * Clicks Done (or Add/Update, for a config node) on the topmost dialog and waits until that
+ * dialog is gone. The editor keeps only the topmost tray in the page, so the button clicked is
+ * watched rather than the number of trays.
+ */
 export async function closeDialog(page: Page): Promise<void> {
-  const trays = page.locator('.red-ui-tray');
-  const count = await trays.count();
-  await page.locator('#node-dialog-ok, #node-config-dialog-ok').last().click();
-  await page.waitForFunction(
-    (n) => (globalThis as unknown as { document: PageDocument }).document.querySelectorAll('.red-ui-tray').length < n,
-    count,
-  );
+  const configOk = page.locator('#node-config-dialog-ok');
+  const button = (await configOk.isVisible()) ? configOk : page.locator('#node-dialog-ok');
+  const handle = await button.elementHandle();
+  if (!handle) throw new Error('no open dialog to close');
+  await handle.click();
+  await page.waitForFunction((el) => !(el as unknown as { isConnected: boolean }).isConnected, handle);
+  await handle.dispose();
 }
 
 /** Clicks Deploy and waits for the editor's "Successfully deployed" notification. */
