@@ -52,6 +52,8 @@ export interface QueuedWrite {
 export const ENTRY_OVERHEAD_BYTES = 320;
 
 const B64 = '$b64';
+/** How B64 appears in a record: JSON.stringify never escapes `$`, so a record without it has no binary value. */
+const B64_MARK = `"${B64}"`;
 
 /** Compact JSON of a write; binary attribute values become {"$b64": "..."}. */
 export function serializeWrite(req: WriteRequest): string {
@@ -63,13 +65,21 @@ export function serializeWrite(req: WriteRequest): string {
 }
 
 export function parseWrite(record: string): WriteRequest {
-  const raw = JSON.parse(record, (_name, value) => {
-    if (value && typeof value === 'object' && !Array.isArray(value) && typeof value[B64] === 'string') {
-      return new Uint8Array(Buffer.from(value[B64], 'base64'));
-    }
-    return value;
-  }) as { t: string; o: WriteOperation; k: AttributeMap; i: AttributeMap };
+  // A reviver costs a call per value (about 3× the parse): only records with binary values need it.
+  const raw = (record.includes(B64_MARK) ? JSON.parse(record, reviveBinary) : JSON.parse(record)) as {
+    t: string;
+    o: WriteOperation;
+    k: AttributeMap;
+    i: AttributeMap;
+  };
   return { table: raw.t, operation: raw.o, key: raw.k, item: raw.i };
+}
+
+function reviveBinary(_name: string, value: any): unknown {
+  if (value && typeof value === 'object' && !Array.isArray(value) && typeof value[B64] === 'string') {
+    return new Uint8Array(Buffer.from(value[B64], 'base64'));
+  }
+  return value;
 }
 
 /** A canonical text of table + key, independent of attribute order. */
