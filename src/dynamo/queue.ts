@@ -57,11 +57,23 @@ const B64_MARK = `"${B64}"`;
 
 /** Compact JSON of a write; binary attribute values become {"$b64": "..."}. */
 export function serializeWrite(req: WriteRequest): string {
-  return JSON.stringify({ t: req.table, o: req.operation, k: req.key, i: req.item }, function (this: any, name, value) {
+  const record = { t: req.table, o: req.operation, k: req.key, i: req.item };
+  // A replacer costs a call per value and turns off JSON.stringify's fast path: walking the item
+  // for binary values first is cheaper, and most items have none.
+  if (!hasBinary(req.key) && !hasBinary(req.item)) return JSON.stringify(record);
+  return JSON.stringify(record, function (this: any, name, value) {
     const original = this[name];
     if (original instanceof Uint8Array) return { [B64]: Buffer.from(original).toString('base64') };
     return value;
   });
+}
+
+function hasBinary(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (value instanceof Uint8Array) return true;
+  if (Array.isArray(value)) return value.some(hasBinary);
+  for (const name in value) if (hasBinary((value as Record<string, unknown>)[name])) return true;
+  return false;
 }
 
 export function parseWrite(record: string): WriteRequest {

@@ -45,6 +45,13 @@ describe('queued write records', function () {
     assert.deepEqual(parseWrite(serializeWrite(req)), req);
   });
 
+  it('writes binary values as {"$b64": ...} and everything else as plain compact JSON', function () {
+    const plain: WriteRequest = { table: 't', operation: 'put', key: { id: { S: 'k' } }, item: { id: { S: 'k' }, n: { N: '1' } } };
+    assert.equal(serializeWrite(plain), '{"t":"t","o":"put","k":{"id":{"S":"k"}},"i":{"id":{"S":"k"},"n":{"N":"1"}}}');
+    const binary: WriteRequest = { table: 't', operation: 'put', key: { id: { S: 'k' } }, item: { id: { S: 'k' }, b: { B: bytes(0, 1) } } };
+    assert.equal(serializeWrite(binary), '{"t":"t","o":"put","k":{"id":{"S":"k"}},"i":{"id":{"S":"k"},"b":{"B":{"$b64":"AAE="}}}}');
+  });
+
   it('reads a delete record as written by an earlier run (disk buffer format)', function () {
     const record = '{"t":"mqtt_msg","o":"delete","k":{"id":{"S":"x"}},"i":{"id":{"S":"x"}}}';
     assert.deepEqual(parseWrite(record), { table: 'mqtt_msg', operation: 'delete', key: { id: { S: 'x' } }, item: { id: { S: 'x' } } });
