@@ -4,23 +4,11 @@
 // with their reason, and the test asserts what this engine does instead.
 
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { compileRule } from '../../src/index';
 import { RuleEvaluationError, RuleSyntaxError } from '../../src/rules/errors';
+import { assertMatches, checkFunctionCase, evaluateCall, FunctionCase, loadCases, withUtc } from './conformance-cases';
 
-interface FunctionCase {
-  call: string;
-  input?: Record<string, unknown>;
-  expected: unknown;
-  expected_type?: 'float';
-  note?: string;
-  erlang_specific?: string;
-  requires?: string;
-  tz_dependent?: boolean;
-}
-
-const cases: FunctionCase[] = JSON.parse(readFileSync(join(__dirname, '../fixtures/function-cases.json'), 'utf8'));
+const cases = loadCases<FunctionCase>('function-cases.json');
 
 const INTEGRAL_FLOAT = 'integral floats: a JS number cannot tell 2.0 from 2 (DESIGN.md section 2)';
 const NOT_SUPPORTED = 'not supported: the statement is rejected at compile time (issue 2, DESIGN.md section 2)';
@@ -45,72 +33,6 @@ const DEVIATIONS: Record<string, { reason: string; actual: { r: unknown } | { co
   },
 };
 
-/** `{"$undefined": true}` in a case input marks a column that is present but undefined. */
-function columnsOf(c: FunctionCase): Record<string, unknown> {
-  const columns: Record<string, unknown> = { topic: 't/a' };
-  for (const [k, v] of Object.entries(c.input ?? {})) {
-    columns[k] = typeof v === 'object' && v !== null && (v as Record<string, unknown>).$undefined === true ? undefined : v;
-  }
-  return columns;
-}
-
-function hexOf(v: unknown): string | undefined {
-  if (typeof v === 'string') return Buffer.from(v, 'utf8').toString('hex').toUpperCase();
-  if (Buffer.isBuffer(v)) return v.toString('hex').toUpperCase();
-  return undefined;
-}
-
-/** Compares a result with an expectation written in the corpus format (reference section 7). */
-function assertMatches(actual: unknown, expected: unknown, where: string): void {
-  if (typeof expected === 'object' && expected !== null && !Array.isArray(expected)) {
-    const marker = expected as Record<string, unknown>;
-    if (marker.$undefined === true) return assert.equal(actual, undefined, where);
-    if (typeof marker.$binary_hex === 'string') return assert.equal(hexOf(actual), marker.$binary_hex, where);
-    if (marker.$type === 'integer') return assert.ok(Number.isInteger(actual), `${where}: expected an integer, got ${String(actual)}`);
-    if (marker.$type === 'float') return assert.equal(typeof actual, 'number', where);
-    if (typeof marker.$matches === 'string') {
-      return assert.match(String(actual), new RegExp(marker.$matches), where);
-    }
-    assert.ok(typeof actual === 'object' && actual !== null && !Array.isArray(actual), `${where}: expected a map`);
-    const map = actual as Record<string, unknown>;
-    const keys = new Set([...Object.keys(marker), ...Object.keys(map)]);
-    for (const k of keys) assertMatches(map[k], marker[k], `${where}.${k}`);
-    return;
-  }
-  if (Array.isArray(expected)) {
-    assert.ok(Array.isArray(actual), `${where}: expected a list, got ${JSON.stringify(actual)}`);
-    assert.equal(actual.length, expected.length, `${where}: list length`);
-    expected.forEach((e, i) => assertMatches(actual[i], e, `${where}[${i}]`));
-    return;
-  }
-  if (typeof expected === 'number') {
-    assert.equal(typeof actual, 'number', `${where}: expected a number, got ${JSON.stringify(actual)}`);
-    const tolerance = 1e-12 * Math.max(1, Math.abs(expected));
-    assert.ok(Math.abs((actual as number) - expected) <= tolerance, `${where}: ${String(actual)} != ${expected}`);
-    return;
-  }
-  assert.deepEqual(actual, expected, where);
-}
-
-function withUtc<T>(on: boolean, run: () => T): T {
-  if (!on) return run();
-  const saved = process.env.TZ;
-  process.env.TZ = 'UTC';
-  try {
-    return run();
-  } finally {
-    if (saved === undefined) delete process.env.TZ;
-    else process.env.TZ = saved;
-  }
-}
-
-function evaluateCall(c: FunctionCase): unknown {
-  const rule = compileRule(`SELECT ${c.call} AS r FROM "t/#"`, { id: 'test_rule' });
-  const rows = rule.evaluate(columnsOf(c));
-  assert.ok(rows !== null && rows.length === 1, `${c.call}: expected one row, got ${JSON.stringify(rows)}`);
-  return rows[0].r;
-}
-
 describe('rule functions: EMQX conformance (test/fixtures/function-cases.json)', () => {
   it('has every listed deviation in the corpus', () => {
     const calls = new Set(cases.map((c) => c.call));
@@ -133,13 +55,7 @@ describe('rule functions: EMQX conformance (test/fixtures/function-cases.json)',
         }
         return;
       }
-      const expected = c.expected as Record<string, unknown> | null;
-      if (typeof expected === 'object' && expected !== null && expected.error === true) {
-        assert.throws(() => evaluateCall(c), (e: unknown) => e instanceof RuleEvaluationError,
-          `${c.call}: expected a runtime error`);
-        return;
-      }
-      assertMatches(evaluateCall(c), c.expected, c.call);
+      checkFunctionCase(c);
     }));
   }
 });
