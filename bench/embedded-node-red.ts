@@ -39,7 +39,10 @@ export interface EmbeddedNodeRed {
 
 let started: EmbeddedNodeRed | undefined;
 
-/** Node-RED is a singleton per process: the first call starts it, later calls get the same one. */
+/**
+ * Node-RED is a singleton per process: the first call starts it, later calls get the same one.
+ * BENCH_LOG_LEVEL (default warn) sets its console log level.
+ */
 export async function startNodeRed(): Promise<EmbeddedNodeRed> {
   if (started) return started;
   if (!fs.existsSync(path.join(PROJECT_ROOT, 'dist', 'nodes', 'rule-sql.js'))) {
@@ -59,14 +62,14 @@ export async function startNodeRed(): Promise<EmbeddedNodeRed> {
     nodesDir: [PROJECT_ROOT],
     telemetry: { enabled: false },
     editorTheme: { tours: false, projects: { enabled: false } },
-    logging: { console: { level: 'warn', metrics: false, audit: false } },
+    logging: { console: { level: process.env.BENCH_LOG_LEVEL ?? 'warn', metrics: false, audit: false } },
   });
   await RED.start();
   const types = new Set((await RED.runtime.nodes.getNodeList({})).flatMap((set) => (set.err ? [] : set.types)));
   for (const wanted of ['rule-sql', 'dynamodb-sink', 'dynamodb-connector', 'aedes broker']) {
     if (!types.has(wanted)) throw new Error(`node type "${wanted}" did not load into the embedded Node-RED`);
   }
-  started = {
+  const handle: EmbeddedNodeRed = {
     version: RED.version(),
     async deploy(flow) {
       await RED.runtime.flows.setFlows({ flows: { flows: flow }, deploymentType: 'full' });
@@ -91,6 +94,10 @@ export async function startNodeRed(): Promise<EmbeddedNodeRed> {
       fs.rmSync(userDir, { recursive: true, force: true });
     },
   };
+  // The first deploy after start drops the credentials its nodes carry (the runtime has not
+  // loaded its credential store yet); an empty first deploy makes every later one keep them.
+  await handle.deploy([]);
+  started = handle;
   return started;
 }
 
@@ -120,4 +127,22 @@ export function percentile(sorted: number[], p: number): number {
 /** A number of a count or rate, readable: 12345.6 → "12,346". */
 export function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+/**
+ * Runs a benchmark as a script: its lines go to the parent over IPC when `npm run bench` forked
+ * it (Node-RED's own log stays on stdout), else to stdout.
+ */
+export function runBenchmark(bench: () => Promise<string[]>): void {
+  bench()
+    .then(async (lines) => {
+      if (process.send) await new Promise<void>((resolve) => process.send!({ lines }, () => resolve()));
+      else console.log(lines.join('\n'));
+      if (started) await started.stop();
+      process.exit(0);
+    })
+    .catch((err) => {
+      console.error(err);
+      process.exit(1);
+    });
 }

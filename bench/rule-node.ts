@@ -2,7 +2,7 @@
 // transformation, in one embedded Node-RED in one run: messages/s pushed through each flow and
 // its ratio to the function node. Two input forms, since `mqtt in` gives either: JSON text
 // (string/Buffer output, and what the aedes broker node gives) or a parsed object (auto-detect).
-import { counterNode, fmt, machineLine, median, nextTurn, startNodeRed, type EmbeddedNodeRed, type FlowNode } from './embedded-node-red';
+import { runBenchmark, counterNode, fmt, machineLine, median, nextTurn, startNodeRed, type EmbeddedNodeRed, type FlowNode } from './embedded-node-red';
 
 const SQL = 'SELECT payload.temp as temp, clientid, timestamp FROM "t/#" WHERE payload.temp > 20';
 
@@ -187,15 +187,4 @@ export async function benchRuleNode(): Promise<string[]> {
   return lines;
 }
 
-if (require.main === module) {
-  benchRuleNode()
-    .then(async (lines) => {
-      console.log(lines.join('\n'));
-      await (await startNodeRed()).stop();
-      process.exit(0);
-    })
-    .catch((err) => {
-      console.error(err);
-      process.exit(1);
-    });
-}
+if (require.main === module) runBenchmark(benchRuleNode);

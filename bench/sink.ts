@@ -10,18 +10,21 @@ import { createDynamoClient } from '../src/dynamo/client';
 import { CONNECTOR_DEFAULTS } from '../src/dynamo/connector';
 import { encodeItem } from '../src/dynamo/encoding';
 import { SINK_DEFAULTS } from '../src/nodes/dynamodb-sink-config';
-import { spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
+import * as path from 'node:path';
 import { createSeedTable, freePort, startDynamoDbLocal, TEST_CREDENTIALS, TEST_REGION, type DynamoServer } from '../test/support/dynamodb';
 import { waitForPort } from './mqtt-load';
-import { counterNode, fmt, machineLine, median, nextTurn, startNodeRed, type EmbeddedNodeRed } from './embedded-node-red';
+import { runBenchmark, counterNode, fmt, machineLine, median, nextTurn, startNodeRed, type EmbeddedNodeRed } from './embedded-node-red';
 
 const ITEMS = Number(process.env.BENCH_SINK_ITEMS ?? 10000);
 const PUT_ITEMS = Number(process.env.BENCH_PUT_ITEMS ?? Math.max(1000, ITEMS / 4));
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONCURRENCY = SINK_DEFAULTS.inflightWindow;
 const POOL = CONNECTOR_DEFAULTS.poolSize;
 /** Messages handed to the sink but not yet written: a producer that keeps the sink's queue full. */
 const SINK_WINDOW = 2000;
+/** A round trip to DynamoDB in the same AWS region is a few ms; this models one. */
+const ROUND_TRIP_MS = Number(process.env.BENCH_ROUND_TRIP_MS ?? 5);
 
 type Row = Record<string, unknown>;
 type Item = Record<string, AttributeValue>;
@@ -155,6 +158,25 @@ export async function startDynaliteProcess(): Promise<DynamoServer> {
   };
 }
 
+/** `server` seen through a proxy that delays every request by `delayMs` (a network round trip). */
+async function behindRoundTrip(server: DynamoServer, delayMs: number): Promise<DynamoServer> {
+  const child = fork(path.join(__dirname, 'latency-proxy.ts'), [server.url, String(delayMs)], { execArgv: ['--require', 'tsx/cjs'], stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('message', (m: { url: string }) => resolve(m.url));
+    child.once('exit', (code) => reject(new Error(`latency proxy exited with code ${code}`)));
+  });
+  return {
+    url,
+    port: Number(new URL(url).port),
+    async stop() {
+      child.disconnect();
+      await exited;
+      await server.stop();
+    },
+  };
+}
+
 export async function benchSink(): Promise<string[]> {
   const red = await startNodeRed();
   const lines = [
@@ -162,12 +184,20 @@ export async function benchSink(): Promise<string[]> {
     machineLine(red.version),
     `items: 6 attributes, ~150 bytes, emqx encoding; poolSize ${POOL}, servers in their own processes on this machine`,
   ];
-  const wanted = (process.env.DYNAMO_BACKENDS ?? 'dynamodb-local,dynalite').split(',');
-  for (const [name, start] of [['dynamodb-local', startDynamoDbLocal], ['dynalite', startDynaliteProcess]] as const) {
+  const wanted = (process.env.DYNAMO_BACKENDS ?? 'dynamodb-local,dynalite,round-trip').split(',');
+  const setups = [
+    ['dynamodb-local', 'DynamoDB Local (java, -inMemory)', startDynamoDbLocal],
+    ['dynalite', 'dynalite (own process)', startDynaliteProcess],
+    [
+      'round-trip', `DynamoDB Local behind a ${ROUND_TRIP_MS} ms round trip (delay proxy, own process)`,
+      async () => behindRoundTrip(await startDynamoDbLocal(), ROUND_TRIP_MS),
+    ],
+  ] as const;
+  for (const [name, label, start] of setups) {
     if (!wanted.includes(name)) continue;
     const server = await start();
     try {
-      lines.push(...(await benchOneServer(red, name === 'dynalite' ? 'dynalite (own process)' : 'DynamoDB Local (java, -inMemory)', server)));
+      lines.push(...(await benchOneServer(red, label, server)));
     } finally {
       await red.deploy([]);
       await server.stop();
@@ -176,15 +206,4 @@ export async function benchSink(): Promise<string[]> {
   return lines;
 }
 
-if (require.main === module) {
-  benchSink()
-    .then(async (lines) => {
-      console.log(lines.join('\n'));
-      await (await startNodeRed()).stop();
-      process.exit(0);
-    })
-    .catch((err) => {
-      console.error(err);
-      process.exit(1);
-    });
-}
+if (require.main === module) runBenchmark(benchSink);

@@ -1,0 +1,15 @@
+import { serializeWrite, parseWrite } from '../src/dynamo/queue';
+import { encodeItem } from '../src/dynamo/encoding';
+import { messageId, emqxProps } from '../src/events/columns';
+const row = { id: 'bench-1234', temp: 27, clientid: 'sensor-3', topic: 't/3', timestamp: 1767225600000, payload: '{"temp":27,"hum":41,"seq":1234}' };
+const item = encodeItem(row, { encoding: 'emqx', undefinedVarsAsNull: false, hashKey: 'id' });
+const req = { table: 'mqtt_msg', operation: 'put' as const, key: { id: item.id }, item };
+const rec = serializeWrite(req);
+const t = (name: string, f: () => unknown, n = 200000) => { for (let i = 0; i < 20000; i++) f(); const s = process.hrtime.bigint(); for (let i = 0; i < n; i++) f(); console.log(name, (Number(process.hrtime.bigint() - s) / n).toFixed(0), 'ns'); };
+t('serializeWrite', () => serializeWrite(req));
+t('JSON.stringify plain', () => JSON.stringify({ t: req.table, o: req.operation, k: req.key, i: req.item }));
+t('parseWrite', () => parseWrite(rec));
+t('JSON.parse plain', () => JSON.parse(rec));
+t('includes check', () => rec.includes('"$b64"'));
+t('messageId', () => messageId());
+t('emqxProps', () => emqxProps({ topic: 't/1', payload: 'x', qos: 1, retain: false }));
