@@ -10,7 +10,11 @@ import { waitForPort } from './mqtt-publisher';
 
 export interface Mosquitto {
   port: number;
-  /** Resolves once mosquitto has logged a SUBACK to a client whose id contains `clientIdPart` (any client when empty). */
+  /**
+   * Resolves once mosquitto logs a SUBACK to a client whose id contains `clientIdPart` (any client
+   * when empty), counting only SUBACKs after the one the previous call returned on, so a redeployed
+   * flow's new subscription is not mistaken for the old one.
+   */
   subscribed(clientIdPart?: string, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -27,13 +31,18 @@ export async function startMosquitto(): Promise<Mosquitto> {
   );
   const child = spawn(MOSQUITTO_BINARY, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
+  let seen = 0;
   const keep = (chunk: Buffer) => {
-    log = (log + chunk.toString()).slice(-50000);
+    log += chunk.toString();
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // If mocha exits (--exit) before the after hooks, the broker must not outlive it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.on('exit', killOnExit);
   const stop = async () => {
+    process.off('exit', killOnExit);
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       await exited;
@@ -52,8 +61,13 @@ export async function startMosquitto(): Promise<Mosquitto> {
       const deadline = Date.now() + timeoutMs;
       const pattern = /Sending SUBACK to (\S+)/g;
       for (;;) {
-        for (const match of log.matchAll(pattern)) if (match[1].includes(clientIdPart)) return;
-        if (Date.now() > deadline) throw new Error(`no SUBACK from mosquitto within ${timeoutMs} ms:\n${log}`);
+        for (const match of log.slice(seen).matchAll(pattern)) {
+          if (match[1].includes(clientIdPart)) {
+            seen += match.index + match[0].length;
+            return;
+          }
+        }
+        if (Date.now() > deadline) throw new Error(`no SUBACK from mosquitto within ${timeoutMs} ms:\n${log.slice(-20000)}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     },

@@ -17,7 +17,7 @@ const coreMqttNodes = require('@node-red/nodes/core/network/10-mqtt.js');
 
 const NODE_RED_CLIENT_ID = 'node-red-seed-mosquitto';
 
-function mosquittoFlow(mqttPort: number, dynamoUrl: string): Record<string, unknown>[] {
+function mosquittoFlow(mqttPort: number, dynamoUrl: string, clientId: string): Record<string, unknown>[] {
   return [
     { id: 'tab', type: 'tab', label: 'seed over mosquitto' },
     {
@@ -41,7 +41,7 @@ function mosquittoFlow(mqttPort: number, dynamoUrl: string): Record<string, unkn
       name: 'mosquitto',
       broker: '127.0.0.1',
       port: String(mqttPort),
-      clientid: NODE_RED_CLIENT_ID,
+      clientid: clientId,
       autoConnect: true,
       usetls: false,
       protocolVersion: '5',
@@ -84,10 +84,11 @@ describe('the seed message path over mosquitto and the core mqtt in node, MQTT 5
 
     before(async function () {
       await createSeedTable(ctx.url);
-      await helper.load([coreMqttNodes, connectorNode, ruleSqlNode, sinkNode], mosquittoFlow(mosquitto.port, ctx.url), {
+      const clientId = `${NODE_RED_CLIENT_ID}-${ctx.backend.name}`;
+      await helper.load([coreMqttNodes, connectorNode, ruleSqlNode, sinkNode], mosquittoFlow(mosquitto.port, ctx.url, clientId), {
         connector: { ...TEST_CREDENTIALS },
       });
-      await mosquitto.subscribed(NODE_RED_CLIENT_ID);
+      await mosquitto.subscribed(clientId);
       await publishOnce({
         port: mosquitto.port,
         clientId: 'emqx_c',
