@@ -97,10 +97,16 @@ export class BatchWriter {
   private dropBurst?: { count: number; bytes: number; timer: NodeJS.Timeout };
   private settledWaiters: (() => void)[] = [];
   private probeAt = 0;
+  /**
+   * Calls allowed in flight now: halved when DynamoDB throttles, fails or times out, grown by
+   * one per call that goes through (AIMD), so a struggling server is not buried in retries.
+   */
+  private window: number;
 
   constructor(private readonly options: BatchWriterOptions) {
     this.metrics = options.metrics ?? new SinkMetrics();
     this.store = options.store ?? new MemoryStore();
+    this.window = Math.max(1, options.inflightWindow);
   }
 
   /** Takes back the writes a disk store kept from the last run; returns how many. */
@@ -325,7 +331,7 @@ export class BatchWriter {
       this.wake(first.enqueuedAt + this.options.batchTime - now);
       return;
     }
-    const window = this.options.queryMode === 'sync' ? 1 : Math.max(1, this.options.inflightWindow);
+    const window = this.options.queryMode === 'sync' ? 1 : Math.max(1, Math.floor(this.window));
     let nextReady = Infinity;
     while (this.inflightCalls < window) {
       const { call, waitUntil } = this.selectCall(now);
@@ -406,10 +412,14 @@ export class BatchWriter {
     try {
       if (call[0].operation === 'update') {
         await this.options.client.send(updateCommand(requests[0]));
+        this.widenWindow();
         this.settleWritten(call);
       } else {
         const out = await this.options.client.send(new BatchWriteItemCommand({ RequestItems: batchItems(requests) }));
         const unprocessed = unprocessedKeys(out.UnprocessedItems, call, requests);
+        // UnprocessedItems is DynamoDB's way of throttling part of a batch.
+        if (unprocessed.size > 0) this.narrowWindow();
+        else this.widenWindow();
         this.settleWritten(call.filter((w) => !unprocessed.has(w.keyId)));
         const again = call.filter((w) => unprocessed.has(w.keyId));
         for (const w of again) this.retry(w, 'UnprocessedItems (DynamoDB did not take every write of the batch)');
@@ -443,6 +453,7 @@ export class BatchWriter {
     });
     if (c.retryable) {
       if (c.kind === 'network' || c.kind === 'timeout') this.options.onConnectionError?.();
+      this.narrowWindow();
       for (const w of call) this.retry(w, c.message);
       return;
     }
@@ -467,6 +478,14 @@ export class BatchWriter {
     const message = `${call[0].operation} failed: ${c.message}`;
     this.lastError = message;
     for (const w of call) w.listener?.failed(new Error(message), w.attempts);
+  }
+
+  private narrowWindow(): void {
+    this.window = Math.max(1, this.window / 2);
+  }
+
+  private widenWindow(): void {
+    this.window = Math.min(Math.max(1, this.options.inflightWindow), this.window + 1);
   }
 
   private retry(w: QueuedWrite, why: string): void {
