@@ -5,8 +5,10 @@
 # redirects the tests' `node-red` / test-helper imports there and fails the run unless it really
 # is Node 22 + Node-RED 5.
 #
-# Runs every suite except test/e2e (a browser and child-process Node-RED 4 servers, covered by
-# the main run); DynamoDB suites run against dynalite only (DYNAMO_BACKENDS) to spare the JVM.
+# Runs every suite outside test/e2e (those are long end-to-end runs of Node-RED 4 child
+# processes, packaging and benchmarks-like loads, covered by the main run), plus the browser test,
+# since Node-RED 5's editor is new; test/runtime runs the package in a whole Node-RED 5. Suites
+# written for both DynamoDB Local and dynalite use dynalite only (DYNAMO_BACKENDS).
 # Extra arguments replace the default spec list, e.g. scripts/test-node22.sh test/nodes/x.test.ts
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,6 +49,7 @@ if [ $# -gt 0 ]; then
   specs=("$@")
 else
   mapfile -t specs < <(find test -name '*.test.ts' -not -path 'test/e2e/*' | sort)
+  specs+=(test/e2e/browser.test.ts)
 fi
 if [ ${#specs[@]} -eq 0 ]; then echo "no test files found"; exit 1; fi
 

@@ -93,16 +93,22 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
 }
 
 /** GET on the admin API, parsed as JSON; rejects on a non-2xx answer. */
-export function adminGet(url: string): Promise<unknown> {
+export async function adminGet(url: string): Promise<unknown> {
+  const body = await adminGetText(url, 'application/json');
+  return body ? JSON.parse(body) : null;
+}
+
+/** GET on the admin API as text (e.g. Accept text/html for the editor's plugin scripts). */
+export function adminGetText(url: string, accept: string): Promise<string> {
   return new Promise((resolve, reject) => {
     http
-      .get(url, { headers: { Accept: 'application/json' } }, (res) => {
+      .get(url, { headers: { Accept: accept } }, (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (body += c));
         res.on('end', () => {
           if ((res.statusCode ?? 500) >= 300) reject(new Error(`GET ${url}: ${res.statusCode} ${body}`));
-          else resolve(body ? JSON.parse(body) : null);
+          else resolve(body);
         });
       })
       .on('error', reject);
