@@ -110,7 +110,9 @@ export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmedia
 
 /** Machine facts every figure is printed with. */
 export function machineLine(nodeRedVersion: string): string {
-  return `date ${new Date().toISOString()} · Node ${process.version} · Node-RED ${nodeRedVersion} · ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'})`;
+  // The load average says how busy the machine was (other processes share these cores).
+  const load = os.loadavg().map((l) => l.toFixed(1)).join(' ');
+  return `date ${new Date().toISOString()} · Node ${process.version} · Node-RED ${nodeRedVersion} · ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}) · load average ${load}`;
 }
 
 export function median(values: number[]): number {
