@@ -23,7 +23,7 @@ const STATUS_INTERVAL_MS = 500;
 const CLOSE_FLUSH_MS = 8000;
 const CLOSE_SETTLE_MS = 5000;
 /** Bookkeeping of one queued message besides its item (msg object, closures), bytes. */
-const MESSAGE_OVERHEAD_BYTES = 700;
+const MESSAGE_OVERHEAD_BYTES = 1100;
 
 /** Memory-mode writes a closing sink could not finish, for the same node id started next. */
 const handedOver = new Map<string, { writes: QueuedWrite[]; at: number }>();
