@@ -3,6 +3,7 @@
 // Latency is publish → write: the sink's output message (sent after the write) minus the publish
 // time the publisher put in the payload. A scan proves every message is in the table.
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createSeedTable, freePort, scanAll, startDynamoDbLocal, TEST_CREDENTIALS, TEST_REGION } from '../test/support/dynamodb';
 import { runBenchmark, counterNode, fmt, machineLine, percentile, startNodeRed, type EmbeddedNodeRed } from './embedded-node-red';
@@ -14,6 +15,31 @@ const PACED_SECONDS = Number(process.env.BENCH_E2E_PACED_SECONDS ?? 15);
 const PACED_SHARE = 0.7;
 const SQL = 'SELECT payload.id as id, payload.seq as seq, payload.temp as temp, payload.ts as published_at, clientid, topic, qos, timestamp FROM "t/#"';
 
+/** CPU seconds (user + system) a process has used, from /proc (Linux); NaN when unknown. */
+function cpuSecondsOf(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return NaN;
+  }
+}
+
+/** The pid of the DynamoDB Local java process listening on `port`. */
+function dynamoDbLocalPid(port: number): number | undefined {
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (args.some((a) => a.endsWith('DynamoDBLocal.jar')) && args[args.indexOf('-port') + 1] === String(port)) return Number(entry);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return undefined;
+}
+
 interface RunResult {
   messages: number;
   seconds: number;
@@ -21,6 +47,10 @@ interface RunResult {
   stored: number;
   missing: number;
   publish: LoadReport;
+  /** CPU cores used on average while the run lasted, per process. */
+  cores: { nodeRed: number; dynamo: number };
+  /** Node-RED process CPU time per message written, µs (broker, rule, sink, SDK and HTTP together). */
+  cpuPerMessage: number;
   peakRss: number;
   peakHeap: number;
 }
@@ -38,7 +68,7 @@ function publisher(port: number, count: number, rate: number | 'max', prefix: st
   });
 }
 
-async function run(red: EmbeddedNodeRed, dynamoUrl: string, table: string, count: number, rate: number | 'max', prefix: string): Promise<RunResult> {
+async function run(red: EmbeddedNodeRed, dynamoPid: number | undefined, dynamoUrl: string, table: string, count: number, rate: number | 'max', prefix: string): Promise<RunResult> {
   const mqttPort = await freePort();
   const z = 'b3';
   await red.deploy([
@@ -63,10 +93,14 @@ async function run(red: EmbeddedNodeRed, dynamoUrl: string, table: string, count
     peakHeap = Math.max(peakHeap, m.heapUsed);
   }, 50);
   const started = Date.now();
+  const cpuBefore = { nodeRed: process.cpuUsage(), dynamo: cpuSecondsOf(dynamoPid) };
   const publish = await publisher(mqttPort, count, rate, prefix);
   const deadline = Date.now() + 120000;
   while (latencies.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   clearInterval(sampler);
+  const wall = (Date.now() - started) / 1000;
+  const ownCpu = process.cpuUsage(cpuBefore.nodeRed);
+  const cores = { nodeRed: (ownCpu.user + ownCpu.system) / 1e6 / wall, dynamo: (cpuSecondsOf(dynamoPid) - cpuBefore.dynamo) / wall };
   const items = await scanAll(dynamoUrl, table);
   const ids = new Set(items.map((item) => item.id?.S));
   let missing = 0;
@@ -78,6 +112,8 @@ async function run(red: EmbeddedNodeRed, dynamoUrl: string, table: string, count
     stored: items.length,
     missing,
     publish,
+    cores,
+    cpuPerMessage: ((ownCpu.user + ownCpu.system) / Math.max(1, latencies.length)),
     peakRss,
     peakHeap,
   };
@@ -92,12 +128,14 @@ function describe(label: string, r: RunResult): string[] {
     `  latency publish → write: p50 ${fmt(percentile(r.latencies, 50))} ms, p99 ${fmt(percentile(r.latencies, 99))} ms, max ${fmt(r.latencies[r.latencies.length - 1] ?? NaN)} ms`,
     `  table scan: ${fmt(r.stored)} items, ${r.missing} of the ${fmt(r.messages)} published ids missing → ${r.stored === r.messages && r.missing === 0 ? 'every message is in the table' : 'MESSAGES MISSING'}`,
     `  Node-RED process peak: rss ${mb(r.peakRss)}, heap used ${mb(r.peakHeap)}`,
+    `  CPU cores used while it ran: Node-RED process ${r.cores.nodeRed.toFixed(2)}, DynamoDB Local ${r.cores.dynamo.toFixed(2)} (of 2; the publisher and other processes use the rest); Node-RED CPU per message ${fmt(r.cpuPerMessage)} µs`,
   ];
 }
 
 export async function benchEndToEnd(): Promise<string[]> {
   const red = await startNodeRed();
   const dynamo = await startDynamoDbLocal();
+  const dynamoPid = dynamoDbLocalPid(dynamo.port);
   const lines = [
     `Benchmark 3: end to end — MQTT QoS 1 (publisher process) → aedes broker node → rule-sql → dynamodb-sink (defaults) → DynamoDB Local`,
     machineLine(red.version),
@@ -110,11 +148,11 @@ export async function benchEndToEnd(): Promise<string[]> {
       await createSeedTable(dynamo.url, t);
       return t;
     };
-    await run(red, dynamo.url, await fresh(), 2000, 'max', 'warm'); // JIT, server and sockets warm
-    const burst = await run(red, dynamo.url, await fresh(), BURST, 'max', 'burst');
+    await run(red, dynamoPid, dynamo.url, await fresh(), 2000, 'max', 'warm'); // JIT, server and sockets warm
+    const burst = await run(red, dynamoPid, dynamo.url, await fresh(), BURST, 'max', 'burst');
     lines.push(...describe(`burst: ${fmt(BURST)} messages as fast as the broker acknowledges`, burst));
     const rate = Math.max(100, Math.round((burst.latencies.length / burst.seconds) * PACED_SHARE / 100) * 100);
-    const paced = await run(red, dynamo.url, await fresh(), rate * PACED_SECONDS, rate, 'paced');
+    const paced = await run(red, dynamoPid, dynamo.url, await fresh(), rate * PACED_SECONDS, rate, 'paced');
     lines.push(...describe(`paced: ${fmt(rate)} msgs/s (${PACED_SHARE * 100}% of the burst's write rate) for ${PACED_SECONDS} s`, paced));
   } finally {
     await red.deploy([]);
