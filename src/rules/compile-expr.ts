@@ -13,7 +13,9 @@ import { exactEquals, toText, typeName } from './values';
 
 export type Evaluator = (s: Scope) => unknown;
 export type Condition = (s: Scope) => boolean;
-type PathStep = (v: unknown, s: Scope) => unknown;
+/** A name or path read in one place: the output built so far (`inOut`), or the input. */
+type Reader = (s: Scope, inOut: boolean) => unknown;
+type PathStep = (v: unknown, s: Scope, inOut: boolean) => unknown;
 
 export interface CompileEnv {
   readonly map: SourceMap;
@@ -65,8 +67,27 @@ export function compileExpr(e: Expr, env: CompileEnv): Evaluator {
 }
 
 export function compileName(name: string): Evaluator {
-  if (isInheritedName(name)) return (s) => s.lookupOwn(name);
-  return (s) => s.lookup(name);
+  return outputFirst(nameReader(name));
+}
+
+function nameReader(name: string): Reader {
+  if (isInheritedName(name)) return (s, inOut) => (inOut ? s.outValue(name) : s.lookupOwn(name));
+  return (s, inOut) => (inOut ? (s.out as Record<string, unknown>)[name] : s.lookup(name));
+}
+
+/**
+ * EMQX reads a name or path in SELECT and DO in the output built so far and, only when that
+ * gives undefined, in the input (`eval(Exp, [Action, Columns])`): the whole path is walked in
+ * one place, its index variables included.
+ */
+function outputFirst(read: Reader): Evaluator {
+  return (s) => {
+    if (s.out !== null) {
+      const v = read(s, true);
+      if (v !== undefined) return v;
+    }
+    return read(s, false);
+  };
 }
 
 /** Numbers compared with numbers (the common case) skip EMQX's coercion rules. */
@@ -109,28 +130,33 @@ function compileSegment(seg: Segment, env: CompileEnv): PathStep {
       return (v) => indexOf(v, i);
     }
     default: {
-      const ref = compileExpr(seg.ref, env);
-      return (v, s) => indexOf(v, ref(s));
+      const ref = seg.ref;
+      const read = ref.type === 'var' ? nameReader(ref.name) : pathReader(ref.root, ref.segments, env);
+      return (v, s, inOut) => indexOf(v, read(s, inOut));
     }
   }
 }
 
 /** A path read. `payload.…` decodes the payload strictly (and once); other JSON text leniently. */
 export function compilePath(root: string, segments: readonly Segment[], env: CompileEnv): Evaluator {
-  const name = compileName(root);
-  const start: Evaluator = root === 'payload' ? (s) => s.payloadOf(name(s)) : name;
+  return outputFirst(pathReader(root, segments, env));
+}
+
+function pathReader(root: string, segments: readonly Segment[], env: CompileEnv): Reader {
+  const name = nameReader(root);
+  const start: Reader = root === 'payload' ? (s, inOut) => s.payloadOf(name(s, inOut)) : name;
   const steps = segments.map((seg) => compileSegment(seg, env));
   if (steps.length === 1) {
     const [a] = steps;
-    return (s) => a(start(s), s);
+    return (s, inOut) => a(start(s, inOut), s, inOut);
   }
   if (steps.length === 2) {
     const [a, b] = steps;
-    return (s) => b(a(start(s), s), s);
+    return (s, inOut) => b(a(start(s, inOut), s, inOut), s, inOut);
   }
-  return (s) => {
-    let v = start(s);
-    for (let i = 0; i < steps.length && v !== undefined; i++) v = steps[i](v, s);
+  return (s, inOut) => {
+    let v = start(s, inOut);
+    for (let i = 0; i < steps.length && v !== undefined; i++) v = steps[i](v, s, inOut);
     return v;
   };
 }

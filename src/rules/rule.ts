@@ -125,19 +125,31 @@ function setKey(map: Record<string, unknown>, key: string, value: unknown): void
   else map[key] = value;
 }
 
-/** `*`: everything the input map holds at this point (EMQX `maps:merge(Output, Input)`). */
-const copyInput: FieldRun = (s, out) => {
-  Object.assign(out, s.cols);
-  out.metadata = s.metadata();
-  if (s.sel !== null) Object.assign(out, s.sel);
-  if (s.itemName !== null) setKey(out, s.itemName, s.item);
-  if (s.over !== null) Object.assign(out, s.over);
-};
+/**
+ * `*`: everything the input map holds at this point, over the output (EMQX
+ * `maps:merge(Output, Input)`). An earlier alias that names a column stays: EMQX keeps both
+ * (a binary and an atom key), and a JS map can hold one.
+ */
+function copyInput(aliasesBefore: readonly string[]): FieldRun {
+  const copy: FieldRun = (s, out) => {
+    Object.assign(out, s.cols);
+    out.metadata = s.metadata();
+    if (s.sel !== null) Object.assign(out, s.sel);
+    if (s.itemName !== null) setKey(out, s.itemName, s.item);
+    if (s.over !== null) Object.assign(out, s.over);
+  };
+  if (aliasesBefore.length === 0) return copy;
+  return (s, out) => {
+    const kept = aliasesBefore.filter((k) => hasOwn.call(out, k)).map((k) => [k, out[k]] as const);
+    copy(s, out);
+    for (const [k, v] of kept) setKey(out, k, v);
+  };
+}
 
 /**
- * Writes a value to the output and, when a later field may read it, into the input map as
- * EMQX does (`SELECT payload.x as x, x * 2 as y`). A `payload.…` target decodes a payload
- * that is still JSON text first, so its other keys are kept.
+ * Writes a value to the output and, for a FOREACH alias that a later field may read, into the
+ * input map as EMQX does. A `payload.…` target decodes a payload that is still JSON text
+ * first, so its other keys are kept.
  */
 function writer(value: Evaluator, target: Target, alsoInput: boolean): FieldRun {
   const { root, steps } = target;
@@ -170,13 +182,18 @@ function writer(value: Evaluator, target: Target, alsoInput: boolean): FieldRun 
   };
 }
 
-/** One closure per field, each writing its value where its alias (or default key) says. */
-function compileFields(fields: Field[], env: CompileEnv): FieldRun[] {
+/**
+ * One closure per field, each writing its value where its alias (or default key) says.
+ * `writeBack`: FOREACH, where EMQX also writes each alias into its columns.
+ */
+function compileFields(fields: Field[], env: CompileEnv, writeBack: boolean): FieldRun[] {
+  const aliases: string[] = [];
   return fields.map((field, i) => {
-    if (field.kind === 'star') return copyInput;
+    if (field.kind === 'star') return copyInput(aliases.slice());
     const value = compileExpr(field.expr, env);
     const target = field.alias ? targetOf(field.alias) : defaultTarget(field.expr);
-    return writer(value, target, readLater(fields, i, target.root));
+    if (field.alias || field.expr.type === 'const') aliases.push(target.root);
+    return writer(value, target, writeBack && field.alias !== undefined && readLater(fields, i, target.root));
   });
 }
 
@@ -259,7 +276,7 @@ class CompiledRule implements Rule {
     this.from = new FromClause(this.sources);
     this.where = statement.where ? compileCondition(statement.where, env) : undefined;
     if (statement.kind === 'select') {
-      this.fields = compileFields(statement.fields, env);
+      this.fields = compileFields(statement.fields, env, false);
       return;
     }
     const fields = statement.fields;
@@ -267,14 +284,14 @@ class CompiledRule implements Rule {
     if (last.kind === 'star') {
       throw env.map.error('the last FOREACH field must be the collection to iterate, not *', last.at);
     }
-    this.fields = compileFields(fields, env).slice(0, -1);
+    this.fields = compileFields(fields, env, true).slice(0, -1);
     const value = compileExpr(last.expr, env);
     // FOREACH payload: the payload text is decoded to iterate over it.
     this.collect = last.expr.type === 'var' && last.expr.name === 'payload' ? (s) => s.payloadOf(value(s)) : value;
     const target = last.alias ? targetOf(last.alias) : defaultTarget(last.expr);
     this.collectWrite = writer((s) => s.item, target, false);
     if (last.alias) this.itemName = last.alias.type === 'var' ? last.alias.name : last.alias.root;
-    this.doFields = statement.doFields ? compileFields(statement.doFields, env) : undefined;
+    this.doFields = statement.doFields ? compileFields(statement.doFields, env, false) : undefined;
     this.incase = statement.incase ? compileCondition(statement.incase, env) : undefined;
   }
 
@@ -291,11 +308,13 @@ class CompiledRule implements Rule {
   private select(s: Scope): Record<string, unknown>[] | null {
     const out: Record<string, unknown> = {};
     const fields = this.fields;
+    s.out = out;
     try {
       for (let i = 0; i < fields.length; i++) fields[i](s, out);
     } catch (err) {
       throw inClause(err, 'select_and_transform_error');
     }
+    s.out = null;
     if (this.where !== undefined && !this.matchWhere(s, out)) return null;
     return [out];
   }
@@ -314,6 +333,7 @@ class CompiledRule implements Rule {
   private foreach(s: Scope): Record<string, unknown>[] | null {
     const selected: Record<string, unknown> = {};
     let collection: unknown;
+    s.out = selected;
     try {
       for (let i = 0; i < this.fields.length; i++) this.fields[i](s, selected);
       collection = (this.collect as Evaluator)(s);
@@ -322,6 +342,7 @@ class CompiledRule implements Rule {
     } catch (err) {
       throw inClause(err, 'select_and_collect_error');
     }
+    s.out = null;
     if (this.where !== undefined && !this.matchWhere(s, selected)) return null;
     const items = Array.isArray(collection) ? collection : [];
     s.over = null;
@@ -349,11 +370,13 @@ class CompiledRule implements Rule {
   private doEach(s: Scope, doFields: FieldRun[]): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     s.inSelect = true;
+    s.out = out;
     try {
       for (let i = 0; i < doFields.length; i++) doFields[i](s, out);
     } catch (err) {
       throw inClause(err, 'doeach_error');
     }
+    s.out = null;
     return out;
   }
 

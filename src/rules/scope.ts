@@ -10,22 +10,24 @@ const hasOwn = Object.prototype.hasOwnProperty;
 const NOTHING: unique symbol = Symbol('nothing decoded yet');
 
 /**
- * Names resolve, first to last, through:
- * - `over`: what EMQX writes into its input map as fields are evaluated (the aliases so far),
- *   or, in WHERE, the selected output (EMQX matches WHERE on `maps:merge(Columns, Selected)`);
+ * In SELECT and DO a name or path is first read in `out`, the output built so far, and only
+ * when that gives undefined in the input (EMQX `eval(Exp, [Action, Columns])`). The input's
+ * layers, first to last:
+ * - `over`: in WHERE, the selected output (EMQX matches WHERE on `maps:merge(Columns, Selected)`);
+ *   while FOREACH fields are evaluated, the aliases EMQX writes back into its columns;
  * - the FOREACH item under its name, then the FOREACH selected fields (INCASE and DO);
  * - the columns, with `metadata` carrying the rule id.
  * A key present with the value undefined stops the search, as in one merged map.
  */
 export class Scope implements CallContext {
+  out: Record<string, unknown> | null = null;
   over: Record<string, unknown> | null = null;
   sel: Record<string, unknown> | null = null;
   itemName: string | null = null;
   item: unknown = undefined;
   inSelect = true;
   private meta: Record<string, unknown> | undefined = undefined;
-  private rawPayload: unknown = NOTHING;
-  private decoded: unknown = undefined;
+  private decoded: unknown = NOTHING;
 
   constructor(readonly cols: Record<string, unknown>, private readonly ruleId: string) {}
 
@@ -60,26 +62,33 @@ export class Scope implements CallContext {
     return this.meta;
   }
 
+  /** A root name in the output built so far; only own properties count. */
+  outValue(name: string): unknown {
+    const out = this.out;
+    return out !== null && hasOwn.call(out, name) ? out[name] : undefined;
+  }
+
   /**
-   * The value a `payload.x` path walks: JSON text is decoded (once per evaluation for the same
-   * text) and must be valid; a pre-decoded map or anything else is used as is.
+   * The value a `payload.x` path walks: JSON text must be valid, and is decoded once per
+   * evaluation, not per value (EMQX caches the first decode in the process dictionary, so text
+   * selected `as payload` later is not decoded again); a pre-decoded map is used as is.
    */
   payloadOf(v: unknown): unknown {
     if (typeof v !== 'string' && !(v instanceof Uint8Array)) return v;
-    if (v === this.rawPayload) return this.decoded;
+    if (this.decoded !== NOTHING) return this.decoded;
     const decoded = decodeJson(v instanceof Buffer || typeof v === 'string' ? v : Buffer.from(v));
-    this.rawPayload = v;
     this.decoded = decoded;
     return decoded;
   }
 
   /** The whole input as functions see it: the columns with every layer applied. */
   get columns(): Record<string, unknown> {
-    if (this.over === null && this.sel === null && this.itemName === null) return this.cols;
+    if (this.out === null && this.over === null && this.sel === null && this.itemName === null) return this.cols;
     const view: Record<string, unknown> = { ...this.cols, metadata: this.metadata() };
     if (this.sel !== null) Object.assign(view, this.sel);
     if (this.itemName !== null) view[this.itemName] = this.item;
     if (this.over !== null) Object.assign(view, this.over);
+    if (this.out !== null) Object.assign(view, this.out);
     return view;
   }
 
