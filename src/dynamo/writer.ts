@@ -372,7 +372,9 @@ export class BatchWriter {
   private selectCall(now: number): { call: QueuedWrite[]; waitUntil: number } {
     const sync = this.options.queryMode === 'sync';
     const cap = Math.max(1, Math.min(this.options.batchSize, MAX_BATCH_WRITES));
-    const busy = new Set(this.inflightKeys);
+    // Keys passed over in this scan; keys in flight are looked up in place, not copied per call.
+    const busy = new Set<string>();
+    const inflight = this.inflightKeys;
     const call: QueuedWrite[] = [];
     let waitUntil = Infinity;
     let scanned = 0;
@@ -380,7 +382,7 @@ export class BatchWriter {
       if (++scanned > SCAN_LIMIT) break;
       const waiting = w.notBefore > now;
       if (waiting) waitUntil = Math.min(waitUntil, w.notBefore);
-      if (waiting || busy.has(w.keyId)) {
+      if (waiting || inflight.has(w.keyId) || busy.has(w.keyId)) {
         if (sync) break;
         busy.add(w.keyId);
         continue;
