@@ -116,6 +116,9 @@ const sinkAnomalies: string[] = [];
 
 async function benchOneServer(red: EmbeddedNodeRed, name: string, server: DynamoServer): Promise<string[]> {
   const rates = { a: [] as number[], b: [] as number[], c: [] as number[] };
+  /** This process's CPU per item written (µs): what the client side costs, competing with the server for the cores. */
+  const cpu = { a: [] as number[], b: [] as number[], c: [] as number[] };
+  const itemsOf = { a: ITEMS, b: ITEMS, c: PUT_ITEMS };
   let table = 0;
   const fresh = async () => {
     const t = `bench_${++table}`;
@@ -130,21 +133,28 @@ async function benchOneServer(red: EmbeddedNodeRed, name: string, server: Dynamo
   sinkAnomalies.length = 0;
   // Round 0 warms up the JIT, the server and its connections; it is not counted. The order
   // rotates so that no variant always meets the server's store at the same size.
-  const order = ['a', 'b', 'c'] as const;
+  // BENCH_SINK_VARIANTS=b runs only the sink (for a CPU profile of its path alone).
+  const order = (['a', 'b', 'c'] as const).filter((v) => (process.env.BENCH_SINK_VARIANTS ?? 'abc').includes(v));
   for (let round = 0; round <= ROUNDS; round++) {
     for (let k = 0; k < order.length; k++) {
       const v = order[(k + round) % order.length];
+      const before = process.cpuUsage();
       const rate = await variants[v](round);
-      if (round > 0) rates[v].push(rate);
+      const used = process.cpuUsage(before);
+      if (round > 0) {
+        rates[v].push(rate);
+        cpu[v].push((used.user + used.system) / itemsOf[v]);
+      }
     }
   }
   const [a, b, c] = [median(rates.a), median(rates.b), median(rates.c)];
   const list = (xs: number[]) => xs.map((x) => fmt(x)).join(', ');
+  const us = (v: 'a' | 'b' | 'c') => `${fmt(median(cpu[v]))} µs CPU/item here`;
   return [
     `${name}:`,
-    `  (a) raw SDK BatchWriteItem ×25, ${CONCURRENCY} in flight  ${fmt(a).padStart(7)} items/s   (rounds: ${list(rates.a)})`,
-    `  (b) dynamodb-sink in a flow (defaults)           ${fmt(b).padStart(7)} items/s   ${(b / a).toFixed(2)} × (a), ${(b / c).toFixed(1)} × (c)   (rounds: ${list(rates.b)})`,
-    `  (c) one PutItem per message, ${CONCURRENCY} in flight      ${fmt(c).padStart(7)} items/s   (rounds: ${list(rates.c)})`,
+    `  (a) raw SDK BatchWriteItem ×25, ${CONCURRENCY} in flight  ${fmt(a).padStart(7)} items/s   ${us('a')}   (rounds: ${list(rates.a)})`,
+    `  (b) dynamodb-sink in a flow (defaults)           ${fmt(b).padStart(7)} items/s   ${(b / a).toFixed(2)} × (a), ${(b / c).toFixed(1)} × (c)   ${us('b')}   (rounds: ${list(rates.b)})`,
+    `  (c) one PutItem per message, ${CONCURRENCY} in flight      ${fmt(c).padStart(7)} items/s   ${us('c')}   (rounds: ${list(rates.c)})`,
     `  target (b) >= 0.85 × (a): ${b / a >= 0.85 ? 'MET' : 'NOT MET'}; (b) >= 5 × (c): ${b / c >= 5 ? 'MET' : 'NOT MET'}; (a)/(c), the most batching can give here: ${(a / c).toFixed(1)}`,
     ...(sinkAnomalies.length > 0 ? [`  sink rounds with retries or failures: ${sinkAnomalies.join('; ')}`] : []),
   ];
