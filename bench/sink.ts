@@ -5,12 +5,13 @@
 //     concurrency (more than those nodes get: they have no in-flight bound and no socket pool).
 // (a) and (c) use the same client settings as the connector (poolSize 8, keep-alive, no SDK
 // retries) and items encoded before the clock starts; (b) encodes inside the flow.
-import { BatchWriteItemCommand, PutItemCommand, type BatchWriteItemCommandOutput, type AttributeValue, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, DeleteTableCommand, PutItemCommand, type BatchWriteItemCommandOutput, type AttributeValue, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { createDynamoClient } from '../src/dynamo/client';
 import { CONNECTOR_DEFAULTS } from '../src/dynamo/connector';
 import { encodeItem } from '../src/dynamo/encoding';
 import { SINK_DEFAULTS } from '../src/nodes/dynamodb-sink-config';
-import { fork, spawn } from 'node:child_process';
+import { execFileSync, fork, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createSeedTable, freePort, startDynamoDbLocal, TEST_CREDENTIALS, TEST_REGION, type DynamoServer } from '../test/support/dynamodb';
 import { waitForPort } from './mqtt-load';
@@ -125,10 +126,21 @@ async function benchOneServer(red: EmbeddedNodeRed, name: string, server: Dynamo
     await createSeedTable(server.url, t);
     return t;
   };
+  // Each variant writes into a new table, deleted afterwards: a server whose store keeps growing
+  // (dynalite keeps every table in one in-memory tree, with its GC cost) would slow later runs.
+  const withTable = async (work: (table: string) => Promise<number>) => {
+    const table = await fresh();
+    try {
+      return await work(table);
+    } finally {
+      const c = client(server.url);
+      await c.send(new DeleteTableCommand({ TableName: table })).finally(() => c.destroy());
+    }
+  };
   const variants = {
-    a: (round: number) => fresh().then((t) => rawBatches(server.url, t, `a${round}`)),
-    b: (round: number) => fresh().then((t) => sinkInFlow(red, server.url, t, `b${round}`)),
-    c: (round: number) => fresh().then((t) => putPerMessage(server.url, t, `c${round}`)),
+    a: (round: number) => withTable((t) => rawBatches(server.url, t, `a${round}`)),
+    b: (round: number) => withTable((t) => sinkInFlow(red, server.url, t, `b${round}`)),
+    c: (round: number) => withTable((t) => putPerMessage(server.url, t, `c${round}`)),
   };
   sinkAnomalies.length = 0;
   // Round 0 warms up the JIT, the server and its connections; it is not counted. The order
@@ -170,6 +182,7 @@ export async function startDynaliteProcess(): Promise<DynamoServer> {
   const child = spawn(process.execPath, [cli, '--host', '127.0.0.1', '--port', String(port), '--createTableMs', '0', '--deleteTableMs', '0', '--updateTableMs', '0'], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await waitForPort(port, 15000);
+  if (child.pid) pinToServerCore(child.pid);
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -178,6 +191,36 @@ export async function startDynaliteProcess(): Promise<DynamoServer> {
       await exited;
     },
   };
+}
+
+/**
+ * BENCH_PIN=1: this process on core 0, the DynamoDB server (all its threads) on core 1, so that
+ * client and server stop taking CPU from each other (other processes on the machine still can).
+ */
+const PIN = process.env.BENCH_PIN === '1';
+function pinToServerCore(pid: number): void {
+  if (PIN) execFileSync('taskset', ['-a', '-cp', '1', String(pid)], { stdio: 'ignore' });
+}
+
+/** The pid of the DynamoDB Local java process listening on `port` (Linux /proc). */
+function dynamoDbLocalPid(port: number): number | undefined {
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (args.some((a) => a.endsWith('DynamoDBLocal.jar')) && args[args.indexOf('-port') + 1] === String(port)) return Number(entry);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return undefined;
+}
+
+async function startDynamoDbLocalPinned(): Promise<DynamoServer> {
+  const server = await startDynamoDbLocal();
+  const pid = dynamoDbLocalPid(server.port);
+  if (pid) pinToServerCore(pid);
+  return server;
 }
 
 /** `server` seen through a proxy that delays every request by `delayMs` (a network round trip). */
@@ -200,19 +243,20 @@ async function behindRoundTrip(server: DynamoServer, delayMs: number): Promise<D
 }
 
 export async function benchSink(): Promise<string[]> {
+  if (PIN) execFileSync('taskset', ['-a', '-cp', '0', String(process.pid)], { stdio: 'ignore' });
   const red = await startNodeRed();
   const lines = [
     `Benchmark 2: sink vs the limit and the peers — ${ITEMS} items per (a)/(b) round, ${PUT_ITEMS} per (c) round, ${ROUNDS} rounds (+1 warm-up), median items/s`,
     machineLine(red.version),
-    `items: 6 attributes, ~150 bytes, emqx encoding; poolSize ${POOL}, servers in their own processes on this machine`,
+    `items: 6 attributes, ~150 bytes, emqx encoding; poolSize ${POOL}, servers in their own processes on this machine${PIN ? '; pinned: this process on core 0, the server on core 1' : ''}`,
   ];
   const wanted = (process.env.DYNAMO_BACKENDS ?? 'dynamodb-local,dynalite,round-trip').split(',');
   const setups = [
-    ['dynamodb-local', 'DynamoDB Local (java, -inMemory)', startDynamoDbLocal],
+    ['dynamodb-local', 'DynamoDB Local (java, -inMemory)', startDynamoDbLocalPinned],
     ['dynalite', 'dynalite (own process)', startDynaliteProcess],
     [
       'round-trip', `DynamoDB Local behind a ${ROUND_TRIP_MS} ms round trip (delay proxy, own process)`,
-      async () => behindRoundTrip(await startDynamoDbLocal(), ROUND_TRIP_MS),
+      async () => behindRoundTrip(await startDynamoDbLocalPinned(), ROUND_TRIP_MS),
     ],
   ] as const;
   for (const [name, label, start] of setups) {
