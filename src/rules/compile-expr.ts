@@ -19,6 +19,11 @@ type PathStep = (v: unknown, s: Scope, inOut: boolean) => unknown;
 
 export interface CompileEnv {
   readonly map: SourceMap;
+  /**
+   * Root names the output can hold where the expression is read (the earlier fields' keys);
+   * absent: any. A name no earlier field wrote is read in the input directly.
+   */
+  readonly outputRoots?: ReadonlySet<string>;
 }
 
 export function compileExpr(e: Expr, env: CompileEnv): Evaluator {
@@ -27,7 +32,7 @@ export function compileExpr(e: Expr, env: CompileEnv): Evaluator {
       const value = e.value;
       return () => value;
     }
-    case 'var': return compileName(e.name);
+    case 'var': return compileName(e.name, env);
     case 'path': return compilePath(e.root, e.segments, env);
     case 'range': {
       const { from, to } = e;
@@ -66,28 +71,35 @@ export function compileExpr(e: Expr, env: CompileEnv): Evaluator {
   }
 }
 
-export function compileName(name: string): Evaluator {
-  return outputFirst(nameReader(name));
-}
-
-function nameReader(name: string): Reader {
-  if (isInheritedName(name)) return (s, inOut) => (inOut ? s.outValue(name) : s.lookupOwn(name));
-  return (s, inOut) => (inOut ? (s.out as Record<string, unknown>)[name] : s.lookup(name));
-}
-
 /**
  * EMQX reads a name or path in SELECT and DO in the output built so far and, only when that
  * gives undefined, in the input (`eval(Exp, [Action, Columns])`): the whole path is walked in
  * one place, its index variables included.
  */
-function outputFirst(read: Reader): Evaluator {
+export function compileName(name: string, env?: CompileEnv): Evaluator {
+  if (env?.outputRoots !== undefined && !env.outputRoots.has(name)) {
+    if (isInheritedName(name)) return (s) => s.lookupOwn(name);
+    return (s) => s.lookup(name);
+  }
+  if (isInheritedName(name)) {
+    return (s) => {
+      const v = s.outValue(name);
+      return v !== undefined ? v : s.lookupOwn(name);
+    };
+  }
   return (s) => {
-    if (s.out !== null) {
-      const v = read(s, true);
+    const out = s.out;
+    if (out !== null) {
+      const v = out[name];
       if (v !== undefined) return v;
     }
-    return read(s, false);
+    return s.lookup(name);
   };
+}
+
+function nameReader(name: string): Reader {
+  if (isInheritedName(name)) return (s, inOut) => (inOut ? s.outValue(name) : s.lookupOwn(name));
+  return (s, inOut) => (inOut ? (s.out as Record<string, unknown>)[name] : s.lookup(name));
 }
 
 /** Numbers compared with numbers (the common case) skip EMQX's coercion rules. */
@@ -139,30 +151,51 @@ function compileSegment(seg: Segment, env: CompileEnv): PathStep {
 
 /** A path read. `payload.…` decodes the payload strictly (and once); other JSON text leniently. */
 export function compilePath(root: string, segments: readonly Segment[], env: CompileEnv): Evaluator {
-  return outputFirst(pathReader(root, segments, env));
+  const walk = pathWalker(root, segments, env);
+  const inherited = isInheritedName(root);
+  if (env.outputRoots !== undefined && !env.outputRoots.has(root)) {
+    return inherited ? (s) => walk(s.lookupOwn(root), s, false) : (s) => walk(s.lookup(root), s, false);
+  }
+  return (s) => {
+    const out = s.out;
+    if (out !== null) {
+      const r = inherited ? s.outValue(root) : out[root];
+      if (r !== undefined) {
+        const v = walk(r, s, true);
+        if (v !== undefined) return v;
+      }
+    }
+    return walk(inherited ? s.lookupOwn(root) : s.lookup(root), s, false);
+  };
 }
 
 function pathReader(root: string, segments: readonly Segment[], env: CompileEnv): Reader {
   const name = nameReader(root);
-  const start: Reader = root === 'payload' ? (s, inOut) => s.payloadOf(name(s, inOut)) : name;
+  const walk = pathWalker(root, segments, env);
+  return (s, inOut) => walk(name(s, inOut), s, inOut);
+}
+
+/** The steps of a path from its root value; index variables are read where the root was. */
+function pathWalker(root: string, segments: readonly Segment[], env: CompileEnv): PathStep {
   const steps = segments.map((seg) => compileSegment(seg, env));
+  const decode = root === 'payload';
   if (steps.length === 1) {
     const [a] = steps;
-    return (s, inOut) => a(start(s, inOut), s, inOut);
+    return decode ? (v, s, inOut) => a(s.payloadOf(v), s, inOut) : a;
   }
   if (steps.length === 2) {
     const [a, b] = steps;
-    return (s, inOut) => b(a(start(s, inOut), s, inOut), s, inOut);
+    return decode ? (v, s, inOut) => b(a(s.payloadOf(v), s, inOut), s, inOut) : (v, s, inOut) => b(a(v, s, inOut), s, inOut);
   }
-  return (s, inOut) => {
-    let v = start(s, inOut);
+  return (v, s, inOut) => {
+    if (decode) v = s.payloadOf(v);
     for (let i = 0; i < steps.length && v !== undefined; i++) v = steps[i](v, s, inOut);
     return v;
   };
 }
 
 export function compileNameRef(ref: NameRef, env: CompileEnv): Evaluator {
-  return ref.type === 'var' ? compileName(ref.name) : compilePath(ref.root, ref.segments, env);
+  return ref.type === 'var' ? compileName(ref.name, env) : compilePath(ref.root, ref.segments, env);
 }
 
 function operatorError(op: string, reason: string): RuleEvaluationError {

@@ -140,10 +140,18 @@ function copyInput(aliasesBefore: readonly string[]): FieldRun {
   };
   if (aliasesBefore.length === 0) return copy;
   return (s, out) => {
-    const kept = aliasesBefore.filter((k) => hasOwn.call(out, k)).map((k) => [k, out[k]] as const);
+    let kept: Map<string, unknown> | undefined;
+    for (const k of aliasesBefore) {
+      if (hasOwn.call(out, k) && copiedByStar(s, k)) (kept ??= new Map()).set(k, out[k]);
+    }
     copy(s, out);
-    for (const [k, v] of kept) setKey(out, k, v);
+    if (kept !== undefined) for (const [k, v] of kept) setKey(out, k, v);
   };
+}
+
+function copiedByStar(s: Scope, key: string): boolean {
+  return hasOwn.call(s.cols, key) || key === 'metadata' || key === s.itemName
+    || (s.sel !== null && hasOwn.call(s.sel, key)) || (s.over !== null && hasOwn.call(s.over, key));
 }
 
 /**
@@ -188,11 +196,17 @@ function writer(value: Evaluator, target: Target, alsoInput: boolean): FieldRun 
  */
 function compileFields(fields: Field[], env: CompileEnv, writeBack: boolean): FieldRun[] {
   const aliases: string[] = [];
+  // The output holds only what earlier fields wrote, until a `*` copies the whole input.
+  let written: Set<string> | undefined = new Set();
   return fields.map((field, i) => {
-    if (field.kind === 'star') return copyInput(aliases.slice());
-    const value = compileExpr(field.expr, env);
+    if (field.kind === 'star') {
+      written = undefined;
+      return copyInput(aliases.slice());
+    }
+    const value = compileExpr(field.expr, { ...env, outputRoots: written === undefined ? undefined : new Set(written) });
     const target = field.alias ? targetOf(field.alias) : defaultTarget(field.expr);
     if (field.alias || field.expr.type === 'const') aliases.push(target.root);
+    written?.add(target.root);
     return writer(value, target, writeBack && field.alias !== undefined && readLater(fields, i, target.root));
   });
 }
