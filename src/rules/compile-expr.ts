@@ -9,7 +9,7 @@ import { isUnsupportedFunction, lookupFunction, suggestFunction } from './functi
 import { SourceMap } from './lexer';
 import { indexOf, isInheritedName, keyStep, rangeGet, rangeList } from './paths';
 import { Scope } from './scope';
-import { exactEquals, toText, typeName } from './values';
+import { exactEquals, isBinary, toText, typeName } from './values';
 
 export type Evaluator = (s: Scope) => unknown;
 export type Condition = (s: Scope) => boolean;
@@ -275,9 +275,27 @@ function compileArithmetic(op: ArithmeticOp, l: Expr, r: Expr, env: CompileEnv):
   }
 }
 
+/** EMQX event columns that hold Erlang atoms: text here, but not a string for is_str() (3.6). */
+const ATOM_COLUMNS = new Set(['event', 'reason', 'action', 'result', 'authz_source', 'node']);
+
+function isAtomColumn(name: string, cols: Record<string, unknown>): boolean {
+  if (name === 'reason_code') return cols.event === 'client.connack';
+  if (name === 'event') return typeof cols.event === 'string' && !cols.event.startsWith('$');
+  return ATOM_COLUMNS.has(name);
+}
+
 function compileCall(name: string, args: Expr[], at: number, env: CompileEnv): Evaluator {
   if ((name === 'div' || name === 'mod') && args.length === 2) {
     return compileArithmetic(name, args[0], args[1], env);
+  }
+  const arg = args[0];
+  if (name === 'is_str' && args.length === 1 && arg.type === 'var' && (ATOM_COLUMNS.has(arg.name) || arg.name === 'reason_code')) {
+    const column = arg.name;
+    const value = compileExpr(arg, env);
+    return (s) => {
+      const v = value(s);
+      return isBinary(v) && !(s.fromColumns(column) && isAtomColumn(column, s.cols));
+    };
   }
   const fn = lookupFunction(name);
   if (fn === undefined) {

@@ -62,6 +62,15 @@ export class Scope implements CallContext {
     return this.meta;
   }
 
+  /** Whether a root name resolves to the input columns themselves (no field or item hides it). */
+  fromColumns(name: string): boolean {
+    const out = this.out;
+    if (out !== null && hasOwn.call(out, name) && out[name] !== undefined) return false;
+    if (this.over !== null && hasOwn.call(this.over, name)) return false;
+    if (name === this.itemName) return false;
+    return this.sel === null || !hasOwn.call(this.sel, name);
+  }
+
   /** A root name in the output built so far; only own properties count. */
   outValue(name: string): unknown {
     const out = this.out;
