@@ -2,25 +2,8 @@
 // share Node-RED's event loop: QoS 1 publishes of `{ id, seq, temp, ts }` (ts = the publish time,
 // for latency), at most `inflight` unacknowledged, as fast as acknowledged or at a fixed rate.
 // Usage: node --require tsx/cjs bench/mqtt-load.ts <port> <count> <rate|max> <idPrefix>
-import * as net from 'node:net';
 import mqtt from 'mqtt';
-
-export async function waitForPort(port: number, timeoutMs = 15000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { waitForPort } from '../scripts/net';
 
 export interface LoadReport {
   published: number;

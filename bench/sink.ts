@@ -14,7 +14,7 @@ import { execFileSync, fork, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createSeedTable, freePort, startDynamoDbLocal, TEST_CREDENTIALS, TEST_REGION, type DynamoServer } from '../test/support/dynamodb';
-import { waitForPort } from './mqtt-load';
+import { waitForPort } from '../scripts/net';
 import { runBenchmark, counterNode, fmt, machineLine, median, nextTurn, startNodeRed, type EmbeddedNodeRed } from './embedded-node-red';
 
 const ITEMS = Number(process.env.BENCH_SINK_ITEMS ?? 10000);

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { envPrefix, readDemoConfig, type DemoConfig } from './demo-config';
 import { reconcileDemoFlow, type FlowNode } from './demo-flow';
+import { portOpenWithin } from './net';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
 const REQUIRED_TYPES = ['aedes broker', 'rule-sql', 'dynamodb-sink', 'dynamodb-connector'];
@@ -207,22 +208,6 @@ async function deployDemo(RED: EmbeddedNodeRed, config: DemoConfig): Promise<'de
   return 'deployed';
 }
 
-async function waitForPort(port: number, timeoutMs: number): Promise<boolean> {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return true;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return false;
-}
-
 let stopping = false;
 
 async function stopAll(exitCode: number): Promise<never> {
@@ -274,7 +259,7 @@ async function main(): Promise<void> {
   const RED = await startNodeRed(config);
   await assertNodesLoaded(RED);
   const flow = await deployDemo(RED, config);
-  if (!(await waitForPort(config.mqttPort, 15000))) {
+  if (!(await portOpenWithin(config.mqttPort, 15000, 200))) {
     throw new Error(`the demo's MQTT broker is not listening on port ${config.mqttPort}; see the Node-RED log above`);
   }
   printBanner(config, table, flow);

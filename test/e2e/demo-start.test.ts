@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../support/dynamodb';
-import { portOpen } from './mqtt-publisher';
+import { portOpen } from '../../scripts/net';
 import { SEED_PAYLOAD } from './seed-expectations';
 
 const projectRoot = path.resolve(__dirname, '..', '..');

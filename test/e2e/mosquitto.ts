@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort } from '../support/dynamodb';
-import { waitForPort } from './mqtt-publisher';
+import { waitForPort } from '../../scripts/net';
 
 export interface Mosquitto {
   port: number;

@@ -1,36 +1,7 @@
 // A real MQTT client for end-to-end tests, as the seed's `mqttx pub -i emqx_c -t t/1 -m ...`:
 // connect (waiting for the broker to listen), publish once, disconnect cleanly.
-import * as net from 'node:net';
 import mqtt, { type IClientPublishOptions } from 'mqtt';
-
-export async function waitForPort(port: number, timeoutMs = 15000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** True when something accepts TCP connections on the port. */
-export async function portOpen(port: number): Promise<boolean> {
-  return new Promise<boolean>((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
+import { waitForPort } from '../../scripts/net';
 
 export interface PublishOnce {
   port: number;

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import mqtt from 'mqtt';
 import { createSeedTable, freePort, scanAll, startDynamoDbLocal, type DynamoServer } from '../support/dynamodb';
 import { MOSQUITTO_BINARY } from './mosquitto';
-import { waitForPort } from './mqtt-publisher';
+import { waitForPort } from '../../scripts/net';
 import type { WorkerReply, WorkerRequest } from './scale-out-worker';
 
 const MESSAGES = 10000;
