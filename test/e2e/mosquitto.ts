@@ -8,8 +8,20 @@ import * as path from 'node:path';
 import { freePort } from '../support/dynamodb';
 import { waitForPort } from '../../scripts/net';
 
+export interface MosquittoOptions {
+  /** More mosquitto.conf lines, e.g. `max_queued_messages 10000`. */
+  config?: string[];
+  /**
+   * mosquitto.conf `log_type`s; `all` (the default) includes the SUBACKs subscribed() waits for,
+   * a load test wants fewer so the broker does not log every message.
+   */
+  logTypes?: string[];
+}
+
 export interface Mosquitto {
   port: number;
+  /** Everything the broker has logged so far. */
+  log(): string;
   /**
    * Resolves once mosquitto logs a SUBACK to a client whose id contains `clientIdPart` (any client
    * when empty), counting only SUBACKs after the one the previous call returned on, so a redeployed
@@ -21,13 +33,21 @@ export interface Mosquitto {
 
 export const MOSQUITTO_BINARY = fs.existsSync('/usr/sbin/mosquitto') ? '/usr/sbin/mosquitto' : 'mosquitto';
 
-export async function startMosquitto(): Promise<Mosquitto> {
+export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mosquitto> {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mosquitto-'));
   const conf = path.join(dir, 'mosquitto.conf');
   fs.writeFileSync(
     conf,
-    [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', 'log_type all', ''].join('\n'),
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'persistence false',
+      ...(options.config ?? []),
+      'log_dest stderr',
+      ...(options.logTypes ?? ['all']).map((type) => `log_type ${type}`),
+      '',
+    ].join('\n'),
   );
   const child = spawn(MOSQUITTO_BINARY, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
@@ -57,6 +77,7 @@ export async function startMosquitto(): Promise<Mosquitto> {
   }
   return {
     port,
+    log: () => log,
     async subscribed(clientIdPart = '', timeoutMs = 15000) {
       const deadline = Date.now() + timeoutMs;
       const pattern = /Sending SUBACK to (\S+)/g;

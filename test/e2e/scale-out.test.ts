@@ -2,14 +2,11 @@
 // (`$share/group/t/#`) and write into the same DynamoDB Local table. 10,000 QoS 1 messages with
 // unique ids must each be written exactly once, and both processes must take part.
 import * as assert from 'node:assert/strict';
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
+import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import mqtt from 'mqtt';
-import { createSeedTable, freePort, scanAll, startDynamoDbLocal, type DynamoServer } from '../support/dynamodb';
-import { MOSQUITTO_BINARY } from './mosquitto';
-import { waitForPort } from '../../scripts/net';
+import { createSeedTable, scanAll, startDynamoDbLocal, type DynamoServer } from '../support/dynamodb';
+import { startMosquitto, type Mosquitto } from './mosquitto';
 import type { WorkerReply, WorkerRequest } from './scale-out-worker';
 
 const MESSAGES = 10000;
@@ -18,56 +15,23 @@ const WORKERS = ['a', 'b'];
 /** Most unacknowledged QoS 1 publishes at once. */
 const PUBLISH_WINDOW = 200;
 
-interface Broker {
-  port: number;
-  subscribed(clientId: string, timeoutMs?: number): Promise<void>;
-  stop(): Promise<void>;
-}
-
 /**
  * mosquitto with a queue per subscriber large enough for the burst: its default
  * (max_queued_messages 1000) silently drops QoS 1 messages for a subscriber that falls behind,
- * which a deployment must size too (see README, "Scaling out").
+ * which a deployment must size too (see README, "Scaling out"). It logs subscriptions, not every
+ * message.
  */
-async function startBroker(): Promise<Broker> {
-  const port = await freePort();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scale-out-mosquitto-'));
-  const conf = path.join(dir, 'mosquitto.conf');
-  fs.writeFileSync(conf, [
-    `listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false',
-    `max_queued_messages ${MESSAGES}`, 'log_dest stderr', 'log_type subscribe', 'log_type error', '',
-  ].join('\n'));
-  const child = spawn(MOSQUITTO_BINARY, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    log = (log + chunk.toString()).slice(-20000);
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await exited;
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitForPort(port, 10000);
-  } catch (err) {
-    await stop();
-    throw new Error(`mosquitto did not start: ${(err as Error).message}\n${log}`);
+function startBroker(): Promise<Mosquitto> {
+  return startMosquitto({ config: [`max_queued_messages ${MESSAGES}`], logTypes: ['subscribe', 'error'] });
+}
+
+async function sharedSubscribed(broker: Mosquitto, clientId: string, timeoutMs = 15000): Promise<void> {
+  // log_type subscribe: "<time>: <clientid> 1 $share/group/t/#"
+  const deadline = Date.now() + timeoutMs;
+  while (!broker.log().split('\n').some((line) => line.includes(`${clientId} `) && line.includes('$share/group/t/#'))) {
+    if (Date.now() > deadline) throw new Error(`${clientId} did not subscribe within ${timeoutMs} ms:\n${broker.log().slice(-20000)}`);
+    await new Promise((r) => setTimeout(r, 100));
   }
-  return {
-    port,
-    async subscribed(clientId, timeoutMs = 15000) {
-      // log_type subscribe: "<time>: <clientid> 1 $share/group/t/#"
-      const deadline = Date.now() + timeoutMs;
-      while (!log.split('\n').some((line) => line.includes(`${clientId} `) && line.includes('$share/group/t/#'))) {
-        if (Date.now() > deadline) throw new Error(`${clientId} did not subscribe within ${timeoutMs} ms:\n${log}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
-    stop,
-  };
 }
 
 interface Worker {
@@ -166,7 +130,7 @@ async function counters(workers: Worker[]): Promise<Record<string, number>[]> {
 describe('scale-out: two Node-RED processes on one shared subscription (e2e)', function () {
   this.timeout(90000);
   let dynamo: DynamoServer | undefined;
-  let mosquitto: Broker | undefined;
+  let mosquitto: Mosquitto | undefined;
   const workers: Worker[] = [];
 
   before(async function () {
@@ -175,7 +139,7 @@ describe('scale-out: two Node-RED processes on one shared subscription (e2e)', f
     const env = { SCALE_OUT_MQTT_PORT: String(mosquitto.port), SCALE_OUT_DYNAMO_URL: dynamo.url, SCALE_OUT_TABLE: TABLE };
     workers.push(...(await Promise.all(WORKERS.map((name) => startWorker(name, env)))));
     // Both shared subscriptions must be in place before the first publish.
-    for (const name of WORKERS) await mosquitto.subscribed(`scale-out-${name}`);
+    for (const name of WORKERS) await sharedSubscribed(mosquitto, `scale-out-${name}`);
   });
 
   after(async function () {
