@@ -1,6 +1,8 @@
 // The flow `npm start` deploys: the seed's two rules (message storage, event recording) fed by an
 // embedded aedes broker and written to one table through one connector. Node ids are fixed so a
 // second start finds its own nodes instead of adding a copy.
+import { CONNECTOR_DEFAULTS } from '../src/dynamo/connector';
+import { SINK_DEFAULTS } from '../src/nodes/dynamodb-sink-config';
 import type { DemoConfig } from './demo-config';
 
 export const DEMO_IDS = {
@@ -24,33 +26,34 @@ export type FlowNode = Record<string, unknown> & { id: string; type: string };
 
 /** Every `dynamodb-sink` property of DESIGN.md 1.3 at its default, so the saved flow is explicit. */
 export function sinkDefaults(): Record<string, unknown> {
-  return {
-    table: '',
-    template: '',
-    operation: 'put',
-    hashKey: 'id',
-    rangeKey: '',
-    encoding: 'emqx',
-    undefinedVarsAsNull: false,
-    queryMode: 'async',
-    batchSize: 25,
-    batchTime: 20,
-    inflightWindow: 16,
-    requestTtl: 45000,
-    maxBufferBytes: 67108864,
-    bufferMode: 'memory',
-  };
+  return { ...SINK_DEFAULTS };
 }
 
 /** The connector node's own properties (credentials are passed separately). */
 export function connectorProperties(config: Pick<DemoConfig, 'dynamoUrl' | 'region' | 'table'>): Record<string, unknown> {
+  return { ...CONNECTOR_DEFAULTS, url: config.dynamoUrl, region: config.region, table: config.table };
+}
+
+/** An `aedes broker` node as the editor adds it (no TLS, no WebSocket port), on `mqttPort`. */
+export function aedesBrokerNode(node: { id: string; z: string; mqttPort: number; x: number; y: number; wires: string[][] }): FlowNode {
   return {
-    url: config.dynamoUrl,
-    region: config.region,
-    table: config.table,
-    poolSize: 8,
-    requestTimeout: 10000,
-    healthCheckInterval: 15000,
+    id: node.id,
+    type: 'aedes broker',
+    z: node.z,
+    name: 'MQTT broker',
+    mqtt_port: node.mqttPort,
+    mqtt_ws_bind: 'port',
+    mqtt_ws_port: '',
+    mqtt_ws_path: '',
+    cert: '',
+    key: '',
+    certname: '',
+    keyname: '',
+    dburl: '',
+    usetls: false,
+    x: node.x,
+    y: node.y,
+    wires: node.wires,
   };
 }
 
@@ -82,26 +85,15 @@ export function demoFlow(config: DemoConfig): FlowNode[] {
       y: 60,
       wires: [],
     },
-    {
+    aedesBrokerNode({
       id: DEMO_IDS.broker,
-      type: 'aedes broker',
       z,
-      name: 'MQTT broker',
-      mqtt_port: config.mqttPort,
-      mqtt_ws_bind: 'port',
-      mqtt_ws_port: '',
-      mqtt_ws_path: '',
-      cert: '',
-      key: '',
-      certname: '',
-      keyname: '',
-      dburl: '',
-      usetls: false,
+      mqttPort: config.mqttPort,
       x: 140,
       y: 180,
       // Output 1 carries client events, output 2 the publishes.
       wires: [[DEMO_IDS.eventsRule], [DEMO_IDS.messagesRule]],
-    },
+    }),
     {
       id: DEMO_IDS.messagesRule,
       type: 'rule-sql',

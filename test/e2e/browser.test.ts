@@ -8,6 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import mqtt from 'mqtt';
+import { aedesBrokerNode } from '../../scripts/demo-flow';
 import { createSeedTable, freePort, scanAll, startDynamoDbLocal, TEST_CREDENTIALS, TEST_REGION, type DynamoServer } from '../support/dynamodb';
 import {
   closeDialog,
@@ -49,25 +50,7 @@ describe(`the editor in a real browser (chromium, Node-RED ${redVersion}, Dynamo
     red = await startNodeRed({
       flows: [
         { id: 'demo-tab', type: 'tab', label: 'MQTT to DynamoDB' },
-        {
-          id: 'broker',
-          type: 'aedes broker',
-          z: 'demo-tab',
-          name: 'MQTT broker',
-          mqtt_port: mqttPort,
-          mqtt_ws_bind: 'port',
-          mqtt_ws_port: '',
-          mqtt_ws_path: '',
-          cert: '',
-          key: '',
-          certname: '',
-          keyname: '',
-          dburl: '',
-          usetls: false,
-          x: 140,
-          y: 160,
-          wires: [[], []],
-        },
+        aedesBrokerNode({ id: 'broker', z: 'demo-tab', mqttPort, x: 140, y: 160, wires: [[], []] }),
       ],
     });
     editor = await openEditor(red.url);
