@@ -3,7 +3,10 @@
 // connects, holds what is gone by the time it disconnects (the remote address) and what
 // earlier events said (an error, a keepalive timeout, the subscription table to diff).
 
-import { Columns, NODE_NAME, emqxProps, messageId, payloadText, setHiddenColumn } from './columns';
+import {
+  Columns, NODE_NAME, clientConnectedColumns, clientDisconnectedColumns, emqxProps, messageId, payloadText, protoName,
+  setHiddenColumn,
+} from './columns';
 import { AedesClientSnapshot, snapshotAedesClient } from './aedes-client';
 
 /** The `msg.topic` values the aedes node sends on its first output. */
@@ -13,20 +16,13 @@ const EVENT_TOPICS = new Set([
 ]);
 
 /** What the cache keeps per connected client: plain values only. */
-interface ClientFacts {
+interface ClientFacts extends Pick<
+  AedesClientSnapshot, 'username' | 'peerhost' | 'peername' | 'sockname' | 'protoVer' | 'clean' | 'keepalive' | 'errored' | 'subscriptions'
+> {
   clientid: string;
-  username: string | undefined;
-  peerhost: string | undefined;
-  peername: string | undefined;
-  sockname: string | undefined;
-  protoVer: number | undefined;
-  clean: boolean | undefined;
-  keepalive: number | undefined;
   connectedAt: number | undefined;
   connectedReported: boolean;
   keepaliveTimedOut: boolean;
-  errored: boolean;
-  subscriptions: Map<string, number>;
 }
 
 // Enough for any broker a Node-RED instance runs; bounds the cache if disconnects are missed
@@ -154,7 +150,7 @@ export class AedesEventMapper {
     if (!facts || facts.connectedReported) return [];
     facts.connectedReported = true;
     facts.connectedAt = now;
-    const connected: Columns = {
+    const connected = clientConnectedColumns({
       clientid: facts.clientid,
       username: facts.username,
       mountpoint: undefined,
@@ -168,14 +164,7 @@ export class AedesEventMapper {
       receive_maximum: 32,
       // Seconds. aedes keeps a persistent session until a clean connect: "never expires".
       expiry_interval: facts.clean === false ? 0xffffffff : 0,
-      is_bridge: false,
-      conn_props: { 'User-Property': {} },
-      connected_at: now,
-      event: 'client.connected',
-      timestamp: now,
-      node: NODE_NAME,
-    };
-    setHiddenColumn(connected, 'client_attrs', {});
+    }, now);
     // EMQX runs the connack hook before the connected hook.
     return [connackColumns(client, 'success', now, facts), connected];
   }
@@ -189,7 +178,7 @@ export class AedesEventMapper {
       : client.replaced ? 'takenover'
       : facts?.errored || client.errored ? 'sock_error'
       : 'sock_closed';
-    const columns: Columns = {
+    const head: Columns = {
       reason,
       clientid: client.clientid,
       username: facts?.username ?? client.username,
@@ -197,15 +186,8 @@ export class AedesEventMapper {
       sockname: facts?.sockname ?? client.sockname,
       proto_name: protoName(facts?.protoVer ?? client.protoVer),
       proto_ver: facts?.protoVer ?? client.protoVer ?? 4,
-      disconn_props: { 'User-Property': {} },
-      disconnected_at: now,
-      event: 'client.disconnected',
-      timestamp: now,
-      node: NODE_NAME,
     };
-    setHiddenColumn(columns, 'connected_at', facts?.connectedAt);
-    setHiddenColumn(columns, 'client_attrs', {});
-    return [columns];
+    return [clientDisconnectedColumns(head, now, facts?.connectedAt)];
   }
 
   private subscribed(client: AedesClientSnapshot, payload: Record<string, unknown>, now: number): Columns[] {
@@ -270,10 +252,6 @@ export class AedesEventMapper {
     setHiddenColumn(columns, 'client_attrs', {});
     return [columns];
   }
-}
-
-function protoName(protoVer: number | undefined): string {
-  return protoVer === 3 ? 'MQIsdp' : 'MQTT';
 }
 
 function connackColumns(client: AedesClientSnapshot, reasonCode: string, now: number, facts?: ClientFacts): Columns {

@@ -42,6 +42,44 @@ export function setHiddenColumn(columns: Columns, name: string, value: unknown):
   Object.defineProperty(columns, name, { value, enumerable: false, writable: true, configurable: true });
 }
 
+/** EMQX's proto_name: MQTT 3.1 clients say `MQIsdp` in CONNECT. */
+export function protoName(protoVer: number | undefined): string {
+  return protoVer === 3 ? 'MQIsdp' : 'MQTT';
+}
+
+/**
+ * A client.connected event: the client's own columns (`head`), then the ones every client here
+ * has alike: not a bridge, no CONNECT user properties, no client_attrs.
+ */
+export function clientConnectedColumns(head: Columns, now: number): Columns {
+  const columns: Columns = {
+    ...head,
+    is_bridge: false,
+    conn_props: { 'User-Property': {} },
+    connected_at: now,
+    event: 'client.connected',
+    timestamp: now,
+    node: NODE_NAME,
+  };
+  setHiddenColumn(columns, 'client_attrs', {});
+  return columns;
+}
+
+/** A client.disconnected event: the client's own columns and reason (`head`), then the rest alike. */
+export function clientDisconnectedColumns(head: Columns, now: number, connectedAt: number | undefined): Columns {
+  const columns: Columns = {
+    ...head,
+    disconn_props: { 'User-Property': {} },
+    disconnected_at: now,
+    event: 'client.disconnected',
+    timestamp: now,
+    node: NODE_NAME,
+  };
+  setHiddenColumn(columns, 'connected_at', connectedAt);
+  setHiddenColumn(columns, 'client_attrs', {});
+  return columns;
+}
+
 /** EMQX's payload: the raw bytes; text when they are UTF-8 (the engine treats both alike). */
 export function payloadText(payload: unknown): string | Buffer {
   if (typeof payload === 'string') return payload;

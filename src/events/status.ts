@@ -2,7 +2,7 @@
 // client.disconnected of that node's own MQTT client (DESIGN.md section 3). Coarse by
 // nature: Node-RED reports a status change, not the CONNECT or the reason of a close.
 
-import { Columns, NODE_NAME, setHiddenColumn } from './columns';
+import { Columns, clientConnectedColumns, clientDisconnectedColumns, protoName } from './columns';
 
 /** What the Node-RED runtime knows about the MQTT client behind an mqtt node. */
 export interface MqttNodeClient {
@@ -85,38 +85,19 @@ export function columnsFromStatus(
     username: client.username,
     peername: client.peername,
     sockname: client.sockname,
-    proto_name: client.protoVer === 3 ? 'MQIsdp' : 'MQTT',
+    proto_name: protoName(client.protoVer),
     proto_ver: client.protoVer,
   };
   if (state === 'connected') {
-    const columns: Columns = {
+    return clientConnectedColumns({
       ...base,
       mountpoint: undefined,
       keepalive: client.keepalive,
       clean_start: client.clean,
       receive_maximum: 32,
       expiry_interval: 0,
-      is_bridge: false,
-      conn_props: { 'User-Property': {} },
-      connected_at: now,
-      event: 'client.connected',
-      timestamp: now,
-      node: NODE_NAME,
-    };
-    setHiddenColumn(columns, 'client_attrs', {});
-    return columns;
+    }, now);
   }
-  const columns: Columns = {
-    ...base,
-    // Node-RED does not say why; a dropped connection is the common case.
-    reason: 'sock_closed',
-    disconn_props: { 'User-Property': {} },
-    disconnected_at: now,
-    event: 'client.disconnected',
-    timestamp: now,
-    node: NODE_NAME,
-  };
-  setHiddenColumn(columns, 'connected_at', connectedAt);
-  setHiddenColumn(columns, 'client_attrs', {});
-  return columns;
+  // Node-RED does not say why; a dropped connection is the common case.
+  return clientDisconnectedColumns({ ...base, reason: 'sock_closed' }, now, connectedAt);
 }
