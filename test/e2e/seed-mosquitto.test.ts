@@ -3,10 +3,12 @@
 // sink. The publisher's MQTT 5 properties must reach `pub_props` of the stored item.
 import * as assert from 'node:assert/strict';
 import { createSeedTable, forEachBackend, scanAll, TEST_CREDENTIALS } from '../support/dynamodb';
+import { SEED_MESSAGE_SQL } from '../../scripts/demo-flow';
 import { startMosquitto, type Mosquitto } from './mosquitto';
 import { publishOnce } from './mqtt-publisher';
 import { helper } from './node-test-helper';
 import { assertSeedShape, itemOf, SEED_PAYLOAD, SEED_TYPES, text, waitForItems } from './seed-expectations';
+import { seedConnectorNode, seedSinkNode } from './seed-nodes';
 import connectorNode from '../../src/nodes/dynamodb-connector';
 import ruleSqlNode from '../../src/nodes/rule-sql';
 import sinkNode from '../../src/nodes/dynamodb-sink';
@@ -48,20 +50,9 @@ function mosquittoFlow(mqttPort: number, dynamoUrl: string, clientId: string): R
       keepalive: '60',
       cleansession: true,
     },
-    { id: 'rule', type: 'rule-sql', z: 'tab', name: 'my_rule', sql: 'SELECT\n  *\nFROM\n  "t/#"', wires: [['sink']] },
-    {
-      id: 'sink',
-      type: 'dynamodb-sink',
-      z: 'tab',
-      connector: 'connector',
-      table: '',
-      template: '',
-      operation: 'put',
-      hashKey: 'id',
-      batchTime: 5,
-      wires: [[]],
-    },
-    { id: 'connector', type: 'dynamodb-connector', name: 'my_dynamodb', url: dynamoUrl, region: 'us-west-2', table: 'mqtt_msg' },
+    { id: 'rule', type: 'rule-sql', z: 'tab', name: 'my_rule', sql: SEED_MESSAGE_SQL, wires: [['sink']] },
+    seedSinkNode('sink'),
+    seedConnectorNode(dynamoUrl),
   ];
 }
 

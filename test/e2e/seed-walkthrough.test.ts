@@ -4,6 +4,7 @@
 // hold the seed's three items with the seed's attribute names and DynamoDB types.
 import * as assert from 'node:assert/strict';
 import { createSeedTable, forEachBackend, freePort, scanAll, TEST_CREDENTIALS } from '../support/dynamodb';
+import { SEED_EVENT_SQL, SEED_MESSAGE_SQL } from '../../scripts/demo-flow';
 import { publishOnce } from './mqtt-publisher';
 import {
   assertSeedShape,
@@ -14,6 +15,7 @@ import {
   text,
   waitForItems,
 } from './seed-expectations';
+import { seedConnectorNode, seedSinkNode } from './seed-nodes';
 import { helper } from './node-test-helper';
 import connectorNode from '../../src/nodes/dynamodb-connector';
 import ruleSqlNode from '../../src/nodes/rule-sql';
@@ -22,23 +24,8 @@ import sinkNode from '../../src/nodes/dynamodb-sink';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const aedesNode = require('node-red-contrib-aedes/aedes.js');
 
-const SEED_MESSAGE_SQL = 'SELECT\n  *\nFROM\n  "t/#"';
-const SEED_EVENT_SQL = 'SELECT\n  str(event) + timestamp as id, *\nFROM\n  "$events/client_connected", "$events/client_disconnected"';
-
 function seedFlow(mqttPort: number, dynamoUrl: string): Record<string, unknown>[] {
-  const sink = (id: string) => ({
-    id,
-    type: 'dynamodb-sink',
-    z: 'tab',
-    name: `${id} (mqtt_msg)`,
-    connector: 'connector',
-    table: '',
-    template: '',
-    operation: 'put',
-    hashKey: 'id',
-    batchTime: 5,
-    wires: [[]],
-  });
+  const sink = (id: string) => seedSinkNode(id, { name: `${id} (mqtt_msg)` });
   return [
     { id: 'tab', type: 'tab', label: 'seed walkthrough' },
     {
@@ -55,7 +42,7 @@ function seedFlow(mqttPort: number, dynamoUrl: string): Record<string, unknown>[
     { id: 'events-rule', type: 'rule-sql', z: 'tab', name: 'events', sql: SEED_EVENT_SQL, wires: [['events-sink']] },
     sink('messages-sink'),
     sink('events-sink'),
-    { id: 'connector', type: 'dynamodb-connector', name: 'my_dynamodb', url: dynamoUrl, region: 'us-west-2', table: 'mqtt_msg' },
+    seedConnectorNode(dynamoUrl),
   ];
 }
 
