@@ -3,10 +3,7 @@
 
 import { strict as assert } from 'node:assert';
 import ruleSqlNode from '../../src/nodes/rule-sql';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const helper = require('node-red-node-test-helper');
-helper.init(require.resolve('node-red'));
+import { helper } from './rule-sql-harness';
 
 describe('rule-sql admin endpoints', function () {
   before((done) => {

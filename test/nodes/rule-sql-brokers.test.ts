@@ -7,16 +7,12 @@ import ruleSqlNode from '../../src/nodes/rule-sql';
 import { freePort } from '../support/dynamodb';
 import { MOSQUITTO_BINARY, startMosquitto, type Mosquitto } from '../e2e/mosquitto';
 import * as fs from 'node:fs';
+import { collect, helper, load, sleep, until as untilWithin, type Msg } from './rule-sql-harness';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const helper = require('node-red-node-test-helper');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const aedesNode = require('node-red-contrib-aedes/aedes.js');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const mqttNodes = require('@node-red/nodes/core/network/10-mqtt.js');
-helper.init(require.resolve('node-red'));
-
-type Msg = Record<string, any>;
 
 const SEED = {
   publish: ['metadata', 'peerhost', 'clientid', 'flags', 'node', 'qos', 'payload', 'pub_props',
@@ -29,25 +25,8 @@ const SEED = {
 };
 const sorted = (keys: string[]) => [...keys].sort();
 
-function load(nodes: unknown[], flow: unknown[]): Promise<void> {
-  return new Promise((resolve) => helper.load(nodes, flow, resolve));
-}
-
-function collect(id: string): Msg[] {
-  const got: Msg[] = [];
-  helper.getNode(id).on('input', (msg: Msg) => got.push(msg));
-  return got;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await sleep(20);
-  }
-}
+// Real brokers and sockets: more time than a flow alone.
+const until = (check: () => boolean, what: string, timeoutMs = 5000) => untilWithin(check, what, timeoutMs);
 
 function connect(url: string, options: mqtt.IClientOptions): Promise<mqtt.MqttClient> {
   return new Promise((resolve, reject) => {

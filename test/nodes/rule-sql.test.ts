@@ -4,41 +4,16 @@
 
 import { strict as assert } from 'node:assert';
 import ruleSqlNode from '../../src/nodes/rule-sql';
+import { collect, helper, load, sleep, until, type Msg } from './rule-sql-harness';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const helper = require('node-red-node-test-helper');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
-helper.init(require.resolve('node-red'));
-
-type Msg = Record<string, any>;
-
-function load(nodes: unknown[], flow: unknown[]): Promise<void> {
-  return new Promise((resolve) => helper.load(nodes, flow, resolve));
-}
-
-/** Collects what a helper node receives. */
-function collect(id: string): Msg[] {
-  const got: Msg[] = [];
-  helper.getNode(id).on('input', (msg: Msg) => got.push(msg));
-  return got;
-}
 
 /** Every status the node with this id has set so far (the helper spies on Node.prototype). */
 function statusesOf(id: string): Msg[] {
   return helper._NodePrototype.status.getCalls()
     .filter((call: { thisValue: { id: string } }) => call.thisValue.id === id)
     .map((call: { args: Msg[] }) => call.args[0]);
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await sleep(10);
-  }
 }
 
 describe('rule-sql node', function () {
