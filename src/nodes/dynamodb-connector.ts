@@ -23,13 +23,17 @@ const UNCHANGED_PASSWORD = '__PWRD__';
 /** Of Node-RED's 15 s close timeout: how long to wait for sinks to finish with the client. */
 const CLOSE_WAIT_FOR_USERS_MS = 13000;
 
-export interface DynamoDbConnectorDef extends NodeDef {
+/** The connector's settings as a flow or the editor saves them: numbers may be strings. */
+interface SavedConnectorSettings {
   url?: string;
   region?: string;
   table?: string;
   poolSize?: number | string;
   requestTimeout?: number | string;
   healthCheckInterval?: number | string;
+}
+
+export interface DynamoDbConnectorDef extends NodeDef, SavedConnectorSettings {
   version?: number;
 }
 
@@ -122,14 +126,8 @@ function lenientSettings(config: DynamoDbConnectorDef): ConnectorSettings {
   return settings;
 }
 
-interface TestRequestBody {
+interface TestRequestBody extends SavedConnectorSettings {
   id?: string;
-  url?: string;
-  region?: string;
-  table?: string;
-  poolSize?: number | string;
-  requestTimeout?: number | string;
-  healthCheckInterval?: number | string;
   accessKeyId?: string;
   secretAccessKey?: string;
   sessionToken?: string;
