@@ -1,6 +1,6 @@
 // The sink's queue of pending writes: oldest first, with byte accounting for maxBufferBytes.
-// Each write is kept as its serialized record (compact JSON, the same text the disk buffer
-// stores), so the queue's memory follows the bytes it counts.
+// Each write is kept as the request the writer sends (no text round trip on the hot path); the
+// serialized record (compact JSON) is what the disk buffer stores and reads back.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 
 export type WriteOperation = 'put' | 'update' | 'delete';
@@ -24,7 +24,7 @@ export interface WriteListener {
   dropped(reason: 'expired' | 'queue_full' | 'resource_stopped', err: Error, attempts: number): void;
 }
 
-/** A queued write. `record` is the serialized WriteRequest. */
+/** A queued write. */
 export interface QueuedWrite {
   seq: number;
   enqueuedAt: number;
@@ -33,7 +33,8 @@ export interface QueuedWrite {
   operation: WriteOperation;
   /** Table and key, canonical: two writes with the same keyId must not share one call. */
   keyId: string;
-  record: string;
+  request: WriteRequest;
+  /** What it counts against maxBufferBytes (requestBytes + entry + what the caller retains). */
   bytes: number;
   attempts: number;
   /** Not to be sent before this time (retry backoff). */
@@ -50,6 +51,21 @@ export interface QueuedWrite {
 
 /** Fixed bookkeeping per queued write (the object, its list links, the listener closure). */
 export const ENTRY_OVERHEAD_BYTES = 320;
+/** Heap of a request besides its item's data: the request and key objects. */
+const REQUEST_OVERHEAD_BYTES = 120;
+/** Heap per top-level attribute besides its data: the {S: ...} object and the item's slot. */
+const ATTRIBUTE_OVERHEAD_BYTES = 48;
+
+/**
+ * Memory a queued request holds, estimated from its item size (DynamoDB's count, `itemSize`)
+ * and its number of attributes; close to the length of its serialized record, which the queue
+ * counted when it kept records.
+ */
+export function requestBytes(req: WriteRequest, itemBytes: number): number {
+  let attributes = 0;
+  for (const _ in req.item) attributes += 1;
+  return itemBytes + attributes * ATTRIBUTE_OVERHEAD_BYTES + REQUEST_OVERHEAD_BYTES;
+}
 
 const B64 = '$b64';
 /** How B64 appears in a record: JSON.stringify never escapes `$`, so a record without it has no binary value. */
@@ -96,7 +112,10 @@ function reviveBinary(_name: string, value: any): unknown {
 
 /** A canonical text of table + key, independent of attribute order. */
 export function keyIdentity(table: string, key: AttributeMap): string {
-  const names = Object.keys(key).sort();
+  const names = Object.keys(key);
+  // The common case, a partition key only: the same text without sorting and mapping.
+  if (names.length === 1) return JSON.stringify([table, [[names[0], canonicalValue(key[names[0]])]]]);
+  names.sort();
   return JSON.stringify([table, names.map((n) => [n, canonicalValue(key[n])])]);
 }
 

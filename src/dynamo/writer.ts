@@ -9,6 +9,7 @@ import {
   type DynamoDBClient,
   type WriteRequest as DynamoWriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { itemSize } from './encoding';
 import { classifyError } from './errors';
 import { MemoryStore, type WriteStore } from './disk-buffer';
 import { SinkMetrics, type DropReason } from './metrics';
@@ -17,6 +18,7 @@ import {
   WriteQueue,
   keyIdentity,
   parseWrite,
+  requestBytes,
   serializeWrite,
   type AttributeMap,
   type QueuedWrite,
@@ -72,6 +74,8 @@ export interface BatchWriterOptions {
 export interface EnqueueOptions {
   /** Memory the caller keeps alive until the listener is called (the message), in bytes. */
   retainedBytes?: number;
+  /** The item's size (`itemSize`), when the caller has it already (encodeItem measures it). */
+  itemBytes?: number;
 }
 
 /** Why the writer is not sending: DynamoDB down (from the connector's health check). */
@@ -86,6 +90,8 @@ export class BatchWriter {
   lastError?: string;
   private readonly queue = new WriteQueue();
   private readonly store: WriteStore;
+  /** The store keeps records (disk): writes are serialized once for it, and settled in it. */
+  private readonly persistent: boolean;
   private readonly inflightKeys = new Set<string>();
   private inflightCalls = 0;
   private nextSeq = 1;
@@ -106,6 +112,7 @@ export class BatchWriter {
   constructor(private readonly options: BatchWriterOptions) {
     this.metrics = options.metrics ?? new SinkMetrics();
     this.store = options.store ?? new MemoryStore();
+    this.persistent = this.store.kind !== 'memory';
     this.window = Math.max(1, options.inflightWindow);
   }
 
@@ -123,7 +130,7 @@ export class BatchWriter {
       }
       // The time Node-RED was stopped does not count against requestTtl: surviving the restart
       // is the point of the disk buffer.
-      this.admit(req, s.record, s.seq, now, undefined, 0);
+      this.admit(req, s.seq, now, undefined, 0, itemSize(req.item));
       this.nextSeq = Math.max(this.nextSeq, s.seq + 1);
     }
     if (stored.length > 0) this.wake(0);
@@ -135,21 +142,24 @@ export class BatchWriter {
     const now = Date.now();
     for (const w of writes) {
       const seq = this.nextSeq++;
-      this.store.append({ seq, enqueuedAt: w.enqueuedAt, record: w.record });
-      this.admit(parseWrite(w.record), w.record, seq, now, undefined, 0);
+      if (this.persistent) this.store.append({ seq, enqueuedAt: w.enqueuedAt, record: serializeWrite(w.request) });
+      this.admit(w.request, seq, now, undefined, 0, itemSize(w.request.item));
     }
     if (writes.length > 0) this.wake(0);
   }
 
   enqueue(req: WriteRequest, listener?: WriteListener, options: EnqueueOptions = {}): void {
     if (this.closed) throw new Error('the DynamoDB writer is closed');
-    const record = serializeWrite(req);
     const seq = this.nextSeq++;
     const now = Date.now();
-    this.store.append({ seq, enqueuedAt: now, record });
-    this.admit(req, record, seq, now, listener, options.retainedBytes ?? 0);
+    if (this.persistent) this.store.append({ seq, enqueuedAt: now, record: serializeWrite(req) });
+    this.admit(req, seq, now, listener, options.retainedBytes ?? 0, options.itemBytes ?? itemSize(req.item));
     const first = this.queue.first();
-    if (first) this.wake(this.flushDue(now) ? 0 : first.enqueuedAt + this.options.batchTime - now);
+    if (!first) return;
+    // Most enqueues find the pump already due sooner: no timer work for them.
+    const at = this.flushDue(now) ? now : first.enqueuedAt + this.options.batchTime;
+    if (this.wakeTimer && this.wakeAt <= at) return;
+    this.wake(at - now);
   }
 
   /** The connector's health: while DynamoDB is down nothing is sent and writes wait. */
@@ -207,11 +217,11 @@ export class BatchWriter {
 
   private admit(
     req: WriteRequest,
-    record: string,
     seq: number,
     now: number,
     listener: WriteListener | undefined,
     retainedBytes: number,
+    itemBytes: number,
   ): void {
     const w: QueuedWrite = {
       seq,
@@ -220,8 +230,8 @@ export class BatchWriter {
       table: req.table,
       operation: req.operation,
       keyId: keyIdentity(req.table, req.key),
-      record,
-      bytes: record.length + ENTRY_OVERHEAD_BYTES + retainedBytes,
+      request: req,
+      bytes: requestBytes(req, itemBytes) + ENTRY_OVERHEAD_BYTES + retainedBytes,
       attempts: 0,
       notBefore: 0,
       solo: false,
@@ -270,7 +280,7 @@ export class BatchWriter {
   private drop(w: QueuedWrite, reason: DropReason, why?: string): void {
     this.metrics.queuing -= 1;
     this.metrics.drop(reason);
-    this.store.settle([w.seq]);
+    if (this.persistent) this.store.settle([w.seq]);
     const err = new Error(`${this.describeWrite(w)} was dropped (${reason}): ${why ?? reason}`);
     // queue_full is logged once per burst (endDropBurst), not once per message.
     if (reason !== 'queue_full') this.lastError = err.message;
@@ -378,7 +388,8 @@ export class BatchWriter {
     const call: QueuedWrite[] = [];
     let waitUntil = Infinity;
     let scanned = 0;
-    for (const w of this.queue) {
+    // The list itself, not its generator: nothing is removed while this scans.
+    for (let w = this.queue.first(); w; w = w.next) {
       if (++scanned > SCAN_LIMIT) break;
       const waiting = w.notBefore > now;
       if (waiting) waitUntil = Math.min(waitUntil, w.notBefore);
@@ -410,7 +421,7 @@ export class BatchWriter {
     }
     this.metrics.queuing -= call.length;
     this.metrics.inflight += call.length;
-    const requests = call.map((w) => parseWrite(w.record));
+    const requests = call.map((w) => w.request);
     try {
       if (call[0].operation === 'update') {
         await this.options.client.send(updateCommand(requests[0]));
@@ -443,7 +454,7 @@ export class BatchWriter {
     if (this.pause) this.options.onWrittenWhilePaused?.();
     this.metrics.inflight -= writes.length;
     this.metrics.success += writes.length;
-    this.store.settle(writes.map((w) => w.seq));
+    if (this.persistent) this.store.settle(writes.map((w) => w.seq));
     for (const w of writes) w.listener?.written(w.attempts);
   }
 
@@ -476,7 +487,7 @@ export class BatchWriter {
     this.probeAt = 0;
     this.metrics.inflight -= call.length;
     this.metrics.failed += call.length;
-    this.store.settle(call.map((w) => w.seq));
+    if (this.persistent) this.store.settle(call.map((w) => w.seq));
     const message = `${call[0].operation} failed: ${c.message}`;
     this.lastError = message;
     for (const w of call) w.listener?.failed(new Error(message), w.attempts);
