@@ -37,8 +37,13 @@ export class ItemError extends Error {
   }
 }
 
+/** Where encodeItem leaves the size it measured, for a caller that needs it too (one object reused). */
+export interface ItemMeasure {
+  size: number;
+}
+
 /** Turns a row (an object) into a DynamoDB item, checking key attributes and size. */
-export function encodeItem(row: unknown, options: EncodeOptions): Item {
+export function encodeItem(row: unknown, options: EncodeOptions, measure?: ItemMeasure): Item {
   if (row === null || typeof row !== 'object' || Array.isArray(row) || Buffer.isBuffer(row)) {
     throw new ItemError('not_object', `the row to write must be an object, not ${describeType(row)}`);
   }
@@ -47,8 +52,10 @@ export function encodeItem(row: unknown, options: EncodeOptions): Item {
   checkKeyPresent(fields, options.hashKey, 'partition key', 'hashKey');
   if (options.rangeKey) checkKeyPresent(fields, options.rangeKey, 'sort key', 'rangeKey');
   const item: Item = {};
-  for (const [name, value] of Object.entries(fields)) {
-    const encoded = options.encoding === 'native' ? encodeNative(value, options, name) : encodeEmqx(value, options, name);
+  const native = options.encoding === 'native';
+  for (const name of Object.keys(fields)) {
+    const value = fields[name];
+    const encoded = native ? encodeNative(value, options, name) : encodeEmqx(value, options, name);
     if (encoded !== undefined) item[name] = encoded;
   }
   checkKeyType(item, options.hashKey, 'partition key');
@@ -60,6 +67,7 @@ export function encodeItem(row: unknown, options: EncodeOptions): Item {
       `item is ${size} bytes, over DynamoDB's 400 KB limit (${MAX_ITEM_BYTES} bytes): select fewer or smaller columns in the rule, or use a template`,
     );
   }
+  if (measure) measure.size = size;
   return item;
 }
 
@@ -189,12 +197,19 @@ function describeType(value: unknown): string {
  */
 export function itemSize(item: Item): number {
   let size = 0;
-  for (const [name, value] of Object.entries(item)) size += Buffer.byteLength(name, 'utf8') + valueSize(value);
+  for (const name in item) size += textBytes(name) + valueSize(item[name]);
   return size;
 }
 
+/** UTF-8 length; ASCII text (most names and values) is counted without calling into C++. */
+function textBytes(text: string): number {
+  if (text.length > 64) return Buffer.byteLength(text, 'utf8');
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return Buffer.byteLength(text, 'utf8');
+  return text.length;
+}
+
 function valueSize(value: AttributeValue): number {
-  if (value.S !== undefined) return Buffer.byteLength(value.S, 'utf8');
+  if (value.S !== undefined) return textBytes(value.S);
   if (value.N !== undefined) return numberSize(value.N);
   if (value.B !== undefined) return value.B.length;
   if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
@@ -207,9 +222,31 @@ function valueSize(value: AttributeValue): number {
 }
 
 function numberSize(text: string): number {
-  const mantissa = text.replace(/^[-+]/, '').split(/[eE]/)[0].replace('.', '');
-  const digits = mantissa.replace(/^0+/, '').replace(/0+$/, '').length;
-  return 1 + Math.ceil(Math.max(digits, 1) / 2) + (text.startsWith('-') ? 1 : 0);
+  // Significant digits of the mantissa: after a sign, before an exponent, without the point
+  // and without leading or trailing zeros.
+  const start = text.charCodeAt(0) === 45 /* - */ || text.charCodeAt(0) === 43 /* + */ ? 1 : 0;
+  let end = text.length;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 101 /* e */ || c === 69 /* E */) end = i;
+  }
+  let first = -1;
+  let last = -1;
+  let digits = 0;
+  let firstPoint = true;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 /* . */ && firstPoint) {
+      firstPoint = false;
+      continue;
+    }
+    if (first < 0 && c === 48 /* 0 */) continue;
+    if (first < 0) first = digits;
+    digits += 1;
+    if (c !== 48) last = digits;
+  }
+  const significant = first < 0 ? 0 : last - first;
+  return 1 + Math.ceil(Math.max(significant, 1) / 2) + (text.charCodeAt(0) === 45 ? 1 : 0);
 }
 
 /** DynamoDB item → plain values: S, N (number), B (Buffer), BOOL, NULL (null), M, L, sets (arrays). */
