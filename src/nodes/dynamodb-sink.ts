@@ -7,12 +7,13 @@ import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import type { DynamoConnection, HealthState } from '../dynamo/connection';
 import { DiskStore, MemoryStore, type WriteStore } from '../dynamo/disk-buffer';
-import { decodeValue, encodeItem, itemSize, keyOf, type ItemEncoding } from '../dynamo/encoding';
+import { encodeItem, keyOf, type EncodeOptions, type ItemEncoding, type ItemMeasure } from '../dynamo/encoding';
 import { countersAddUp, type MetricsSnapshot } from '../dynamo/metrics';
-import type { QueuedWrite, WriteOperation } from '../dynamo/queue';
+import type { QueuedWrite } from '../dynamo/queue';
 import { compileTemplate, type CompiledTemplate } from '../dynamo/template';
 import { BatchWriter, type QueryMode } from '../dynamo/writer';
 import { readSinkConfig, type SinkConfig, type SinkNodeDef } from './dynamodb-sink-config';
+import { MessageWrite, RemovalLog } from './dynamodb-sink-message';
 import { sinkText } from './dynamodb-sink-text';
 
 export type { SinkNodeDef } from './dynamodb-sink-config';
@@ -22,8 +23,14 @@ const STATUS_INTERVAL_MS = 500;
 /** Of Node-RED's 15 s close timeout: time to flush, then time for calls already in flight. */
 const CLOSE_FLUSH_MS = 8000;
 const CLOSE_SETTLE_MS = 5000;
-/** Bookkeeping of one queued message besides its item (msg object, closures), bytes. */
-const MESSAGE_OVERHEAD_BYTES = 1100;
+/**
+ * Heap of one queued message besides its item (the msg object, its row's objects, the
+ * listener), bytes. The writer counts the item itself; the row shares its strings with the item
+ * unless a template built new ones, so the row's data is counted again only with a template.
+ * Measured: ~1,460 bytes + the item size per message in all (bench/memory.ts and
+ * test/e2e/reliability-memory.test.ts); counted: 1,240 + 48 per attribute + the item size.
+ */
+const MESSAGE_OVERHEAD_BYTES = 800;
 
 /** Memory-mode writes a closing sink could not finish, for the same node id started next. */
 const handedOver = new Map<string, { writes: QueuedWrite[]; at: number }>();
@@ -181,55 +188,49 @@ export default function register(RED: NodeAPI): void {
     node.runtime = runtime;
     running.set(node.id, runtime);
 
+    const reject = (done: (err?: Error) => void, message: string) => {
+      writer.metrics.matched += 1;
+      writer.metrics.failed += 1;
+      writer.lastError = message;
+      scheduleStatus();
+      done(new Error(message));
+    };
+    const encodeOptions: EncodeOptions = {
+      encoding: config.encoding as ItemEncoding,
+      undefinedVarsAsNull: config.undefinedVarsAsNull,
+      hashKey: config.hashKey,
+      rangeKey: config.rangeKey,
+    };
+    // encodeItem leaves the item's size here; read at once, so one object serves every message.
+    const measure: ItemMeasure = { size: 0 };
+    const removal = new RemovalLog(node);
+
     node.on('input', (msg: NodeMessage & Record<string, unknown>, send, done) => {
-      const reject = (message: string) => {
-        writer.metrics.matched += 1;
-        writer.metrics.failed += 1;
-        writer.lastError = message;
-        scheduleStatus();
-        done(new Error(message));
-      };
       let row: Record<string, unknown>;
       try {
         row = rowOf(msg.payload);
       } catch (err) {
-        return reject((err as Error).message);
+        return reject(done, (err as Error).message);
       }
       const operation = config.operation === 'msg' ? msg.operation : config.operation;
       if (operation !== 'put' && operation !== 'update' && operation !== 'delete') {
-        return reject(text('errors.operation', { operation: JSON.stringify(operation) ?? 'undefined' }));
+        return reject(done, text('errors.operation', { operation: JSON.stringify(operation) ?? 'undefined' }));
       }
       let item;
       let key;
       try {
         const source = template ? template(row) : row;
-        item = encodeItem(source, {
-          encoding: config.encoding as ItemEncoding,
-          undefinedVarsAsNull: config.undefinedVarsAsNull,
-          hashKey: config.hashKey,
-          rangeKey: config.rangeKey,
-        });
+        item = encodeItem(source, encodeOptions, measure);
         key = keyOf(item, config.hashKey, config.rangeKey);
       } catch (err) {
-        return reject((err as Error).message);
+        return reject(done, (err as Error).message);
       }
-      const plainKey: Record<string, unknown> = {};
-      for (const [name, value] of Object.entries(key)) plainKey[name] = decodeValue(value);
-      const op = operation as WriteOperation;
+      const size = measure.size;
       writer.enqueue(
-        { table, operation: op, key, item: op === 'delete' ? key : item },
-        {
-          written: (attempts) => {
-            msg.dynamodb = { table, operation: op, key: plainKey, attempts };
-            send(msg);
-            done();
-          },
-          failed: (err) => done(err),
-          // A burst of queue_full drops is logged once by the writer, not once per message.
-          dropped: (reason, err) => (reason === 'queue_full' ? done() : done(err)),
-        },
+        { table, operation, key, item: operation === 'delete' ? key : item },
+        new MessageWrite(msg, send, done, table, operation, key, removal),
         // The message stays in memory until it is acknowledged: count it against maxBufferBytes.
-        { retainedBytes: 2 * itemSize(item) + MESSAGE_OVERHEAD_BYTES },
+        { retainedBytes: MESSAGE_OVERHEAD_BYTES + (template ? size : 0), itemBytes: size },
       );
     });
 
