@@ -4,7 +4,7 @@
 
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { compileRule, eventTopicOf, Rule, RuleSyntaxError, triggerTopicOf } from '../index';
-import { Columns, MessageColumnMapper, detachAedesClient, exampleTestContext, EVENT_TYPES, eventNameOf } from '../events';
+import { Columns, MessageColumnMapper, detachAedesClient, exampleTestContext, EVENT_TYPES, eventNameOf, isAedesMessage } from '../events';
 import { mqttNodeDescriber } from './mqtt-node-client';
 import { runRuleTest, validateRule } from './rule-sql-test-api';
 
@@ -92,7 +92,8 @@ export default function register(RED: NodeAPI): void {
         return;
       }
       const input = msg as unknown as Record<string, unknown>;
-      const aedes = mapper.kindOf(input) === 'aedes';
+      // The aedes test alone (mapper.kindOf would also test for a Status message, again inside columnsFrom).
+      const aedes = isAedesMessage(input);
       let events: Columns[];
       try {
         events = mapper.columnsFrom(input);
@@ -116,8 +117,12 @@ export default function register(RED: NodeAPI): void {
             continue;
           }
           counters.passed++;
+          // Each row's msg.rule is its own object (a later node may change it); the first row takes
+          // this one, built for the event, and only further rows copy it.
           const about = { id: node.id, name, event: columns.event };
-          for (const row of rows) out.push({ _msgid: msg._msgid, payload: row, topic: trigger.topic, rule: { ...about } });
+          for (let i = 0; i < rows.length; i++) {
+            out.push({ _msgid: msg._msgid, payload: rows[i], topic: trigger.topic, rule: i === 0 ? about : { ...about } });
+          }
         } catch (err) {
           counters.failed++;
           failure ??= err;
