@@ -24,16 +24,13 @@ export interface WriteListener {
   dropped(reason: 'expired' | 'queue_full' | 'resource_stopped', err: Error, attempts: number): void;
 }
 
-/** A queued write. */
-export interface QueuedWrite {
+/** A queued write: the request itself (sent as it is) and its bookkeeping. */
+export interface QueuedWrite extends WriteRequest {
   seq: number;
   enqueuedAt: number;
   deadline: number;
-  table: string;
-  operation: WriteOperation;
   /** Table and key, canonical: two writes with the same keyId must not share one call. */
   keyId: string;
-  request: WriteRequest;
   /** What it counts against maxBufferBytes (requestBytes + entry + what the caller retains). */
   bytes: number;
   attempts: number;
@@ -51,7 +48,7 @@ export interface QueuedWrite {
 
 /** Fixed bookkeeping per queued write (the object, its list links, the listener closure). */
 export const ENTRY_OVERHEAD_BYTES = 320;
-/** Heap of a request besides its item's data: the request and key objects. */
+/** Heap of a request besides its item's data: the item and key objects. */
 const REQUEST_OVERHEAD_BYTES = 120;
 /** Heap per top-level attribute besides its data: the {S: ...} object and the item's slot. */
 const ATTRIBUTE_OVERHEAD_BYTES = 48;
@@ -113,8 +110,12 @@ function reviveBinary(_name: string, value: any): unknown {
 /** A canonical text of table + key, independent of attribute order. */
 export function keyIdentity(table: string, key: AttributeMap): string {
   const names = Object.keys(key);
-  // The common case, a partition key only: the same text without sorting and mapping.
-  if (names.length === 1) return JSON.stringify([table, [[names[0], canonicalValue(key[names[0]])]]]);
+  // The common case, a partition key only: the same text, built without the nested arrays.
+  if (names.length === 1) {
+    const value = key[names[0]];
+    const canonical = value.S !== undefined ? `["S",${JSON.stringify(value.S)}]` : JSON.stringify(canonicalValue(value));
+    return `[${JSON.stringify(table)},[[${JSON.stringify(names[0])},${canonical}]]]`;
+  }
   names.sort();
   return JSON.stringify([table, names.map((n) => [n, canonicalValue(key[n])])]);
 }

@@ -142,8 +142,8 @@ export class BatchWriter {
     const now = Date.now();
     for (const w of writes) {
       const seq = this.nextSeq++;
-      if (this.persistent) this.store.append({ seq, enqueuedAt: w.enqueuedAt, record: serializeWrite(w.request) });
-      this.admit(w.request, seq, now, undefined, 0, itemSize(w.request.item));
+      if (this.persistent) this.store.append({ seq, enqueuedAt: w.enqueuedAt, record: serializeWrite(w) });
+      this.admit(w, seq, now, undefined, 0, itemSize(w.item));
     }
     if (writes.length > 0) this.wake(0);
   }
@@ -229,8 +229,9 @@ export class BatchWriter {
       deadline: now + this.options.requestTtl,
       table: req.table,
       operation: req.operation,
+      key: req.key,
+      item: req.item,
       keyId: keyIdentity(req.table, req.key),
-      request: req,
       bytes: requestBytes(req, itemBytes) + ENTRY_OVERHEAD_BYTES + retainedBytes,
       attempts: 0,
       notBefore: 0,
@@ -421,7 +422,7 @@ export class BatchWriter {
     }
     this.metrics.queuing -= call.length;
     this.metrics.inflight += call.length;
-    const requests = call.map((w) => w.request);
+    const requests: WriteRequest[] = call;
     try {
       if (call[0].operation === 'update') {
         await this.options.client.send(updateCommand(requests[0]));
