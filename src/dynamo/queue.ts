@@ -110,12 +110,9 @@ function reviveBinary(_name: string, value: any): unknown {
 /** A canonical text of table + key, independent of attribute order. */
 export function keyIdentity(table: string, key: AttributeMap): string {
   const names = Object.keys(key);
-  // The common case, a partition key only: the same text, built without the nested arrays.
-  if (names.length === 1) {
-    const value = key[names[0]];
-    const canonical = value.S !== undefined ? `["S",${JSON.stringify(value.S)}]` : JSON.stringify(canonicalValue(value));
-    return `[${JSON.stringify(table)},[[${JSON.stringify(names[0])},${canonical}]]]`;
-  }
+  // The common case, a partition key only: no sorting or mapping. One JSON.stringify (not a
+  // concatenation) keeps the text flat: a concatenated one stays a tree of parts while queued.
+  if (names.length === 1) return JSON.stringify([table, [[names[0], canonicalValue(key[names[0]])]]]);
   names.sort();
   return JSON.stringify([table, names.map((n) => [n, canonicalValue(key[n])])]);
 }
