@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { createSeedTable, freePort, scanAll, startDynamoDbLocal, TEST_CREDENTIALS, TEST_REGION } from '../test/support/dynamodb';
 import { runBenchmark, counterNode, fmt, machineLine, percentile, startNodeRed, type EmbeddedNodeRed } from './embedded-node-red';
 import type { LoadReport } from './mqtt-load';
+import { dynamoDbLocalPid } from './processes';
 
 const BURST = Number(process.env.BENCH_E2E_MESSAGES ?? 20000);
 const PACED_SECONDS = Number(process.env.BENCH_E2E_PACED_SECONDS ?? 15);
@@ -25,20 +26,6 @@ function cpuSecondsOf(pid: number | undefined): number {
   } catch {
     return NaN;
   }
-}
-
-/** The pid of the DynamoDB Local java process listening on `port`. */
-function dynamoDbLocalPid(port: number): number | undefined {
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const args = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (args.some((a) => a.endsWith('DynamoDBLocal.jar')) && args[args.indexOf('-port') + 1] === String(port)) return Number(entry);
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return undefined;
 }
 
 interface RunResult {

@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import { createSeedTable, freePort, startDynamoDbLocal, TEST_CREDENTIALS, TEST_REGION, type DynamoServer } from '../test/support/dynamodb';
 import { waitForPort } from '../scripts/net';
 import { runBenchmark, counterNode, fmt, machineLine, median, nextTurn, startNodeRed, type EmbeddedNodeRed } from './embedded-node-red';
+import { dynamoDbLocalPid } from './processes';
 
 const ITEMS = Number(process.env.BENCH_SINK_ITEMS ?? 10000);
 const PUT_ITEMS = Number(process.env.BENCH_PUT_ITEMS ?? Math.max(1000, ITEMS / 4));
@@ -200,20 +201,6 @@ export async function startDynaliteProcess(): Promise<DynamoServer> {
 const PIN = process.env.BENCH_PIN === '1';
 function pinToServerCore(pid: number): void {
   if (PIN) execFileSync('taskset', ['-a', '-cp', '1', String(pid)], { stdio: 'ignore' });
-}
-
-/** The pid of the DynamoDB Local java process listening on `port` (Linux /proc). */
-function dynamoDbLocalPid(port: number): number | undefined {
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const args = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (args.some((a) => a.endsWith('DynamoDBLocal.jar')) && args[args.indexOf('-port') + 1] === String(port)) return Number(entry);
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return undefined;
 }
 
 async function startDynamoDbLocalPinned(): Promise<DynamoServer> {
