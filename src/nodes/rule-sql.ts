@@ -111,7 +111,7 @@ export default function register(RED: NodeAPI): void {
         if (!trigger || !rule.matches(columns)) continue;
         counters.matched++;
         try {
-          const rows = rule.evaluate(columns);
+          const rows = rule.evaluateMatched(columns);
           if (rows === null) {
             counters.noResult++;
             continue;

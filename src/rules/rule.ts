@@ -22,6 +22,8 @@ export interface Rule {
   matches(columns: Record<string, unknown>): boolean;
   /** null: FROM or WHERE did not match; else the rows (SELECT: one). Throws RuleEvaluationError. */
   evaluate(columns: Record<string, unknown>): Record<string, unknown>[] | null;
+  /** `evaluate` for columns that `matches` already accepted: FROM is not checked again. */
+  evaluateMatched(columns: Record<string, unknown>): Record<string, unknown>[] | null;
 }
 
 type FieldRun = (s: Scope, out: Record<string, unknown>) => void;
@@ -314,7 +316,10 @@ class CompiledRule implements Rule {
   }
 
   evaluate(columns: Record<string, unknown>): Record<string, unknown>[] | null {
-    if (!this.from.matches(columns)) return null;
+    return this.from.matches(columns) ? this.evaluateMatched(columns) : null;
+  }
+
+  evaluateMatched(columns: Record<string, unknown>): Record<string, unknown>[] | null {
     const s = new Scope(columns, this.id);
     return this.kind === 'select' ? this.select(s) : this.foreach(s);
   }

@@ -237,3 +237,19 @@ describe('lexical rules', () => {
     assert.deepEqual(one('SELECT -- the id\n  clientid\n/ FROM "t/#"'), { clientid: 'c1' });
   });
 });
+
+describe('evaluateMatched (for callers that already ran matches)', () => {
+  it('gives what evaluate gives once FROM matched, and still applies WHERE', () => {
+    const rule = compileRule('SELECT payload.x as x FROM "t/#" WHERE payload.x > 0', { id: 'r1' });
+    assert.ok(rule.matches(publish()));
+    assert.deepEqual(rule.evaluateMatched(publish()), rule.evaluate(publish()));
+    assert.equal(rule.evaluateMatched(publish({ payload: '{"x":-1}' })), null);
+  });
+
+  it('does not check FROM again: evaluate alone refuses a topic that evaluateMatched is trusted with', () => {
+    const rule = compileRule('SELECT topic FROM "t/#"', { id: 'r1' });
+    const other = publish({ topic: 'u/1' });
+    assert.equal(rule.evaluate(other), null);
+    assert.deepEqual(rule.evaluateMatched(other), [{ topic: 'u/1' }]);
+  });
+});
