@@ -17,7 +17,7 @@ export class MessageWrite implements WriteListener {
     private readonly table: string,
     private readonly operation: WriteOperation,
     private readonly key: AttributeMap,
-    private readonly removal: RemovalLog,
+    private readonly drops: SinkDrops,
   ) {}
 
   written(attempts: number): void {
@@ -33,11 +33,23 @@ export class MessageWrite implements WriteListener {
   }
 
   dropped(reason: 'expired' | 'queue_full' | 'resource_stopped', err: Error): void {
-    // A burst of queue_full drops is logged once by the writer, not once per message.
-    if (reason === 'queue_full') this.done();
-    else if (reason === 'resource_stopped') this.removal.fail(this.msg, this.done, err);
+    // Drops come in bursts (a full buffer, a removed sink): Catch nodes still get every message,
+    // but the log gets one line per burst, not one per message.
+    if (reason === 'queue_full') this.drops.queueFull.fail(this.msg, this.done, err);
+    else if (reason === 'resource_stopped') this.drops.removal.fail(this.msg, this.done, err);
     else this.done(err);
   }
+}
+
+/** One RemovalLog per burst kind of a sink, shared by its MessageWrites. */
+export interface SinkDrops {
+  /** The writer already warns once per queue_full burst: uncaught drops add no line of their own. */
+  queueFull: RemovalLog;
+  removal: RemovalLog;
+}
+
+export function sinkDrops(node: Node): SinkDrops {
+  return { queueFull: new RemovalLog(node, false), removal: new RemovalLog(node) };
 }
 
 interface FlowWithCatch {
@@ -45,9 +57,11 @@ interface FlowWithCatch {
 }
 
 /**
- * The writes a removed sink drops (resource_stopped): each message still fails with done(err),
- * so Catch nodes get every one, but what no Catch node handles is logged as one line for the
- * burst instead of one line per message (a sink holding 40,000 writes would log 40,000 lines).
+ * A burst of dropped writes (resource_stopped when the sink is removed, queue_full when its
+ * buffer is full): each message still fails with done(err), so Catch nodes get every one, but
+ * what no Catch node handles is logged as one line for the burst instead of one line per message
+ * (a sink holding 40,000 writes would log 40,000 lines), or not at all when `summarize` is false
+ * because someone else (the writer, for queue_full) already logs the burst.
  */
 export class RemovalLog {
   /** Dropped messages no Catch node handled: the summary counts them. */
@@ -55,7 +69,10 @@ export class RemovalLog {
   private first?: string;
   private scheduled = false;
 
-  constructor(private readonly node: Node) {}
+  constructor(
+    private readonly node: Node,
+    private readonly summarize = true,
+  ) {}
 
   fail(msg: NodeMessage, done: Done, err: Error): void {
     const node = this.node as Node & { _flow?: Partial<FlowWithCatch>; error: Node['error'] };
@@ -70,7 +87,7 @@ export class RemovalLog {
     node.error = ((logMessage: unknown, m?: unknown) => {
       if (m !== msg) {
         (own ?? Object.getPrototypeOf(node).error).call(node, logMessage, m);
-      } else if (!flow.handleError!(node, logMessage, m)) {
+      } else if (!flow.handleError!(node, logMessage, m) && this.summarize) {
         this.uncaught += 1;
         this.first ??= err.message;
       }
@@ -81,7 +98,7 @@ export class RemovalLog {
       if (own) node.error = own;
       else delete (node as { error?: unknown }).error;
     }
-    if (!this.scheduled) {
+    if (this.summarize && !this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
     }

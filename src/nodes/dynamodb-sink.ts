@@ -13,7 +13,7 @@ import type { QueuedWrite } from '../dynamo/queue';
 import { compileTemplate, type CompiledTemplate } from '../dynamo/template';
 import { BatchWriter, type QueryMode } from '../dynamo/writer';
 import { readSinkConfig, type SinkConfig, type SinkNodeDef } from './dynamodb-sink-config';
-import { MessageWrite, RemovalLog } from './dynamodb-sink-message';
+import { MessageWrite, sinkDrops } from './dynamodb-sink-message';
 import { sinkText } from './dynamodb-sink-text';
 
 export type { SinkNodeDef } from './dynamodb-sink-config';
@@ -203,7 +203,7 @@ export default function register(RED: NodeAPI): void {
     };
     // encodeItem leaves the item's size here; read at once, so one object serves every message.
     const measure: ItemMeasure = { size: 0 };
-    const removal = new RemovalLog(node);
+    const drops = sinkDrops(node);
 
     node.on('input', (msg: NodeMessage & Record<string, unknown>, send, done) => {
       let row: Record<string, unknown>;
@@ -228,7 +228,7 @@ export default function register(RED: NodeAPI): void {
       const size = measure.size;
       writer.enqueue(
         { table, operation, key, item: operation === 'delete' ? key : item },
-        new MessageWrite(msg, send, done, table, operation, key, removal),
+        new MessageWrite(msg, send, done, table, operation, key, drops),
         // The message stays in memory until it is acknowledged: count it against maxBufferBytes.
         { retainedBytes: MESSAGE_OVERHEAD_BYTES + (template ? size : 0), itemBytes: size },
       );

@@ -252,19 +252,28 @@ describe('dynamodb-sink node', function () {
       assert.equal(m.body.counters.failed, 0);
     });
 
-    it('maxBufferBytes: over it the oldest are dropped as dropped.queue_full, logged once', async function () {
+    it('maxBufferBytes: over it the oldest are dropped as dropped.queue_full, caught one by one, logged once', async function () {
       const port = await freePort(); // nothing listens: DynamoDB is down
       const w = await load({ maxBufferBytes: 40000 }, {}, `http://127.0.0.1:${port}`);
       await until('down', () => w.statuses.some((s) => /DynamoDB down/.test(s.text ?? '')));
-      for (let i = 0; i < 100; i++) w.send({ payload: { id: `q${i}`, pad: 'x'.repeat(500) } });
+      for (let i = 0; i < 100; i++) w.send({ payload: { id: `q${i}`, pad: 'x'.repeat(500) }, n: i });
       await until('drop burst logged', () => w.warnings.some((t) => /queue full/.test(t)), 5000);
       const m = (await sinkMetrics(sinkId)).body;
-      assert.ok(m.counters['dropped.queue_full'] > 0);
+      const dropped = m.counters['dropped.queue_full'];
+      assert.ok(dropped > 0);
       assert.ok(m.queuedBytes <= 40000);
       assert.equal(m.counters.matched, 100);
       assert.equal(m.consistent, true);
+      await until('caught', () => w.caught.length === dropped, 5000);
+      assert.deepEqual(
+        w.caught.map((c) => c.n),
+        Array.from({ length: dropped }, (_, i) => i),
+        'the oldest go first',
+      );
+      assert.ok(w.caught.every((c) => /dropped \(queue_full\)/.test(c.error!.message)));
+      // The writer's one warning is the whole log of the burst: nothing per message.
       assert.equal(w.warnings.filter((t) => /queue full/.test(t)).length, 1);
-      assert.equal(w.caught.length, 0, 'a queue_full drop is logged per burst, not per message');
+      assert.equal([...w.warnings, ...w.errors].filter((t) => /dropped \(queue_full\)/.test(t)).length, 0);
     });
 
     it('bufferMode disk keeps the queue in files under <userDir>/dynamodb-sink-buffer/<id>/', async function () {

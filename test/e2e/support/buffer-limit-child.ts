@@ -1,7 +1,8 @@
 // Run as its own process (node --expose-gc): a flow with a dynamodb-sink whose DynamoDB is
-// unreachable receives twice maxBufferBytes of messages; prints the heap growth as JSON.
+// unreachable receives twice maxBufferBytes of messages; prints the heap growth (after the Catch
+// node got every dropped message) as JSON.
 import { freePort } from '../../support/dynamodb';
-import { CONNECTOR_CREDENTIALS, SINK_NODES, helper, sinkFlow, until, watchSink } from '../../support/sink-flow';
+import { CONNECTOR_CREDENTIALS, SINK_NODES, type SinkWatch, helper, sinkFlow, until, watchSink } from '../../support/sink-flow';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -22,9 +23,20 @@ async function main(): Promise<void> {
     CONNECTOR_CREDENTIALS,
   );
   const w = watchSink('mem');
-  // The helper's sinon spies on Node.prototype keep every call's arguments (every message):
-  // remove them, so the heap shows what the sink keeps, not what the test harness records.
-  (helper as unknown as { _sandbox: { restore(): void } })._sandbox.restore();
+  // Every dropped message reaches the Catch node: count them, keep none.
+  let caught = 0;
+  w.caught = { push: () => (caught += 1) } as unknown as SinkWatch['caught'];
+  // The helper's sinon spies on Node.prototype keep every call's arguments and an Error for its
+  // stack (every message): remove them, so the heap shows what the sink keeps, not what the test
+  // harness records. restore() puts Node.prototype back, but Node-RED copied the spied `send` onto
+  // each wired node when the flow started (Node.updateWires: this.send = Node.prototype.send), so
+  // the Catch node would still record each caught message (~128 MB for 31,000 drops): undo those too.
+  const internals = helper as unknown as { _sandbox: { restore(): void }; _NodePrototype: { send: unknown } };
+  internals._sandbox.restore();
+  for (const id of ['mem', 'out', 'catch', 'caught']) {
+    const node = helper.getNode(id) as unknown as { send: unknown };
+    if (typeof (node.send as { getCalls?: unknown }).getCalls === 'function') node.send = internals._NodePrototype.send;
+  }
   const sinkWarn = w.sink.warn.bind(w.sink);
   w.sink.warn = (text: unknown) => {
     w.warnings.push(String(text));
@@ -51,12 +63,15 @@ async function main(): Promise<void> {
     if (i % 2000 === 0) await new Promise((r) => setImmediate(r));
   }
   await until('drop burst logged', () => w.warnings.some((t) => /queue full/.test(t)), 10000);
+  const dropped = (w.sink as any).runtime.metrics().counters['dropped.queue_full'];
+  await until('drops caught', () => caught >= dropped, 20000);
   const after = settledHeap();
   const m = (w.sink as any).runtime.metrics();
   await new Promise((r) => setTimeout(r, 1500));
   process.stdout.write(
     JSON.stringify({
       maxBufferBytes,
+      caught,
       messages: i,
       sentBytes,
       growth: after - baseline,
