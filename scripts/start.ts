@@ -73,23 +73,30 @@ async function assertPortFree(port: number, variable: string): Promise<void> {
   });
 }
 
+/** Listens on 127.0.0.1 and registers the server to be closed on stop. */
+async function listenLocal(server: http.Server, port: number, name: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  running.push({
+    name,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+        // Open editor websockets can hold close() back; the process exits right after anyway.
+        setTimeout(resolve, 2000).unref();
+      }),
+  });
+}
+
 async function startDynalite(config: DemoConfig): Promise<void> {
   const dir = path.join(config.dataDir, 'dynalite');
   fs.mkdirSync(dir, { recursive: true });
   const dynalite = require('dynalite') as (opts: Record<string, unknown>) => http.Server;
   const server = dynalite({ path: dir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.dynamoPort, '127.0.0.1', () => resolve());
-  });
-  running.push({
-    name: 'dynalite',
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  });
+  await listenLocal(server, config.dynamoPort, 'dynalite');
 }
 
 function demoClient(config: DemoConfig): DynamoDBClient {
@@ -162,20 +169,7 @@ async function startNodeRed(config: DemoConfig): Promise<EmbeddedNodeRed> {
   RED.init(server, nodeRedSettings(config));
   app.use('/', RED.httpAdmin);
   app.use('/', RED.httpNode);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.nodeRedPort, '127.0.0.1', () => resolve());
-  });
-  running.push({
-    name: 'http server',
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-        // Open editor websockets can hold close() back; the process exits right after anyway.
-        setTimeout(resolve, 2000).unref();
-      }),
-  });
+  await listenLocal(server, config.nodeRedPort, 'http server');
   await RED.start();
   running.push({ name: 'Node-RED', stop: () => RED.stop() });
   return RED;
