@@ -91,7 +91,6 @@ const VARIANTS: Variant[] = [
 
 /** temp cycles 15..34: 14 of every 20 messages pass `temp > 20`. */
 const tempOf = (i: number) => 15 + (i % 20);
-const passes = (i: number) => tempOf(i) > 20;
 
 function messageFor(i: number, form: InputForm): Record<string, unknown> {
   const payload = { temp: tempOf(i), hum: 40 + (i % 7), seq: i };

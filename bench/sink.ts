@@ -11,7 +11,6 @@ import { CONNECTOR_DEFAULTS } from '../src/dynamo/connector';
 import { encodeItem } from '../src/dynamo/encoding';
 import { SINK_DEFAULTS } from '../src/nodes/dynamodb-sink-config';
 import { execFileSync, fork, spawn } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createSeedTable, freePort, startDynamoDbLocal, TEST_CREDENTIALS, TEST_REGION, type DynamoServer } from '../test/support/dynamodb';
 import { waitForPort } from '../scripts/net';

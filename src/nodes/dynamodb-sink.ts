@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import type { Node, NodeAPI, NodeMessage } from 'node-red';
 import type { DynamoConnection, HealthState } from '../dynamo/connection';
 import { DiskStore, MemoryStore, type WriteStore } from '../dynamo/disk-buffer';
 import { encodeItem, keyOf, type EncodeOptions, type ItemEncoding, type ItemMeasure } from '../dynamo/encoding';

@@ -7,7 +7,7 @@ import ruleSqlNode from '../../src/nodes/rule-sql';
 import { freePort } from '../support/dynamodb';
 import { MOSQUITTO_BINARY, startMosquitto, type Mosquitto } from '../e2e/mosquitto';
 import * as fs from 'node:fs';
-import { collect, helper, load, sleep, until as untilWithin, type Msg } from './rule-sql-harness';
+import { collect, helper, load, sleep, until as untilWithin } from './rule-sql-harness';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const aedesNode = require('node-red-contrib-aedes/aedes.js');
