@@ -23,7 +23,7 @@ export type Expr =
   | { type: 'range'; from: number; to: number; at: number; paren?: boolean }
   | { type: 'getRange'; target: NameRef; from: number; to: number; at: number; paren?: boolean }
   | { type: 'list'; items: Expr[]; at: number; paren?: boolean }
-  | { type: 'call'; name: string; args: Expr[]; at: number; paren?: boolean }
+  | { type: 'call'; name: string; args: Expr[]; at: number; paren?: boolean; over?: Over }
   | { type: 'arith'; op: ArithmeticOp; left: Expr; right: Expr; at: number; paren?: boolean }
   | { type: 'compare'; op: ComparisonOperator; left: Expr; right: Expr; at: number; paren?: boolean }
   | { type: 'negate'; operand: Expr; at: number; paren?: boolean }
@@ -33,6 +33,9 @@ export type Expr =
   | { type: 'in'; subject: Expr; items: Expr[]; negated: boolean; at: number; paren?: boolean };
 
 export interface CaseBranch { when: Expr; then: Expr }
+
+/** eKuiper's `OVER (PARTITION BY a, b WHEN cond)` after an analytic function (DESIGN.md section 7). */
+export interface Over { partitionBy: Expr[]; when?: Expr; at: number }
 
 export type Field =
   | { kind: 'star'; at: number }
@@ -48,4 +51,9 @@ export interface Statement {
   incase?: Expr;
   sources: Source[];
   where?: Expr;
+  /** `GROUP BY` expressions, the window call among them (eKuiper, DESIGN.md section 7). */
+  groupBy?: Expr[];
+  groupAt?: number;
+  having?: Expr;
+  havingAt?: number;
 }

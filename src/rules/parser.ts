@@ -2,7 +2,7 @@
 // Pratt loop for expressions, recursive descent for clauses, then a check of where AND, OR,
 // NOT, IN and comparisons may appear.
 
-import { ArithmeticOp, CaseBranch, ComparisonOperator, Expr, Field, NameRef, Segment, Source, Statement } from './ast';
+import { ArithmeticOp, CaseBranch, ComparisonOperator, Expr, Field, NameRef, Over, Segment, Source, Statement } from './ast';
 import { SourceMap, Token, tokenize } from './lexer';
 
 const OR_BP = 10;
@@ -24,6 +24,9 @@ const INFIX_POWER: Readonly<Record<string, number>> = {
 
 const ARITHMETIC = new Set(['+', '-', '*', '/', 'div', 'mod']);
 
+/** eKuiper aggregates that take `*` as an argument: count(*), collect(*), last_value(*, true). */
+const STAR_ARGUMENT = new Set(['count', 'collect', 'first_value', 'last_value', 'merge_agg']);
+
 /** Where an expression stands, which decides what it may contain (reference section 2.4). */
 type Place = { kind: 'value' } | { kind: 'condition' } | { kind: 'operand'; of: string };
 
@@ -36,6 +39,12 @@ export function parseStatement(sql: string): ParsedStatement {
   const { tokens, map } = tokenize(sql);
   const statement = new Parser(tokens, map).statement();
   return { statement, map };
+}
+
+/** One expression alone, e.g. rule-sql's `eventTime` property (`payload.ts`). Throws RuleSyntaxError. */
+export function parseExpression(text: string): { expr: Expr; map: SourceMap } {
+  const { tokens, map } = tokenize(text);
+  return { expr: new Parser(tokens, map).standalone(), map };
 }
 
 function describe(t: Token): string {
@@ -80,6 +89,15 @@ class Parser {
     return this.next();
   }
 
+  standalone(): Expr {
+    const start: Token = { kind: 'op', value: '(', num: 0, to: 0, offset: 0, text: '' };
+    const e = this.expr(0, { ...start, kind: 'eof' });
+    this.check(e, { kind: 'value' });
+    const end = this.peek();
+    if (end.kind !== 'eof') this.fail(`expected the end of the expression, found ${describe(end)}`, end);
+    return e;
+  }
+
   statement(): Statement {
     const first = this.next();
     if (this.isKeyword(first, 'SELECT')) {
@@ -114,12 +132,71 @@ class Parser {
   private finish(statement: Statement): Statement {
     statement.sources = this.sources(this.next());
     if (this.isKeyword(this.peek(), 'WHERE')) statement.where = this.condition(this.next());
+    this.groupByAndHaving(statement);
     const end = this.peek();
     if (end.kind !== 'eof') {
       const expected = statement.where ? 'expected the end of the statement' : "expected ',', WHERE or the end of the statement";
       this.fail(`${expected}, found ${describe(end)}`, end);
     }
     return statement;
+  }
+
+  /** A word that is a clause keyword only where it stands (GROUP, BY, HAVING, OVER, PARTITION): EMQX has none of them. */
+  private isWord(t: Token, word: string): boolean {
+    return t.kind === 'name' && t.value.toUpperCase() === word;
+  }
+
+  /** eKuiper's `GROUP BY expr, ..., WINDOW(...)` and `HAVING condition` (DESIGN.md section 7). */
+  private groupByAndHaving(statement: Statement): void {
+    const group = this.peek();
+    if (this.isWord(group, 'GROUP')) {
+      this.next();
+      const by = this.peek();
+      if (!this.isWord(by, 'BY')) this.fail(`expected BY after GROUP, found ${describe(by)}`, by);
+      this.next();
+      statement.groupAt = group.offset;
+      statement.groupBy = [];
+      let after = by;
+      for (;;) {
+        const e = this.expr(0, after);
+        this.check(e, { kind: 'value' });
+        statement.groupBy.push(e);
+        if (!this.isOp(this.peek(), ',')) break;
+        after = this.next();
+      }
+    }
+    const having = this.peek();
+    if (this.isWord(having, 'HAVING')) {
+      statement.havingAt = having.offset;
+      statement.having = this.condition(this.next());
+    }
+  }
+
+  /** `OVER ([PARTITION BY expr, ...] [WHEN condition])`, after the call's ')'. */
+  private over(overTok: Token): Over {
+    this.expectOp('(', 'after OVER');
+    const over: Over = { partitionBy: [], at: overTok.offset };
+    let t = this.peek();
+    if (this.isWord(t, 'PARTITION')) {
+      this.next();
+      const by = this.peek();
+      if (!this.isWord(by, 'BY')) this.fail(`expected BY after PARTITION, found ${describe(by)}`, by);
+      let after = this.next();
+      for (;;) {
+        const e = this.expr(0, after);
+        this.check(e, { kind: 'value' });
+        over.partitionBy.push(e);
+        if (!this.isOp(this.peek(), ',')) break;
+        after = this.next();
+      }
+      t = this.peek();
+    }
+    if (this.isKeyword(t, 'WHEN')) over.when = this.condition(this.next());
+    if (over.partitionBy.length === 0 && over.when === undefined) {
+      this.fail(`expected PARTITION BY or WHEN in OVER (...), found ${describe(this.peek())}`, this.peek());
+    }
+    this.expectOp(')', 'to close OVER (');
+    return over;
   }
 
   private sources(from: Token): Source[] {
@@ -300,13 +377,23 @@ class Parser {
     if (!this.isOp(this.peek(), ')')) {
       let after = open;
       for (;;) {
-        args.push(this.expr(0, after));
+        const t = this.peek();
+        const n = this.peek(1);
+        if (this.isOp(t, '*') && (this.isOp(n, ')') || this.isOp(n, ',')) && STAR_ARGUMENT.has(name.toLowerCase())) {
+          // `count(*)`: every event; a name no statement can otherwise produce.
+          this.next();
+          args.push({ type: 'var', name: '*', at: t.offset });
+        } else {
+          args.push(this.expr(0, after));
+        }
         if (!this.isOp(this.peek(), ',')) break;
         after = this.next();
       }
     }
     this.expectOp(')', `to close the arguments of ${name}(`);
-    return { type: 'call', name, args, at: nameTok.offset };
+    const call: Expr = { type: 'call', name, args, at: nameTok.offset };
+    if (this.isWord(this.peek(), 'OVER') && this.isOp(this.peek(1), '(')) call.over = this.over(this.next());
+    return call;
   }
 
   private nameOrCall(first: Token): Expr {
@@ -443,7 +530,7 @@ class Parser {
         return;
       case 'call':
         for (const arg of e.args) this.check(arg, { kind: 'value' });
-        return;
+        return; // OVER's parts were checked as they were parsed
       case 'list':
         for (const item of e.items) this.check(item, { kind: 'value' });
         return;

@@ -412,5 +412,7 @@ class CompiledRule implements Rule {
 /** Parses and compiles one statement. Throws RuleSyntaxError (with line and column). */
 export function compileRule(sql: string, options: { id?: string } = {}): Rule {
   const { statement, map } = parseStatement(sql);
+  const clause = statement.groupAt ?? statement.havingAt;
+  if (clause !== undefined) throw map.error('GROUP BY and HAVING are not supported yet', clause);
   return new CompiledRule(options.id ?? '', sql, statement, { map });
 }
