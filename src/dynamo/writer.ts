@@ -116,43 +116,85 @@ export class BatchWriter {
     this.window = Math.max(1, options.inflightWindow);
   }
 
-  /** Takes back the writes a disk store kept from the last run; returns how many. */
+  /**
+   * Takes back the writes a disk store kept from the last run; returns how many are queued
+   * again (what will be written or fail, each counted). A record that does not read back is
+   * counted as failed (no message to fail: the warning names its file and byte offset) and
+   * settled, so it is reported once.
+   */
   restore(): number {
     const now = Date.now();
-    const stored = this.store.restore();
-    for (const s of stored) {
+    const { writes, unreadable, maxSeq } = this.store.restore();
+    this.nextSeq = Math.max(this.nextSeq, maxSeq + 1);
+    const bad = unreadable.map((u) => ({ ...u, why: u.reason }));
+    let restored = 0;
+    for (const s of writes) {
       let req: WriteRequest;
       try {
         req = parseWrite(s.record);
-      } catch {
+      } catch (err) {
+        bad.push({ file: s.file ?? '', offset: s.offset ?? 0, seq: s.seq, reason: '', why: (err as Error).message });
         this.store.settle([s.seq]);
         continue;
       }
       // The time Node-RED was stopped does not count against requestTtl: surviving the restart
       // is the point of the disk buffer.
       this.admit(req, s.seq, now, undefined, 0, itemSize(req.item));
-      this.nextSeq = Math.max(this.nextSeq, s.seq + 1);
+      restored += 1;
     }
-    if (stored.length > 0) this.wake(0);
-    return stored.length;
+    if (bad.length > 0) {
+      this.metrics.matched += bad.length;
+      this.metrics.failed += bad.length;
+      const shown = bad.slice(0, 5).map((b) => `${b.file} at byte ${b.offset}${b.seq ? ` (seq ${b.seq})` : ''}: ${b.why}`);
+      this.lastError = `${bad.length} buffered record${bad.length === 1 ? '' : 's'} could not be read back`;
+      this.options.log?.warn(
+        `${this.lastError} and will not be written (counted as failed): ${shown.join('; ')}` +
+          `${bad.length > shown.length ? `; and ${bad.length - shown.length} more` : ''}`,
+      );
+    }
+    if (restored > 0) this.wake(0);
+    return restored;
   }
 
-  /** Takes over writes another writer (the same node before a redeploy) could not finish. */
-  adopt(writes: QueuedWrite[]): void {
+  /**
+   * Takes over writes another writer (the same node before a redeploy, or a backlog moved in)
+   * could not finish. Returns how many a disk store could not keep (they are queued in memory).
+   */
+  adopt(writes: QueuedWrite[]): number {
     const now = Date.now();
+    let unstored = 0;
     for (const w of writes) {
       const seq = this.nextSeq++;
-      if (this.persistent) this.store.append({ seq, enqueuedAt: w.enqueuedAt, record: serializeWrite(w) });
+      try {
+        if (this.persistent) this.store.append({ seq, enqueuedAt: w.enqueuedAt, record: serializeWrite(w) });
+      } catch (err) {
+        // Still queued in memory: written in this process, only not kept across a restart.
+        if (unstored++ === 0) this.options.log?.warn(`${(err as Error).message} Writes taken over from before the redeploy stay in memory only.`);
+      }
       this.admit(w, seq, now, undefined, 0, itemSize(w.item));
     }
     if (writes.length > 0) this.wake(0);
+    return unstored;
   }
 
   enqueue(req: WriteRequest, listener?: WriteListener, options: EnqueueOptions = {}): void {
     if (this.closed) throw new Error('the DynamoDB writer is closed');
     const seq = this.nextSeq++;
     const now = Date.now();
-    if (this.persistent) this.store.append({ seq, enqueuedAt: now, record: serializeWrite(req) });
+    if (this.persistent) {
+      try {
+        this.store.append({ seq, enqueuedAt: now, record: serializeWrite(req) });
+      } catch (err) {
+        // The disk buffer cannot keep it (full, read-only, short write): fail this message at
+        // once, counted; what is already on disk and queued goes on (DESIGN.md 6).
+        this.metrics.matched += 1;
+        this.metrics.failed += 1;
+        this.lastError = (err as Error).message;
+        this.options.onChange?.();
+        listener?.failed(err as Error, 0);
+        return;
+      }
+    }
     this.admit(req, seq, now, listener, options.retainedBytes ?? 0, options.itemBytes ?? itemSize(req.item));
     const first = this.queue.first();
     if (!first) return;

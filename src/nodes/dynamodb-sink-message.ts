@@ -41,15 +41,16 @@ export class MessageWrite implements WriteListener {
   }
 }
 
-/** One RemovalLog per burst kind of a sink, shared by its MessageWrites. */
+/** Where a sink's MessageWrites report drops that come in bursts. */
 export interface SinkDrops {
   /** The writer already warns once per queue_full burst: uncaught drops add no line of their own. */
   queueFull: RemovalLog;
-  removal: RemovalLog;
+  /** The sink was deleted: delivered to the Catch nodes after the deploy, one summary line. */
+  removal: { fail(msg: NodeMessage, done: Done, err: Error): void };
 }
 
-export function sinkDrops(node: Node): SinkDrops {
-  return { queueFull: new RemovalLog(node, false), removal: new RemovalLog(node) };
+export function sinkDrops(node: Node, removal?: SinkDrops['removal']): SinkDrops {
+  return { queueFull: new RemovalLog(node, false), removal: removal ?? new RemovalLog(node) };
 }
 
 interface FlowWithCatch {

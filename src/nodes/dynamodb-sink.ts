@@ -2,18 +2,18 @@
 // write (template, encoding, keys), hands it to a BatchWriter, and reports back per message
 // (done / done(err) / output with msg.dynamodb), in its status and at GET /dynamodb-sink/:id/metrics.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Node, NodeAPI, NodeMessage } from 'node-red';
 import type { DynamoConnection, HealthState } from '../dynamo/connection';
 import { DiskStore, MemoryStore, type WriteStore } from '../dynamo/disk-buffer';
 import { encodeItem, keyOf, type EncodeOptions, type ItemEncoding, type ItemMeasure } from '../dynamo/encoding';
 import { countersAddUp, type MetricsSnapshot } from '../dynamo/metrics';
-import type { QueuedWrite } from '../dynamo/queue';
+import { parseWrite, type QueuedWrite } from '../dynamo/queue';
 import { compileTemplate, type CompiledTemplate } from '../dynamo/template';
 import { BatchWriter, type QueryMode } from '../dynamo/writer';
 import { readSinkConfig, type SinkConfig, type SinkNodeDef } from './dynamodb-sink-config';
 import { MessageWrite, sinkDrops } from './dynamodb-sink-message';
+import { RemovalDrops, bufferRoot, deployedState, registerBacklogs, type BacklogOwner } from './dynamodb-sink-backlog';
 import { sinkText } from './dynamodb-sink-text';
 
 export type { SinkNodeDef } from './dynamodb-sink-config';
@@ -37,7 +37,7 @@ const handedOver = new Map<string, { writes: QueuedWrite[]; at: number }>();
 /** Running sinks by id, for the metrics endpoint. */
 const running = new Map<string, SinkRuntime>();
 
-export interface SinkRuntime {
+export interface SinkRuntime extends BacklogOwner {
   metrics(): SinkMetricsAnswer;
 }
 
@@ -88,13 +88,14 @@ export default function register(RED: NodeAPI): void {
     let lastStatusAt = 0;
     let store: WriteStore;
     let bufferDir: string | undefined;
+    // Disk errors outside a message's own append (settling, deleting, reading): the records stay
+    // on disk for replay; the log says why, at most once per kind every 10 s.
+    const onDiskError = (err: Error, suppressed: number) =>
+      node.warn(suppressed > 0 ? `${err.message} (${suppressed} more like it before this)` : err.message);
     if (config.bufferMode === 'disk') {
-      const userDir = (RED.settings as { userDir?: string }).userDir ?? path.join(os.homedir(), '.node-red');
-      bufferDir = path.join(userDir, 'dynamodb-sink-buffer', node.id);
+      bufferDir = path.join(bufferRoot(RED), node.id);
       try {
-        store = new DiskStore(bufferDir, {
-          onCorrupt: (file, lines) => node.warn(text('log.corrupt', { file, lines })),
-        });
+        store = new DiskStore(bufferDir, { onError: onDiskError });
       } catch (err) {
         const why = text('errors.bufferDir', { dir: bufferDir, error: (err as Error).message });
         return refuseAll(node, why, why);
@@ -184,6 +185,8 @@ export default function register(RED: NodeAPI): void {
           counters: writer.metrics.snapshot(),
         };
       },
+      bufferMode: config.bufferMode,
+      importBacklog: (dir) => importBacklog(dir),
     };
     node.runtime = runtime;
     running.set(node.id, runtime);
@@ -203,7 +206,28 @@ export default function register(RED: NodeAPI): void {
     };
     // encodeItem leaves the item's size here; read at once, so one object serves every message.
     const measure: ItemMeasure = { size: 0 };
-    const drops = sinkDrops(node);
+    const removal = new RemovalDrops(RED, node);
+    const drops = sinkDrops(node, removal);
+
+    /** Moves another directory's backlog into this sink (POST /dynamodb-sink/backlogs/:id/replay). */
+    function importBacklog(dir: string): { moved: number; unreadable: number; keptSource: boolean } {
+      const source = new DiskStore(dir, { onError: onDiskError });
+      const { writes, unreadable } = source.restore();
+      const taken: QueuedWrite[] = [];
+      let bad = unreadable.length;
+      for (const s of writes) {
+        try {
+          taken.push({ ...parseWrite(s.record), enqueuedAt: s.enqueuedAt } as QueuedWrite);
+        } catch {
+          bad += 1;
+        }
+      }
+      const unstored = writer.adopt(taken);
+      source.close();
+      // Delete the source only once every write is in this sink's own disk buffer.
+      if (unstored === 0) fs.rmSync(dir, { recursive: true, force: true });
+      return { moved: taken.length, unreadable: bad, keptSource: unstored > 0 };
+    }
 
     node.on('input', (msg: NodeMessage & Record<string, unknown>, send, done) => {
       let row: Record<string, unknown>;
@@ -237,10 +261,17 @@ export default function register(RED: NodeAPI): void {
     node.on('close', (removed: boolean, done: () => void) => {
       running.delete(node.id);
       unsubscribe();
+      // Node-RED closes a disabled node (or every node of a disabled tab) with removed = true,
+      // as a deleted one: the deployed configuration tells them apart. Disabling is maintenance:
+      // a disk backlog stays. Only a deletion drops what is queued.
+      const state = removed ? deployedState(RED, node.id).state : 'enabled';
+      const deleted = state === 'deleted';
+      const drop = removed && (deleted || config.bufferMode === 'memory');
       // Disk mode keeps what is left anyway: flush briefly so a redeploy stays quick.
-      const flushMs = removed || config.bufferMode === 'memory' ? CLOSE_FLUSH_MS : Math.min(CLOSE_FLUSH_MS, 2000);
+      const flushMs = drop || config.bufferMode === 'memory' ? CLOSE_FLUSH_MS : Math.min(CLOSE_FLUSH_MS, 2000);
+      const droppedBefore = writer.metrics.dropsFor('resource_stopped');
       writer
-        .close(flushMs, CLOSE_SETTLE_MS, removed)
+        .close(flushMs, CLOSE_SETTLE_MS, drop)
         .then((left) => {
           if (left.length > 0 && config.bufferMode === 'memory') {
             // Not removed: a full deploy or a restart of the flows. The same node id started next
@@ -248,11 +279,33 @@ export default function register(RED: NodeAPI): void {
             handedOver.set(node.id, { writes: left, at: Date.now() });
             node.warn(text('log.handedOver', { count: left.length }));
           } else if (left.length > 0) {
-            node.log(text('log.keptOnDisk', { count: left.length, dir: bufferDir ?? '' }));
+            node.log(text(state === 'disabled' ? 'log.keptDisabled' : 'log.keptOnDisk', { count: left.length, dir: bufferDir ?? '' }));
           }
-          if (removed && bufferDir) {
-            // The node was deleted: what it could not write was dropped (counted, logged above).
-            fs.rmSync(bufferDir, { recursive: true, force: true });
+          if (deleted && bufferDir) {
+            // The node was deleted: what it could not write was dropped (counted, logged below).
+            try {
+              fs.rmSync(bufferDir, { recursive: true, force: true });
+            } catch (err) {
+              node.warn(text('errors.removeDir', { dir: bufferDir, error: (err as Error).message }));
+            }
+          }
+          const dropped = writer.metrics.dropsFor('resource_stopped') - droppedBefore;
+          if (drop && dropped > 0) {
+            // One line for the whole removal, once its messages have reached the Catch nodes of
+            // the flows the deploy started (restored writes have no message: never caught).
+            removal.deliver(({ caught, first }) => {
+              const uncaught = dropped - caught;
+              const line = text('log.removedDropped', {
+                count: dropped,
+                how: deleted ? 'deleted' : 'disabled',
+                caught,
+                uncaught,
+                disk: deleted && bufferDir ? text('log.removedDir', { dir: bufferDir }) : '',
+                first: first ?? '',
+              });
+              if (uncaught > 0) node.error(line);
+              else node.warn(line);
+            });
           }
         })
         .catch((err: Error) => node.error(err.message))
@@ -285,6 +338,8 @@ export default function register(RED: NodeAPI): void {
     }
     return value as Record<string, unknown>;
   }
+
+  registerBacklogs(RED, (id) => running.get(id));
 
   RED.nodes.registerType('dynamodb-sink', DynamoDbSinkNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
 
