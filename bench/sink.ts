@@ -2,7 +2,9 @@
 // (a) the raw SDK sending BatchWriteItem of 25 with the sink's concurrency (the limit),
 // (b) our dynamodb-sink in a Node-RED flow, counted at its output (after the write), and
 // (c) one PutItem per message, as the existing Node-RED DynamoDB nodes send, with the same
-//     concurrency (more than those nodes get: they have no in-flight bound and no socket pool).
+//     concurrency (more than those nodes get: they have no in-flight bound and no socket pool);
+// and a burst: (d) the raw SDK writing BURST_ITEMS items in BatchWriteItem calls of 25 with 16 in
+// flight vs (e) a function node handing the sink the same rows all at once (issue 14).
 // (a) and (c) use the same client settings as the connector (poolSize 8, keep-alive, no SDK
 // retries) and items encoded before the clock starts; (b) encodes inside the flow.
 import { BatchWriteItemCommand, DeleteTableCommand, PutItemCommand, type BatchWriteItemCommandOutput, type AttributeValue, type WriteRequest } from '@aws-sdk/client-dynamodb';
@@ -18,6 +20,8 @@ import { runBenchmark, counterNode, fmt, machineLine, median, nextTurn, startNod
 import { dynamoDbLocalPid } from './processes';
 
 const ITEMS = Number(process.env.BENCH_SINK_ITEMS ?? 10000);
+/** Rows one function node hands the sink at once in the burst variants (d)/(e). */
+const BURST_ITEMS = Number(process.env.BENCH_BURST_ITEMS ?? 20000);
 const PUT_ITEMS = Number(process.env.BENCH_PUT_ITEMS ?? Math.max(1000, ITEMS / 4));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONCURRENCY = SINK_DEFAULTS.inflightWindow;
@@ -51,8 +55,8 @@ async function withConcurrency(n: number, concurrency: number, work: (i: number)
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
-async function rawBatches(url: string, table: string, run: string): Promise<number> {
-  const items = Array.from({ length: ITEMS }, (_, i) => encode(rowFor(run, i)));
+async function rawBatches(url: string, table: string, run: string, count = ITEMS): Promise<number> {
+  const items = Array.from({ length: count }, (_, i) => encode(rowFor(run, i)));
   const batches: WriteRequest[][] = [];
   for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })));
   const c = client(url);
@@ -65,7 +69,7 @@ async function rawBatches(url: string, table: string, run: string): Promise<numb
         pending = out.UnprocessedItems?.[table];
       }
     });
-    return ITEMS / (Number(process.hrtime.bigint() - started) / 1e9);
+    return count / (Number(process.hrtime.bigint() - started) / 1e9);
   } finally {
     c.destroy();
   }
@@ -112,14 +116,52 @@ async function sinkInFlow(red: EmbeddedNodeRed, url: string, table: string, run:
   return rate;
 }
 
+/**
+ * The same rows as rowFor(), built by a function node that sends them all at once (one
+ * node.send of BURST_ITEMS messages): a burst the sink must queue and drain by itself.
+ */
+const BURST_FUNCTION = `
+const out = [];
+for (let i = 0; i < msg.count; i++) {
+  const payload = { temp: 15 + (i % 20), hum: 40 + (i % 7), seq: i };
+  out.push({ topic: 't/' + (i % 10), payload: { id: msg.run + '-' + i, temp: payload.temp, clientid: 'sensor-' + (i % 50), topic: 't/' + (i % 10), timestamp: 1767225600000 + i, payload: JSON.stringify(payload) } });
+}
+node.send([out]);
+return null;`;
+
+async function sinkBurst(red: EmbeddedNodeRed, url: string, table: string, run: string): Promise<number> {
+  const z = 'b3';
+  await red.deploy([
+    { id: z, type: 'tab', label: 'sink burst bench' },
+    { id: 'b3-connector', type: 'dynamodb-connector', name: 'bench', url, region: TEST_REGION, table, credentials: { ...TEST_CREDENTIALS } },
+    { id: 'b3-fn', type: 'function', z, name: 'burst', func: BURST_FUNCTION, outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], wires: [['b3-sink']] },
+    { id: 'b3-sink', type: 'dynamodb-sink', z, name: 'bench', connector: 'b3-connector', wires: [['b3-end']] },
+    counterNode('b3-end', z),
+  ]);
+  let written = 0;
+  let finished: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (finished = resolve));
+  red.node('b3-end').on('input', () => {
+    if (++written === BURST_ITEMS) finished();
+  });
+  const started = process.hrtime.bigint();
+  red.node('b3-fn').receive({ run, count: BURST_ITEMS });
+  await done;
+  const rate = BURST_ITEMS / (Number(process.hrtime.bigint() - started) / 1e9);
+  const counters = (red.node('b3-sink') as unknown as { runtime: { metrics(): { counters: Record<string, number> } } }).runtime.metrics().counters;
+  if (counters.success !== BURST_ITEMS || counters.retried > 0) sinkAnomalies.push(`burst round ${run}: ${JSON.stringify(counters)}`);
+  return rate;
+}
+
 /** Sink rounds whose counters were not simply ITEMS successes (retries would explain a slow round). */
 const sinkAnomalies: string[] = [];
 
 async function benchOneServer(red: EmbeddedNodeRed, name: string, server: DynamoServer): Promise<string[]> {
-  const rates = { a: [] as number[], b: [] as number[], c: [] as number[] };
+  type Variant = 'a' | 'b' | 'c' | 'd' | 'e';
+  const rates: Record<Variant, number[]> = { a: [], b: [], c: [], d: [], e: [] };
   /** This process's CPU per item written (µs): what the client side costs, competing with the server for the cores. */
-  const cpu = { a: [] as number[], b: [] as number[], c: [] as number[] };
-  const itemsOf = { a: ITEMS, b: ITEMS, c: PUT_ITEMS };
+  const cpu: Record<Variant, number[]> = { a: [], b: [], c: [], d: [], e: [] };
+  const itemsOf = { a: ITEMS, b: ITEMS, c: PUT_ITEMS, d: BURST_ITEMS, e: BURST_ITEMS };
   let table = 0;
   const fresh = async () => {
     const t = `bench_${++table}`;
@@ -141,12 +183,14 @@ async function benchOneServer(red: EmbeddedNodeRed, name: string, server: Dynamo
     a: (round: number) => withTable((t) => rawBatches(server.url, t, `a${round}`)),
     b: (round: number) => withTable((t) => sinkInFlow(red, server.url, t, `b${round}`)),
     c: (round: number) => withTable((t) => putPerMessage(server.url, t, `c${round}`)),
+    d: (round: number) => withTable((t) => rawBatches(server.url, t, `d${round}`, BURST_ITEMS)),
+    e: (round: number) => withTable((t) => sinkBurst(red, server.url, t, `e${round}`)),
   };
   sinkAnomalies.length = 0;
   // Round 0 warms up the JIT, the server and its connections; it is not counted. The order
   // rotates so that no variant always meets the server's store at the same size.
-  // BENCH_SINK_VARIANTS=b runs only the sink (for a CPU profile of its path alone).
-  const order = (['a', 'b', 'c'] as const).filter((v) => (process.env.BENCH_SINK_VARIANTS ?? 'abc').includes(v));
+  // BENCH_SINK_VARIANTS=b runs only the sink (for a CPU profile of its path alone); =de the burst pair.
+  const order = (['a', 'b', 'c', 'd', 'e'] as const).filter((v) => (process.env.BENCH_SINK_VARIANTS ?? 'abcde').includes(v));
   for (let round = 0; round <= ROUNDS; round++) {
     for (let k = 0; k < order.length; k++) {
       const v = order[(k + round) % order.length];
@@ -159,15 +203,25 @@ async function benchOneServer(red: EmbeddedNodeRed, name: string, server: Dynamo
       }
     }
   }
-  const [a, b, c] = [median(rates.a), median(rates.b), median(rates.c)];
+  const [a, b, c, d, e] = [median(rates.a), median(rates.b), median(rates.c), median(rates.d), median(rates.e)];
   const list = (xs: number[]) => xs.map((x) => fmt(x)).join(', ');
-  const us = (v: 'a' | 'b' | 'c') => `${fmt(median(cpu[v]))} µs CPU/item here`;
+  const us = (v: Variant) => `${fmt(median(cpu[v]))} µs CPU/item here`;
+  const ran = (v: Variant) => rates[v].length > 0;
   return [
     `${name}:`,
     `  (a) raw SDK BatchWriteItem ×25, ${CONCURRENCY} in flight  ${fmt(a).padStart(7)} items/s   ${us('a')}   (rounds: ${list(rates.a)})`,
     `  (b) dynamodb-sink in a flow (defaults)           ${fmt(b).padStart(7)} items/s   ${(b / a).toFixed(2)} × (a), ${(b / c).toFixed(1)} × (c)   ${us('b')}   (rounds: ${list(rates.b)})`,
     `  (c) one PutItem per message, ${CONCURRENCY} in flight      ${fmt(c).padStart(7)} items/s   ${us('c')}   (rounds: ${list(rates.c)})`,
     `  target (b) >= 0.85 × (a): ${b / a >= 0.85 ? 'MET' : 'NOT MET'}; (b) >= 5 × (c): ${b / c >= 5 ? 'MET' : 'NOT MET'}; (a)/(c), the most batching can give here: ${(a / c).toFixed(1)}`,
+    `  CPU per item, sink (b) / raw SDK (a): ${(median(cpu.b) / median(cpu.a)).toFixed(2)} ×`,
+    ...(ran('d') || ran('e')
+      ? [
+          `  burst: ${BURST_ITEMS} rows at once`,
+          `  (d) raw SDK BatchWriteItem ×25, ${CONCURRENCY} in flight  ${fmt(d).padStart(7)} items/s   ${us('d')}   (rounds: ${list(rates.d)})`,
+          `  (e) function node → dynamodb-sink (defaults)     ${fmt(e).padStart(7)} items/s   ${(e / d).toFixed(2)} × (d)   ${us('e')}   (rounds: ${list(rates.e)})`,
+          `  target (e) >= 0.9 × (d): ${e / d >= 0.9 ? 'MET' : 'NOT MET'}; CPU per item (e) / (d): ${(median(cpu.e) / median(cpu.d)).toFixed(2)} ×`,
+        ]
+      : []),
     ...(sinkAnomalies.length > 0 ? [`  sink rounds with retries or failures: ${sinkAnomalies.join('; ')}`] : []),
   ];
 }

@@ -13,6 +13,7 @@ export const COUNTER_NAMES = [
   'retried',
   'queuing',
   'inflight',
+  'consumed.wcu',
 ] as const;
 
 export type CounterName = (typeof COUNTER_NAMES)[number];
@@ -26,6 +27,8 @@ export class SinkMetrics {
   retried = 0;
   queuing = 0;
   inflight = 0;
+  /** Write capacity units DynamoDB reported consumed (ReturnConsumedCapacity TOTAL); not a write count. */
+  consumedWcu = 0;
   private readonly drops: Record<DropReason, number> = { expired: 0, queue_full: 0, resource_stopped: 0 };
 
   get dropped(): number {
@@ -52,6 +55,7 @@ export class SinkMetrics {
       retried: this.retried,
       queuing: this.queuing,
       inflight: this.inflight,
+      'consumed.wcu': this.consumedWcu,
     };
   }
 }

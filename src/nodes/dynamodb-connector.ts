@@ -1,6 +1,7 @@
 // The `dynamodb-connector` config node (DESIGN.md 1.1): reads its settings and credentials,
 // opens the shared connection (src/dynamo/connector) and is itself the DynamoConnection sinks
-// use. Serves POST /dynamodb-connector/test for the editor's "Test connectivity" (section 5).
+// use. Serves POST /dynamodb-connector/test for the editor's "Test connectivity" and
+// POST /dynamodb-connector/create-table for its "Create table" (section 5).
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { Request, Response } from 'express';
 import { ConnectorConfigError } from '../dynamo/client';
@@ -12,6 +13,7 @@ import {
   openDynamoConnection,
   type OwnedDynamoConnection,
 } from '../dynamo/connector';
+import { createTable, readCreateTableRequest, type CreateTableResult } from '../dynamo/create-table';
 import { testConnectivity, type ConnectivityResult } from '../dynamo/health';
 
 /** Config format version; bump with a migration in migrateConnectorConfig when it changes. */
@@ -111,6 +113,13 @@ export default function register(RED: NodeAPI): void {
       (err: unknown) => res.json({ ok: false, error: err instanceof Error ? err.message : String(err) } satisfies ConnectivityResult),
     );
   });
+
+  RED.httpAdmin.post('/dynamodb-connector/create-table', RED.auth.needsPermission('dynamodb-connector.write'), (req: Request, res: Response) => {
+    answerCreateTable(RED, req.body).then(
+      (result) => res.json(result),
+      (err: unknown) => res.json({ ok: false, error: err instanceof Error ? err.message : String(err) } satisfies CreateTableResult),
+    );
+  });
 }
 
 /** Settings for a broken connector: bad numbers fall back to defaults. */
@@ -139,12 +148,36 @@ interface TestRequestBody extends SavedConnectorSettings {
  * was deployed with, so the endpoint cannot be pointed elsewhere to collect a session token.
  */
 async function answerConnectivityTest(RED: NodeAPI, raw: unknown): Promise<ConnectivityResult> {
+  const resolved = dialogConnection(RED, raw);
+  if ('error' in resolved) return { ok: false, error: resolved.error };
+  const { settings, credentials } = resolved;
+  const result = await testConnectivity(settings, credentials, settings.table || undefined);
+  return scrub(result, [credentials.secretAccessKey, credentials.sessionToken]);
+}
+
+/** Creates the table the dialog describes, with the dialog's connection settings (as for the test). */
+async function answerCreateTable(RED: NodeAPI, raw: unknown): Promise<CreateTableResult> {
+  const resolved = dialogConnection(RED, raw);
+  if ('error' in resolved) return { ok: false, error: resolved.error };
+  let request;
+  try {
+    request = readCreateTableRequest(raw);
+  } catch (err) {
+    return { ok: false, error: (err as Error).message };
+  }
+  const { settings, credentials } = resolved;
+  const result = await createTable(settings, credentials, request);
+  return scrub(result, [credentials.secretAccessKey, credentials.sessionToken]);
+}
+
+/** The settings and credentials the dialog's fields give (stored secrets as the test uses them). */
+function dialogConnection(RED: NodeAPI, raw: unknown): { settings: ConnectorSettings; credentials: ConnectorCredentials } | { error: string } {
   const body = (raw && typeof raw === 'object' ? raw : {}) as TestRequestBody;
   let settings: ConnectorSettings;
   try {
     settings = connectorSettingsFrom(body);
   } catch (err) {
-    return { ok: false, error: (err as Error).message };
+    return { error: (err as Error).message };
   }
   const given = credentialsOf(body);
   const wantsStored = body.secretAccessKey === UNCHANGED_PASSWORD || body.sessionToken === UNCHANGED_PASSWORD;
@@ -153,21 +186,20 @@ async function answerConnectivityTest(RED: NodeAPI, raw: unknown): Promise<Conne
     const deployed = body.id ? (RED.nodes.getNode(body.id) as Partial<DynamoConnection> | null) : null;
     const stored = body.id ? credentialsOf(RED.nodes.getCredentials(body.id)) : {};
     if (!deployed?.settings || (!stored.secretAccessKey && !stored.sessionToken)) {
-      return { ok: false, error: RED._('dynamodb-connector.errors.noStoredSecret') };
+      return { error: RED._('dynamodb-connector.errors.noStoredSecret') };
     }
     if (deployed.settings.url !== settings.url || deployed.settings.region !== settings.region) {
-      return { ok: false, error: RED._('dynamodb-connector.errors.storedSecretElsewhere') };
+      return { error: RED._('dynamodb-connector.errors.storedSecretElsewhere') };
     }
     if (body.secretAccessKey === UNCHANGED_PASSWORD) credentials.secretAccessKey = stored.secretAccessKey;
     if (body.sessionToken === UNCHANGED_PASSWORD) credentials.sessionToken = stored.sessionToken;
   }
-  const result = await testConnectivity(settings, credentials, settings.table || undefined);
-  return scrub(result, [credentials.secretAccessKey, credentials.sessionToken]);
+  return { settings, credentials };
 }
 
 /** Belt and braces: no answer may contain a secret, whatever a server echoed. */
-function scrub(result: ConnectivityResult, secrets: (string | undefined)[]): ConnectivityResult {
+function scrub<T>(result: T, secrets: (string | undefined)[]): T {
   let text = JSON.stringify(result);
   for (const secret of secrets) if (secret && secret.length >= 4) text = text.split(JSON.stringify(secret).slice(1, -1)).join('***');
-  return JSON.parse(text) as ConnectivityResult;
+  return JSON.parse(text) as T;
 }

@@ -23,6 +23,11 @@ interface RuleCounters {
   noResult: number;
 }
 
+/** What a running rule exposes on its node object for the metrics endpoint. */
+export interface RuleRuntime {
+  metrics(): { id: string; name: string; counters: RuleCounters };
+}
+
 // Status updates at most this often: a busy broker would otherwise flood the editor.
 const STATUS_INTERVAL_MS = 500;
 
@@ -40,6 +45,8 @@ export default function register(RED: NodeAPI): void {
     const name = config.name ?? '';
     const sql = typeof config.sql === 'string' && config.sql.trim() !== '' ? config.sql : DEFAULT_SQL;
     const counters: RuleCounters = { matched: 0, passed: 0, failed: 0, noResult: 0 };
+    // Read by GET /dynamodb-sink/metrics?format=prometheus (src/plugins/dynamodb-sidebar.ts).
+    (node as Node & { runtime?: RuleRuntime }).runtime = { metrics: () => ({ id: node.id, name, counters: { ...counters } }) };
     let rule: Rule | undefined;
     try {
       rule = compileRule(sql, { id: node.id });

@@ -1,9 +1,12 @@
 // Runtime half of the "DynamoDB" sidebar tab (plugins/dynamodb-sidebar.html): samples every
 // running dynamodb-sink's counters every 2 s and serves the last 10 minutes of them, for all
 // sinks at once, at GET /dynamodb-sink/metrics (behind the same permission as each sink's own
-// GET /dynamodb-sink/:id/metrics).
+// GET /dynamodb-sink/:id/metrics). With ?format=prometheus the same route answers every running
+// sink's and rule's counters in Prometheus' text format (src/plugins/prometheus.ts).
 import type { NodeAPI } from 'node-red';
 import type { SinkMetricsAnswer, SinkRuntime } from '../nodes/dynamodb-sink';
+import type { RuleRuntime } from '../nodes/rule-sql';
+import { PROMETHEUS_CONTENT_TYPE, prometheusText, type RuleSeries } from './prometheus';
 import { SinkMetricsHistory } from './sink-metrics-history';
 
 export const SAMPLE_INTERVAL_MS = 2000;
@@ -42,7 +45,30 @@ export default function register(RED: PluginAPI): void {
 
   RED.plugins.registerPlugin('dynamodb-sidebar', { type: 'dynamodb-sidebar' });
 
-  RED.httpAdmin.get('/dynamodb-sink/metrics', RED.auth.needsPermission('dynamodb-sink.read'), (_req, res) => {
+  function runningRules(): RuleSeries[] {
+    const rules: RuleSeries[] = [];
+    RED.nodes.eachNode((def) => {
+      if (def.type !== 'rule-sql') return;
+      const node = RED.nodes.getNode(def.id) as unknown as { runtime?: RuleRuntime } | null;
+      if (node?.runtime) rules.push(node.runtime.metrics());
+    });
+    return rules;
+  }
+
+  RED.httpAdmin.get('/dynamodb-sink/metrics', RED.auth.needsPermission('dynamodb-sink.read'), (req, res) => {
+    const format = req.query.format;
+    if (format === 'prometheus') {
+      const sinks = [...runningSinks().values()];
+      prometheusText(sinks, runningRules()).then(
+        (body) => res.type(PROMETHEUS_CONTENT_TYPE).send(body),
+        (err: Error) => res.status(500).type('text/plain').send(`metrics failed: ${err.message}\n`),
+      );
+      return;
+    }
+    if (format !== undefined && format !== 'json') {
+      res.status(400).json({ error: `unknown format ${JSON.stringify(format)}: use format=prometheus for Prometheus' text format, or leave it out for JSON` });
+      return;
+    }
     // Sample now too, so a sink deployed a moment ago shows at once.
     sample();
     res.json({

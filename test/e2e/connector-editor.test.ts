@@ -1,10 +1,12 @@
 // The dynamodb-connector dialog in a real Node-RED editor (chromium): every property has a field,
 // validation marks bad values, "Test connectivity" shows the tables and the table's status
-// against dynalite, the help renders its sections, and saved numbers are numbers.
+// against DynamoDB Local, offers to create a missing table and creates it (keys, provisioned
+// capacity, TTL), the help renders its sections, and saved numbers are numbers.
 // Needs the compiled dist/ (npm run build), like every e2e test.
 import { strict as assert } from 'node:assert';
 import type { Page } from 'playwright-core';
-import { createSeedTable, startDynalite, type DynamoServer } from '../support/dynamodb';
+import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createSeedTable, startDynamoDbLocal, TEST_CREDENTIALS, TEST_REGION, type DynamoServer } from '../support/dynamodb';
 import { openEditor, type Editor } from './support/editor-page';
 import { startNodeRed, type NodeRedProcess } from './support/node-red-process';
 
@@ -33,7 +35,8 @@ describe('dynamodb-connector editor dialog', function () {
 
   before(async function () {
     this.timeout(180000);
-    dynamo = await startDynalite();
+    // DynamoDB Local, not dynalite: the create-table dialog turns TTL on (UpdateTimeToLive).
+    dynamo = await startDynamoDbLocal();
     await createSeedTable(dynamo.url);
     red = await startNodeRed({ flows });
     editor = await openEditor(red.url);
@@ -65,7 +68,7 @@ describe('dynamodb-connector editor dialog', function () {
     const result = page.locator('#node-config-dynamodb-connector-test-result');
     await result.filter({ hasText: 'Table "mqtt_msg"' }).waitFor({ timeout: 15000 });
     const text = await result.innerText();
-    assert.match(text, /Tables: mqtt_msg/);
+    assert.match(text, /Tables: .*mqtt_msg/);
     assert.match(text, /Table "mqtt_msg": ACTIVE, key id \(HASH, S\)/);
     assert.ok(!text.includes('public'));
   });
@@ -77,6 +80,52 @@ describe('dynamodb-connector editor dialog', function () {
     const result = page.locator('#node-config-dynamodb-connector-test-result');
     await result.filter({ hasText: 'not found' }).waitFor({ timeout: 15000 });
     assert.match(await result.innerText(), new RegExp(`table "nope" not found at ${dynamo.url} \\(region us-west-2\\)`));
+    await page.locator('#node-config-input-table').fill('mqtt_msg');
+  });
+
+  it('offers to create a missing table, and "Create table" creates it ACTIVE with keys, capacity and TTL', async () => {
+    const { page } = editor;
+    const create = page.locator('#node-config-dynamodb-connector-create');
+    await page.locator('#node-config-input-table').fill('sensor_data');
+    await page.locator('#node-config-dynamodb-connector-test').click();
+    await create.waitFor({ state: 'visible', timeout: 15000 });
+    assert.match(await page.locator('#node-config-dynamodb-connector-create-offer').innerText(), /Table "sensor_data" does not exist/);
+    assert.equal(await page.locator('#node-config-dynamodb-connector-create-table').inputValue(), 'sensor_data');
+    assert.equal(await page.locator('#node-config-dynamodb-connector-create-hashKey').inputValue(), 'id', 'the sink\'s default hash key');
+    await page.locator('#node-config-dynamodb-connector-create-hashKey').fill('clientid');
+    await page.locator('#node-config-dynamodb-connector-create-rangeKey').fill('ts');
+    await page.locator('#node-config-dynamodb-connector-create-rangeKeyType').selectOption('N');
+    assert.ok(!(await page.locator('#node-config-dynamodb-connector-create-units').isVisible()), 'units only for provisioned');
+    await page.locator('#node-config-dynamodb-connector-create-billing').selectOption('PROVISIONED');
+    await page.locator('#node-config-dynamodb-connector-create-read').fill('3');
+    await page.locator('#node-config-dynamodb-connector-create-write').fill('4');
+    await page.locator('#node-config-dynamodb-connector-create-ttl').fill('expires_at');
+    await page.locator('#node-config-dynamodb-connector-create-button').click();
+    const result = page.locator('#node-config-dynamodb-connector-create-result');
+    await result.filter({ hasText: 'created' }).waitFor({ timeout: 60000 });
+    assert.equal(
+      await result.innerText(),
+      'Table "sensor_data" created: ACTIVE, key clientid (HASH, S), ts (RANGE, N), PROVISIONED, TTL on "expires_at".',
+    );
+    const client = new DynamoDBClient({ endpoint: dynamo.url, region: TEST_REGION, credentials: TEST_CREDENTIALS });
+    try {
+      const t = (await client.send(new DescribeTableCommand({ TableName: 'sensor_data' }))).Table!;
+      assert.equal(t.TableStatus, 'ACTIVE');
+      assert.deepEqual(t.KeySchema, [{ AttributeName: 'clientid', KeyType: 'HASH' }, { AttributeName: 'ts', KeyType: 'RANGE' }]);
+      assert.equal(t.ProvisionedThroughput?.WriteCapacityUnits, 4);
+      assert.equal(t.ProvisionedThroughput?.ReadCapacityUnits, 3);
+      const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: 'sensor_data' }));
+      assert.equal(ttl.TimeToLiveDescription?.TimeToLiveStatus, 'ENABLED');
+    } finally {
+      client.destroy();
+    }
+    // Pressed again, the same table now exists: the error says so.
+    await page.locator('#node-config-dynamodb-connector-create-button').click();
+    await result.filter({ hasText: 'already exists' }).waitFor({ timeout: 15000 });
+    // The test now finds it, and hides the offer.
+    await page.locator('#node-config-dynamodb-connector-test').click();
+    await page.locator('#node-config-dynamodb-connector-test-result').filter({ hasText: 'Table "sensor_data": ACTIVE' }).waitFor({ timeout: 15000 });
+    assert.ok(!(await create.isVisible()));
     await page.locator('#node-config-input-table').fill('mqtt_msg');
   });
 

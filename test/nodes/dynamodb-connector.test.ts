@@ -1,10 +1,10 @@
 // Specification of the dynamodb-connector config node (DESIGN.md 1.1 and 5) with
 // node-red-node-test-helper, against real DynamoDB Local: every property has a test that fails
-// when the property is ignored, and the editor's connectivity test endpoint.
+// when the property is ignored, the editor's connectivity test endpoint and its create-table endpoint.
 import { strict as assert } from 'node:assert';
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import connectorNode from '../../src/nodes/dynamodb-connector';
 import type { DynamoConnection, HealthState } from '../../src/dynamo/connection';
 import { createSeedTable, startDynamoDbLocal, TEST_CREDENTIALS, type DynamoServer } from '../support/dynamodb';
@@ -277,6 +277,104 @@ describe('dynamodb-connector node', function () {
       await post({ id: 'c1', url: signed.url, region: 'us-west-2', accessKeyId: 'root', secretAccessKey: '__PWRD__', sessionToken: '__PWRD__' });
       assert.ok(!loggedText().includes(SESSION));
       assert.ok(!loggedText().includes(`"${SECRET}"`));
+    });
+  });
+
+  describe('POST /dynamodb-connector/create-table (against DynamoDB Local)', () => {
+    const post = (body: Record<string, unknown>) => helper.request().post('/dynamodb-connector/create-table').send(body).expect(200);
+    const dialog = { url: '', region: 'us-west-2', accessKeyId: 'root', secretAccessKey: SECRET };
+    let client: DynamoDBClient;
+    const created: string[] = [];
+    before(() => {
+      dialog.url = signed.url;
+      client = new DynamoDBClient({ endpoint: dynamo.url, region: 'us-west-2', credentials: TEST_CREDENTIALS });
+    });
+    after(async () => {
+      for (const t of created) await client.send(new DeleteTableCommand({ TableName: t })).catch(() => undefined);
+      client.destroy();
+    });
+
+    it('creates a provisioned table with partition and sort key and TTL on, ACTIVE when it answers', async () => {
+      await load([]);
+      created.push('telemetry_prov');
+      const res = await post({
+        ...dialog,
+        table: 'telemetry_prov',
+        hashKey: { name: 'clientid', type: 'S' },
+        rangeKey: { name: 'ts', type: 'N' },
+        billing: { read: 5, write: 7 },
+        ttlAttribute: 'expires_at',
+      });
+      assert.deepEqual(res.body, {
+        ok: true,
+        table: {
+          name: 'telemetry_prov',
+          status: 'ACTIVE',
+          billing: 'PROVISIONED',
+          ttlAttribute: 'expires_at',
+          keySchema: [
+            { attributeName: 'clientid', keyType: 'HASH', attributeType: 'S' },
+            { attributeName: 'ts', keyType: 'RANGE', attributeType: 'N' },
+          ],
+        },
+      });
+      const t = (await client.send(new DescribeTableCommand({ TableName: 'telemetry_prov' }))).Table!;
+      assert.equal(t.TableStatus, 'ACTIVE');
+      assert.equal(t.ProvisionedThroughput?.ReadCapacityUnits, 5);
+      assert.equal(t.ProvisionedThroughput?.WriteCapacityUnits, 7);
+      const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: 'telemetry_prov' }));
+      assert.equal(ttl.TimeToLiveDescription?.TimeToLiveStatus, 'ENABLED');
+      assert.equal(ttl.TimeToLiveDescription?.AttributeName, 'expires_at');
+      // "Test connectivity" now finds it.
+      const test = await helper.request().post('/dynamodb-connector/test').send({ ...dialog, table: 'telemetry_prov' }).expect(200);
+      assert.equal(test.body.table.status, 'ACTIVE');
+    });
+
+    it('creates an on-demand (PAY_PER_REQUEST) table with a partition key only, TTL left off', async () => {
+      await load([]);
+      created.push('mqtt_on_demand');
+      const res = await post({ ...dialog, table: 'mqtt_on_demand', hashKey: { name: 'id', type: 'S' }, billing: 'PAY_PER_REQUEST' });
+      assert.equal(res.body.ok, true, res.text);
+      assert.equal(res.body.table.billing, 'PAY_PER_REQUEST');
+      const t = (await client.send(new DescribeTableCommand({ TableName: 'mqtt_on_demand' }))).Table!;
+      assert.equal(t.BillingModeSummary?.BillingMode, 'PAY_PER_REQUEST');
+      assert.deepEqual(t.KeySchema, [{ AttributeName: 'id', KeyType: 'HASH' }]);
+      const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: 'mqtt_on_demand' }));
+      assert.equal(ttl.TimeToLiveDescription?.TimeToLiveStatus, 'DISABLED');
+    });
+
+    it('says so when the table exists already', async () => {
+      await load([]);
+      const res = await post({ ...dialog, table: 'mqtt_msg', hashKey: { name: 'id', type: 'S' }, billing: 'PAY_PER_REQUEST' });
+      assert.deepEqual(res.body, { ok: false, error: `table "mqtt_msg" already exists at ${signed.url} (region us-west-2): use it, or choose another name` });
+    });
+
+    it('refuses bad input with the field and the fix, before calling DynamoDB', async () => {
+      await load([]);
+      const cases: [Record<string, unknown>, RegExp][] = [
+        [{ table: 'a', hashKey: { name: 'id', type: 'S' } }, /table name "a" is not valid: DynamoDB table names are 3 to 255 characters/],
+        [{ table: 'ok_name', hashKey: { name: '' } }, /^hashKey: give the name of the table's partition key attribute/],
+        [{ table: 'ok_name', hashKey: { name: 'id', type: 'BOOL' } }, /type "BOOL" is not a key type; use S \(string\), N \(number\) or B \(binary\)/],
+        [{ table: 'ok_name', hashKey: { name: 'id' }, billing: { read: 0, write: 5 } }, /billing.read: provisioned read capacity must be a whole number/],
+        [{ table: 'ok_name', hashKey: { name: 'id' }, billing: 'ON_DEMAND' }, /use "PAY_PER_REQUEST" \(on-demand\) or \{ "read": n, "write": n \} \(provisioned\)/],
+        [{ table: 'ok_name', hashKey: { name: 'id' }, ttlAttribute: 'id' }, /ttlAttribute "id" is a key attribute/],
+      ];
+      for (const [body, error] of cases) {
+        const res = await post({ ...dialog, ...body });
+        assert.equal(res.body.ok, false);
+        assert.match(res.body.error, error);
+      }
+      const tables = await client.send(new ListTablesCommand({}));
+      assert.ok(!tables.TableNames?.includes('ok_name'));
+    });
+
+    it('reports refused credentials without the secret', async () => {
+      await load([]);
+      const wrong = 'typed-wrong-secret';
+      const res = await post({ ...dialog, secretAccessKey: wrong, table: 'never_made', hashKey: { name: 'id', type: 'S' } });
+      assert.equal(res.body.ok, false);
+      assert.match(res.body.error, /^creating table "never_made" failed: .*refused the credentials/);
+      assert.ok(!res.text.includes(wrong));
     });
   });
 });

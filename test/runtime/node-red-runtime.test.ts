@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import mqtt from 'mqtt';
 import { createSeedTable, freePort, scanAll, startDynalite, TEST_CREDENTIALS, TEST_REGION, type DynamoServer } from '../support/dynamodb';
 import { adminGet, adminGetText, startNodeRed, type NodeRedProcess } from '../e2e/support/node-red-process';
+import { parsePrometheusText, sampleValue } from '../support/prometheus-text';
 
 interface NodeSetInfo {
   module: string;
@@ -102,5 +103,21 @@ describe('the package in a running Node-RED', function () {
     assert.equal(items.length, 1);
     assert.deepEqual(items[0].payload, { S: '{ "msg": "hello DynamoDB" }' });
     assert.deepEqual(items[0].clientid, { S: 'emqx_c' });
+  });
+
+  it('serves every running sink and rule in Prometheus text format (read by a Prometheus parser)', async () => {
+    const text = await adminGetText(`${red.url}/dynamodb-sink/metrics?format=prometheus`, 'text/plain');
+    const f = parsePrometheusText(text);
+    const sink = { sink: 'sink', name: 'to mqtt_msg', table: 'mqtt_msg' };
+    assert.equal(sampleValue(f, 'dynamodb_sink_matched_total', sink), 1, text);
+    assert.equal(sampleValue(f, 'dynamodb_sink_success_total', sink), 1);
+    assert.equal(sampleValue(f, 'dynamodb_sink_failed_total', sink), 0);
+    assert.equal(sampleValue(f, 'dynamodb_sink_queuing', sink), 0);
+    assert.equal(f.get('dynamodb_sink_inflight')?.type, 'GAUGE');
+    assert.equal(f.get('dynamodb_sink_consumed_wcu_total')?.type, 'COUNTER');
+    assert.equal(sampleValue(f, 'rule_sql_matched_total', { rule: 'rule', name: '' }), 1);
+    assert.equal(sampleValue(f, 'rule_sql_passed_total', { rule: 'rule' }), 1);
+    assert.equal(sampleValue(f, 'rule_sql_failed_total', { rule: 'rule' }), 0);
+    await assert.rejects(adminGetText(`${red.url}/dynamodb-sink/metrics?format=xml`, 'text/plain'), /400.*format=prometheus/);
   });
 });

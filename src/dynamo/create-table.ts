@@ -1,0 +1,220 @@
+// Creates a table from the connector dialog (DESIGN.md 5, POST /dynamodb-connector/create-table):
+// the key schema, on-demand or provisioned capacity, TTL on an attribute, and waits until the
+// table is ACTIVE, so the seed's steps (a JSON table file, docker, aws-cli) become one click.
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  UpdateTimeToLiveCommand,
+  type AttributeDefinition,
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+  type KeySchemaElement,
+  type ScalarAttributeType,
+} from '@aws-sdk/client-dynamodb';
+import { createDynamoClient, describeEndpoint } from './client';
+import type { ConnectorCredentials, ConnectorSettings } from './connection';
+import { classifyError } from './errors';
+import type { KeySchemaEntry } from './health';
+
+export interface KeyAttribute {
+  name: string;
+  /** DynamoDB's scalar types: S (string), N (number), B (binary). */
+  type: ScalarAttributeType;
+}
+
+export interface CreateTableRequest {
+  table: string;
+  hashKey: KeyAttribute;
+  rangeKey?: KeyAttribute;
+  /** On-demand, or provisioned read and write capacity units per second. */
+  billing: 'PAY_PER_REQUEST' | { read: number; write: number };
+  /** Attribute holding the expiry time in epoch seconds; TTL is turned on for it. */
+  ttlAttribute?: string;
+}
+
+export interface CreateTableResult {
+  ok: boolean;
+  table?: { name: string; status: string; keySchema: KeySchemaEntry[]; billing: string; ttlAttribute?: string };
+  error?: string;
+}
+
+/** How long to wait for ACTIVE; AWS takes seconds for a new table, rarely more than a minute. */
+export const ACTIVE_WAIT_MS = 120000;
+const POLL_MS = 250;
+
+/** DynamoDB limit: table names are 3-255 characters of a-z, A-Z, 0-9, `_`, `-`, `.`. */
+const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
+/** DynamoDB limit: key attribute names are 1-255 bytes. */
+const MAX_KEY_NAME_BYTES = 255;
+const TYPES: readonly string[] = ['S', 'N', 'B'];
+
+/**
+ * Checks a request as the endpoint receives it (JSON from the dialog) and gives it typed, or
+ * throws an Error that names the field and the fix.
+ */
+export function readCreateTableRequest(raw: unknown): CreateTableRequest {
+  const body = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const table = typeof body.table === 'string' ? body.table.trim() : '';
+  if (!TABLE_NAME.test(table)) {
+    throw new Error(
+      `table name ${JSON.stringify(body.table ?? '')} is not valid: DynamoDB table names are 3 to 255 characters of letters, digits, "_", "-" and "."`,
+    );
+  }
+  const key = (field: 'hashKey' | 'rangeKey'): KeyAttribute | undefined => {
+    const k = body[field];
+    if (k === undefined || k === null || k === '') return undefined;
+    const o = (typeof k === 'object' ? k : { name: k }) as Record<string, unknown>;
+    const name = typeof o.name === 'string' ? o.name.trim() : '';
+    if (!name && field === 'rangeKey') return undefined;
+    if (!name) throw new Error(`${field}: give the name of the table's partition key attribute, e.g. "id"`);
+    if (Buffer.byteLength(name) > MAX_KEY_NAME_BYTES) throw new Error(`${field} "${name.slice(0, 40)}…" is longer than DynamoDB's 255 bytes`);
+    const type = o.type === undefined || o.type === '' ? 'S' : String(o.type).toUpperCase();
+    if (!TYPES.includes(type)) throw new Error(`${field} "${name}": type ${JSON.stringify(o.type)} is not a key type; use S (string), N (number) or B (binary)`);
+    return { name, type: type as ScalarAttributeType };
+  };
+  const hashKey = key('hashKey');
+  if (!hashKey) throw new Error('hashKey: give the name of the table\'s partition key attribute, e.g. "id"');
+  const rangeKey = key('rangeKey');
+  if (rangeKey && rangeKey.name === hashKey.name) throw new Error(`rangeKey "${rangeKey.name}" is the partition key too: give the sort key another name, or none`);
+
+  let billing: CreateTableRequest['billing'];
+  const b = body.billing ?? 'PAY_PER_REQUEST';
+  if (b === 'PAY_PER_REQUEST') {
+    billing = b;
+  } else if (b && typeof b === 'object') {
+    const units = (v: unknown, what: string): number => {
+      const n = typeof v === 'number' ? v : Number(String(v ?? '').trim());
+      if (!Number.isInteger(n) || n < 1) throw new Error(`billing.${what}: provisioned ${what} capacity must be a whole number of units per second, at least 1`);
+      return n;
+    };
+    billing = { read: units((b as Record<string, unknown>).read, 'read'), write: units((b as Record<string, unknown>).write, 'write') };
+  } else {
+    throw new Error(`billing ${JSON.stringify(b)} is not a billing mode: use "PAY_PER_REQUEST" (on-demand) or { "read": n, "write": n } (provisioned)`);
+  }
+  const ttl = typeof body.ttlAttribute === 'string' ? body.ttlAttribute.trim() : '';
+  if (ttl && (ttl === hashKey.name || ttl === rangeKey?.name)) {
+    throw new Error(`ttlAttribute "${ttl}" is a key attribute: DynamoDB TTL needs a non-key attribute holding epoch seconds`);
+  }
+  return { table, hashKey, ...(rangeKey ? { rangeKey } : {}), billing, ...(ttl ? { ttlAttribute: ttl } : {}) };
+}
+
+/** The CreateTable input for a request. */
+export function createTableInput(r: CreateTableRequest): CreateTableCommandInput {
+  const keys: KeySchemaElement[] = [{ AttributeName: r.hashKey.name, KeyType: 'HASH' }];
+  const attributes: AttributeDefinition[] = [{ AttributeName: r.hashKey.name, AttributeType: r.hashKey.type }];
+  if (r.rangeKey) {
+    keys.push({ AttributeName: r.rangeKey.name, KeyType: 'RANGE' });
+    attributes.push({ AttributeName: r.rangeKey.name, AttributeType: r.rangeKey.type });
+  }
+  return {
+    TableName: r.table,
+    KeySchema: keys,
+    AttributeDefinitions: attributes,
+    ...(r.billing === 'PAY_PER_REQUEST'
+      ? { BillingMode: 'PAY_PER_REQUEST' }
+      : { BillingMode: 'PROVISIONED', ProvisionedThroughput: { ReadCapacityUnits: r.billing.read, WriteCapacityUnits: r.billing.write } }),
+  };
+}
+
+/**
+ * Creates the table, waits until it is ACTIVE (at most `waitMs`), then turns TTL on for
+ * `ttlAttribute`. Never throws: a failure is `{ ok: false, error }` in words that name the fix.
+ */
+export async function createTable(
+  settings: ConnectorSettings,
+  credentials: ConnectorCredentials,
+  request: CreateTableRequest,
+  waitMs = ACTIVE_WAIT_MS,
+): Promise<CreateTableResult> {
+  const context = {
+    endpoint: describeEndpoint(settings),
+    requestTimeout: settings.requestTimeout,
+    secrets: [credentials.secretAccessKey ?? '', credentials.sessionToken ?? ''],
+    table: request.table,
+  };
+  let client: DynamoDBClient;
+  try {
+    client = createDynamoClient(settings, credentials);
+  } catch (err) {
+    return { ok: false, error: classifyError(err, context).message };
+  }
+  try {
+    try {
+      await client.send(new CreateTableCommand(createTableInput(request)));
+    } catch (err) {
+      const c = classifyError(err, context);
+      if (c.code === 'ResourceInUseException') {
+        return { ok: false, error: `table "${request.table}" already exists at ${context.endpoint}: use it, or choose another name` };
+      }
+      if (c.code === 'LimitExceededException') {
+        return { ok: false, error: `DynamoDB at ${context.endpoint} allows no more tables being created at once or in this account (LimitExceededException): wait, or delete an unused table` };
+      }
+      if (c.kind === 'auth' && c.code === 'AccessDeniedException') {
+        return { ok: false, error: `${c.message}; creating a table needs the dynamodb:CreateTable${request.ttlAttribute ? ' and dynamodb:UpdateTimeToLive' : ''} permissions` };
+      }
+      return { ok: false, error: `creating table "${request.table}" failed: ${c.message}` };
+    }
+    const described = await waitUntilActive(client, request.table, waitMs, context);
+    if (typeof described === 'string') return { ok: false, error: described };
+    if (request.ttlAttribute) {
+      try {
+        await client.send(
+          new UpdateTimeToLiveCommand({
+            TableName: request.table,
+            TimeToLiveSpecification: { AttributeName: request.ttlAttribute, Enabled: true },
+          }),
+        );
+      } catch (err) {
+        const c = classifyError(err, context);
+        return {
+          ok: false,
+          table: { ...described, ttlAttribute: undefined },
+          error: `table "${request.table}" was created, but turning TTL on for "${request.ttlAttribute}" failed: ${c.message}. Turn it on in the AWS console (Table › Additional settings › Time to Live) or with aws dynamodb update-time-to-live`,
+        };
+      }
+    }
+    return { ok: true, table: { ...described, ...(request.ttlAttribute ? { ttlAttribute: request.ttlAttribute } : {}) } };
+  } finally {
+    client.destroy();
+  }
+}
+
+type DescribedTable = NonNullable<CreateTableResult['table']>;
+
+/** Polls DescribeTable until ACTIVE; a string is the error to answer. */
+async function waitUntilActive(
+  client: DynamoDBClient,
+  table: string,
+  waitMs: number,
+  context: Parameters<typeof classifyError>[1],
+): Promise<DescribedTable | string> {
+  const deadline = Date.now() + waitMs;
+  let status = 'CREATING';
+  for (;;) {
+    try {
+      const t = (await client.send(new DescribeTableCommand({ TableName: table }))).Table;
+      status = t?.TableStatus ?? 'UNKNOWN';
+      if (status === 'ACTIVE') {
+        const types = new Map((t?.AttributeDefinitions ?? []).map((d) => [d.AttributeName, d.AttributeType]));
+        return {
+          name: table,
+          status,
+          billing: t?.BillingModeSummary?.BillingMode ?? (t?.ProvisionedThroughput?.WriteCapacityUnits ? 'PROVISIONED' : 'PAY_PER_REQUEST'),
+          keySchema: (t?.KeySchema ?? []).map((k) => ({
+            attributeName: k.AttributeName ?? '',
+            keyType: k.KeyType as 'HASH' | 'RANGE',
+            attributeType: types.get(k.AttributeName),
+          })),
+        };
+      }
+    } catch (err) {
+      const c = classifyError(err, context);
+      // Just after CreateTable some endpoints do not know the table yet: keep asking.
+      if (c.code !== 'ResourceNotFoundException' && !c.retryable) return `table "${table}" was created, but describing it failed: ${c.message}`;
+    }
+    if (Date.now() + POLL_MS > deadline) {
+      return `table "${table}" was created but is still ${status} after ${Math.round(waitMs / 1000)} s: press "Test connectivity" in a while to see when it is ACTIVE`;
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}

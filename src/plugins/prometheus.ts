@@ -1,0 +1,90 @@
+// Every running dynamodb-sink's and rule-sql's counters in Prometheus' text exposition format
+// (DESIGN.md 5), for GET /dynamodb-sink/metrics?format=prometheus. prom-client writes the text
+// (HELP/TYPE lines, label escaping, number formatting); a fresh registry per scrape holds the
+// values read from the nodes at that moment, so nothing here keeps state between scrapes.
+import { Counter, Gauge, Registry } from 'prom-client';
+import { COUNTER_NAMES, type MetricsSnapshot } from '../dynamo/metrics';
+
+/** The content type Prometheus expects for the text format, version 0.0.4. */
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/** What the endpoint needs of a running sink. */
+export interface SinkSeries {
+  id: string;
+  name: string;
+  table: string;
+  counters: MetricsSnapshot;
+}
+
+/** What the endpoint needs of a running rule-sql node (EMQX's rule metrics). */
+export interface RuleSeries {
+  id: string;
+  name: string;
+  counters: { matched: number; passed: number; failed: number };
+}
+
+/** Gauges among the sink's counters (DESIGN.md 5): they go up and down; the rest are totals. */
+const GAUGES = new Set(['queuing', 'inflight']);
+
+const SINK_HELP: Record<string, string> = {
+  matched: 'Writes the sink accepted (EMQX: matched)',
+  success: 'Writes DynamoDB confirmed (EMQX: success)',
+  failed: 'Writes that failed for good (EMQX: failed)',
+  dropped: 'Writes dropped for any reason (EMQX: dropped)',
+  'dropped.expired': 'Writes dropped because they were not written within requestTtl',
+  'dropped.queue_full': 'Writes dropped because the queue held more than maxBufferBytes',
+  'dropped.resource_stopped': 'Writes dropped because the sink was removed or stopped before writing them',
+  'dropped.condition': 'Writes skipped because their condition expression did not hold',
+  'consumed.wcu': 'Write capacity units DynamoDB reported as consumed (ReturnConsumedCapacity TOTAL)',
+  retried: 'Retries of writes (EMQX: retried)',
+  queuing: 'Writes waiting in the queue now (EMQX: queuing)',
+  inflight: 'Writes in calls to DynamoDB now (EMQX: inflight)',
+};
+
+/** `dropped.queue_full` → `dynamodb_sink_dropped_queue_full_total`; gauges keep their plain name. */
+export function sinkMetricName(counter: string): string {
+  const base = `dynamodb_sink_${counter.replace(/[^a-zA-Z0-9_]/g, '_')}`;
+  return GAUGES.has(counter) ? base : `${base}_total`;
+}
+
+/**
+ * The text a Prometheus server scrapes: one family per counter, one series per sink (labels
+ * `sink`, `name`, `table`) or rule (labels `rule`, `name`). Counters a sink does not report (an
+ * older sink) are left out of its series rather than shown as 0.
+ */
+export async function prometheusText(sinks: SinkSeries[], rules: RuleSeries[]): Promise<string> {
+  const registry = new Registry();
+  const names = new Set<string>(COUNTER_NAMES);
+  for (const s of sinks) for (const c of Object.keys(s.counters)) names.add(c);
+  for (const counter of names) {
+    const options = {
+      name: sinkMetricName(counter),
+      help: SINK_HELP[counter] ?? `dynamodb-sink counter ${counter}`,
+      labelNames: ['sink', 'name', 'table'] as const,
+      registers: [registry],
+    };
+    const metric = GAUGES.has(counter) ? new Gauge(options) : new Counter(options);
+    for (const s of sinks) {
+      const value = (s.counters as Record<string, number>)[counter];
+      if (typeof value !== 'number' || !Number.isFinite(value)) continue;
+      const labels = { sink: s.id, name: s.name, table: s.table };
+      if (metric instanceof Gauge) metric.set(labels, value);
+      else metric.inc(labels, Math.max(0, value));
+    }
+  }
+  const ruleHelp = {
+    matched: 'Inputs whose topic matched the rule FROM (EMQX: matched)',
+    passed: 'Inputs that passed WHERE and gave rows (EMQX: passed)',
+    failed: 'Inputs whose evaluation failed (EMQX: failed)',
+  } as const;
+  for (const counter of ['matched', 'passed', 'failed'] as const) {
+    const metric = new Counter({
+      name: `rule_sql_${counter}_total`,
+      help: ruleHelp[counter],
+      labelNames: ['rule', 'name'] as const,
+      registers: [registry],
+    });
+    for (const r of rules) metric.inc({ rule: r.id, name: r.name }, r.counters[counter]);
+  }
+  return registry.metrics();
+}
