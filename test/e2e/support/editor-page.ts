@@ -1,9 +1,10 @@
-// Driving the Node-RED editor in Debian's chromium (playwright-core, no downloaded browsers) the
-// way a person does: drag from the palette, drag wires between ports, double-click to edit, click
+// Driving the Node-RED editor in a real chromium (playwright-core; the browser is the one the npm
+// package @sparticuz/chromium ships, see ./chromium.ts) the way a person does: drag from the palette, drag wires between ports, double-click to edit, click
 // Deploy. Node ids are read back from the editor's own RED.nodes after each drop.
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS, ensureChromium } from './chromium';
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export { CHROMIUM_PATH } from './chromium';
 
 export interface Editor {
   browser: Browser;
@@ -30,19 +31,19 @@ interface PageDocument {
   querySelectorAll(selector: string): { length: number };
 }
 
-export async function openEditor(url: string): Promise<Editor> {
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
+/** Launches the packaged chromium headless (unpacking it on first use). */
+export async function launchChromium(): Promise<Browser> {
+  const install = ensureChromium();
+  return chromium.launch({
+    executablePath: install.executablePath,
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
+    env: { ...process.env, ...install.env },
+    args: CHROMIUM_ARGS,
   });
+}
+
+export async function openEditor(url: string): Promise<Editor> {
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1050 } });
     // Fail a step in seconds, not after the 30 s default, so one missing element reads clearly.
