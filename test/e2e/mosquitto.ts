@@ -1,12 +1,16 @@
-// A real mosquitto broker for end-to-end tests: the Debian binary with a temporary config that
-// listens on a free 127.0.0.1 port, anonymous access allowed, logging to stderr (unbuffered) so a test can
-// wait for a subscription to be in place.
+// A real mosquitto broker for end-to-end tests (MQTT 5: user properties, content type, message
+// expiry, response topic reach subscribers as published) with a temporary config that listens on
+// a free 127.0.0.1 port, anonymous access allowed, logging to stderr (unbuffered) so a test can
+// wait for a subscription to be in place. The binary is found or installed by
+// scripts/prerequisites.ts (`npm test` runs it first; startMosquitto() asks again, so a suite
+// run alone gets the same clear message instead of `spawn mosquitto ENOENT`).
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort } from '../support/dynamodb';
 import { waitForPort } from '../../scripts/net';
+import { ensureMosquitto, findMosquitto } from '../../scripts/prerequisites';
 
 export interface MosquittoOptions {
   /** More mosquitto.conf lines, e.g. `max_queued_messages 10000`. */
@@ -31,9 +35,14 @@ export interface Mosquitto {
   stop(): Promise<void>;
 }
 
-export const MOSQUITTO_BINARY = fs.existsSync('/usr/sbin/mosquitto') ? '/usr/sbin/mosquitto' : 'mosquitto';
+/**
+ * The broker executable found at load time (MOSQUITTO_BINARY, /usr/sbin, Homebrew, PATH), or
+ * 'mosquitto' when none is installed yet; startMosquitto() provisions it then.
+ */
+export const MOSQUITTO_BINARY = findMosquitto() ?? 'mosquitto';
 
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mosquitto> {
+  const binary = ensureMosquitto();
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mosquitto-'));
   const conf = path.join(dir, 'mosquitto.conf');
@@ -49,7 +58,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
       '',
     ].join('\n'),
   );
-  const child = spawn(MOSQUITTO_BINARY, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   let seen = 0;
   const keep = (chunk: Buffer) => {

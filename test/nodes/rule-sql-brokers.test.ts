@@ -5,8 +5,7 @@ import { strict as assert } from 'node:assert';
 import mqtt from 'mqtt';
 import ruleSqlNode from '../../src/nodes/rule-sql';
 import { freePort } from '../support/dynamodb';
-import { MOSQUITTO_BINARY, startMosquitto, type Mosquitto } from '../e2e/mosquitto';
-import * as fs from 'node:fs';
+import { startMosquitto, type Mosquitto } from '../e2e/mosquitto';
 import { collect, helper, load, sleep, until as untilWithin } from './rule-sql-harness';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -119,7 +118,6 @@ describe('rule-sql with the aedes broker node', function () {
 describe('rule-sql with the core mqtt in node and mosquitto', function () {
   let broker: Mosquitto;
   before(async function () {
-    if (!fs.existsSync(MOSQUITTO_BINARY)) throw new Error(`${MOSQUITTO_BINARY} is missing: apt-get install mosquitto`);
     broker = await startMosquitto();
   });
   after(async () => {
