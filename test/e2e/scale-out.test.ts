@@ -91,7 +91,14 @@ function startWorker(name: string, env: Record<string, string>): Promise<Worker>
       return answer;
     },
   };
-  return next('ready', 30000).then(() => worker);
+  // A worker that never got ready is not returned, so it is stopped here.
+  return next('ready', 30000).then(
+    () => worker,
+    (err: unknown) => {
+      child.kill('SIGKILL');
+      throw err;
+    },
+  );
 }
 
 async function publishAll(port: number, count: number): Promise<void> {
@@ -134,10 +141,15 @@ describe('scale-out: two Node-RED processes on one shared subscription (e2e)', f
   const workers: Worker[] = [];
 
   before(async function () {
-    [dynamo, mosquitto] = await Promise.all([startDynamoDbLocal(), startBroker()]);
+    // Started side by side, but each kept as soon as it is up, so the after hook stops the one
+    // that started when the other failed (Promise.all would drop it and orphan a JVM).
+    const started = await Promise.allSettled([startDynamoDbLocal().then((d) => (dynamo = d)), startBroker().then((m) => (mosquitto = m))]);
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
+    if (!dynamo || !mosquitto) throw new Error('servers not started');
     await createSeedTable(dynamo.url, TABLE);
     const env = { SCALE_OUT_MQTT_PORT: String(mosquitto.port), SCALE_OUT_DYNAMO_URL: dynamo.url, SCALE_OUT_TABLE: TABLE };
-    workers.push(...(await Promise.all(WORKERS.map((name) => startWorker(name, env)))));
+    const ready = await Promise.allSettled(WORKERS.map((name) => startWorker(name, env).then((w) => workers.push(w))));
+    for (const r of ready) if (r.status === 'rejected') throw r.reason;
     // Both shared subscriptions must be in place before the first publish.
     for (const name of WORKERS) await sharedSubscribed(mosquitto, `scale-out-${name}`);
   });

@@ -88,7 +88,12 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  await adminGet(`http://127.0.0.1:${port}/settings`);
+  try {
+    await adminGet(`http://127.0.0.1:${port}/settings`);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
   return { url: `http://127.0.0.1:${port}`, port, userDir, output: () => output, stop };
 }
 
