@@ -57,6 +57,10 @@ export function aedesBrokerNode(node: { id: string; z: string; mqttPort: number;
   };
 }
 
+/**
+ * The demo flow. Laid out to fit, with its status lines, in the workspace of a 1,400-pixel-wide
+ * editor with the palette and sidebar open (about 900 px; test/e2e/demo-start.test.ts checks it).
+ */
 export function demoFlow(config: DemoConfig): FlowNode[] {
   const z = DEMO_IDS.tab;
   const connector: FlowNode = {
@@ -89,7 +93,7 @@ export function demoFlow(config: DemoConfig): FlowNode[] {
       id: DEMO_IDS.broker,
       z,
       mqttPort: config.mqttPort,
-      x: 140,
+      x: 120,
       y: 180,
       // Output 1 carries client events, output 2 the publishes.
       wires: [[DEMO_IDS.eventsRule], [DEMO_IDS.messagesRule]],
@@ -100,7 +104,7 @@ export function demoFlow(config: DemoConfig): FlowNode[] {
       z,
       name: 'Store MQTT messages',
       sql: SEED_MESSAGE_SQL,
-      x: 380,
+      x: 330,
       y: 220,
       wires: [[DEMO_IDS.messagesSink]],
     },
@@ -110,7 +114,7 @@ export function demoFlow(config: DemoConfig): FlowNode[] {
       z,
       name: 'Record client events',
       sql: SEED_EVENT_SQL,
-      x: 380,
+      x: 330,
       y: 140,
       wires: [[DEMO_IDS.eventsSink]],
     },
@@ -121,7 +125,7 @@ export function demoFlow(config: DemoConfig): FlowNode[] {
       name: 'messages → mqtt_msg',
       connector: DEMO_IDS.connector,
       ...sinkDefaults(),
-      x: 630,
+      x: 570,
       y: 220,
       wires: [[DEMO_IDS.debug]],
     },
@@ -132,7 +136,7 @@ export function demoFlow(config: DemoConfig): FlowNode[] {
       name: 'events → mqtt_msg',
       connector: DEMO_IDS.connector,
       ...sinkDefaults(),
-      x: 630,
+      x: 570,
       y: 140,
       wires: [[DEMO_IDS.debug]],
     },
@@ -149,7 +153,7 @@ export function demoFlow(config: DemoConfig): FlowNode[] {
       targetType: 'msg',
       statusVal: '',
       statusType: 'auto',
-      x: 860,
+      x: 790,
       y: 180,
       wires: [],
     },

@@ -219,7 +219,7 @@ async function stopAll(exitCode: number): Promise<never> {
   process.exit(exitCode);
 }
 
-function printBanner(config: DemoConfig, table: 'created' | 'exists', flow: 'deployed' | 'kept'): void {
+function printBanner(config: DemoConfig, table: 'created' | 'exists', flow: 'deployed' | 'kept', note: string | null): void {
   const store = config.embedded
     ? `embedded dynalite, data in ${path.relative(process.cwd(), path.join(config.dataDir, 'dynalite'))}`
     : 'from DYNAMODB_URL';
@@ -235,10 +235,32 @@ function printBanner(config: DemoConfig, table: 'created' | 'exists', flow: 'dep
   say(`  npx mqtt pub -i emqx_c -t t/1 -m '{ "msg": "hello DynamoDB" }' -p ${config.mqttPort}`);
   say(`  ${envPrefix(config)}npm run scan`);
   say('');
+  if (note) {
+    say(note);
+    say('');
+  }
   say('Press Ctrl-C to stop.');
 }
 
+/**
+ * The AWS SDK's own notice (a process warning, "NodeVersionSupportWarning ... will require
+ * node >=22", printed before anything else on Node 20) is switched off through its documented
+ * opt-out, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true, unless the user set that
+ * variable; the banner says the same in one line at its end instead. Returns that line, or null
+ * on Node 22 and later.
+ */
+function nodeVersionNote(): string | null {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major >= 22) return null;
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  return (
+    `Note: you run Node ${process.version}. This package works on Node 20 and 22, but AWS SDK releases ` +
+    'after the first week of January 2027 need Node 22 or later.'
+  );
+}
+
 async function main(): Promise<void> {
+  const note = nodeVersionNote();
   const config = readDemoConfig();
   process.once('SIGINT', () => void stopAll(0));
   process.once('SIGTERM', () => void stopAll(0));
@@ -256,7 +278,7 @@ async function main(): Promise<void> {
   if (!(await portOpenWithin(config.mqttPort, 15000, 200))) {
     throw new Error(`the demo's MQTT broker is not listening on port ${config.mqttPort}; see the Node-RED log above`);
   }
-  printBanner(config, table, flow);
+  printBanner(config, table, flow, note);
 }
 
 main().catch((err: Error) => {

@@ -143,7 +143,7 @@ describe(`the editor in a real browser (chromium, Node-RED ${redVersion}, Dynamo
     assert.deepEqual(items[0].clientid, { S: 'emqx_c' });
     // Let the "Successfully deployed" notice fade, so the picture shows just the flow.
     await page.locator('.red-ui-notification').first().waitFor({ state: 'hidden' }).catch(() => undefined);
-    await page.screenshot({ path: path.join(IMAGES, 'demo-flow.png') });
+    await page.screenshot({ path: path.join(IMAGES, 'built-flow.png') });
   });
 
   it('shows the sink in the DynamoDB sidebar tab with its counters and chart', async () => {

@@ -11,9 +11,16 @@ import { promisify } from 'node:util';
 import { freePort } from '../support/dynamodb';
 import { portOpen } from '../../scripts/net';
 import { SEED_PAYLOAD } from './seed-expectations';
+import { openEditor } from './support/editor-page';
+import { DEMO_IDS } from '../../scripts/demo-flow';
 
 const projectRoot = path.resolve(__dirname, '..', '..');
 const run = promisify(execFile);
+const redVersion = (require(require.resolve('node-red/package.json')) as { version: string }).version;
+// The README's "demo flow" picture is this test's, from Node-RED 4; other versions keep theirs apart.
+const IMAGES = redVersion.startsWith('4.')
+  ? path.join(projectRoot, 'docs', 'images')
+  : path.join(projectRoot, 'test-output', `node-red-${redVersion}`);
 
 interface Demo {
   child: ChildProcess;
@@ -118,6 +125,10 @@ describe('npm start: the one-command demo (e2e)', function () {
     assert.ok(out.includes('mqtt_msg (created now)'), out);
     const editor = await fetch(`http://127.0.0.1:${ports.nodeRed}/`);
     assert.equal(editor.status, 200);
+    // The first thing printed is the demo's, not the AWS SDK's Node version notice; on Node 20 the
+    // banner says it in one line instead.
+    assert.doesNotMatch(out, /NodeVersionSupportWarning|NodeDeprecationWarning/, out);
+    if (Number(process.versions.node.split('.')[0]) < 22) assert.match(out, /AWS SDK releases after the first week of January 2027 need Node 22/, out);
   });
 
   it('stores a message published with the printed command, which the printed `npm run scan` shows like `aws dynamodb scan`', async function () {
@@ -150,6 +161,39 @@ describe('npm start: the one-command demo (e2e)', function () {
       result.Items.map((item) => item.event.S).sort(),
       ['client.connected', 'client.disconnected', 'message.publish'],
     );
+  });
+
+  it('shows the whole demo flow in a 1,400-pixel-wide editor, with the counts of the message (README picture)', async function () {
+    const editor = await openEditor(`http://127.0.0.1:${ports.nodeRed}/`);
+    try {
+      const { page } = editor;
+      const chart = (await page.locator('#red-ui-workspace-chart').boundingBox())!;
+      // The visible part of the workspace (its scroll bars are not part of it).
+      const visible = await page.locator('#red-ui-workspace-chart').evaluate((el) => {
+        const e = el as unknown as { clientWidth: number; clientHeight: number };
+        return { width: e.clientWidth, height: e.clientHeight };
+      });
+      const ids = [DEMO_IDS.comment, DEMO_IDS.broker, DEMO_IDS.messagesRule, DEMO_IDS.eventsRule, DEMO_IDS.messagesSink, DEMO_IDS.eventsSink, DEMO_IDS.debug];
+      for (const id of ids) {
+        const node = page.locator(`#red-ui-workspace-chart g.red-ui-flow-node-group[id="${id}"]`);
+        await node.waitFor({ state: 'attached' });
+        // The node and its status line underneath.
+        const box = (await node.boundingBox())!;
+        assert.ok(box, `node ${id} is drawn`);
+        assert.ok(box.x >= chart.x && box.x + box.width <= chart.x + visible.width, `node ${id} (x ${box.x}..${box.x + box.width}) inside the workspace (x ${chart.x}..${chart.x + visible.width})`);
+        assert.ok(box.y >= chart.y && box.y + box.height <= chart.y + visible.height, `node ${id} inside the workspace vertically`);
+      }
+      const status = (id: string) => page.locator(`#red-ui-workspace-chart g.red-ui-flow-node-group[id="${id}"] .red-ui-flow-node-status-label`).textContent();
+      for (const deadline = Date.now() + 15000; !/written 1\b/.test((await status(DEMO_IDS.messagesSink)) ?? ''); ) {
+        if (Date.now() > deadline) throw new Error(`the messages sink status does not count the write: ${await status(DEMO_IDS.messagesSink)}`);
+        await page.waitForTimeout(200);
+      }
+      assert.match((await status(DEMO_IDS.messagesRule)) ?? '', /matched 1\b/);
+      fs.mkdirSync(IMAGES, { recursive: true });
+      await page.screenshot({ path: path.join(IMAGES, 'demo-flow.png') });
+    } finally {
+      await editor.close();
+    }
   });
 
   it('stops on Ctrl-C and leaves nothing running', async function () {
