@@ -1,4 +1,5 @@
-// Loaded by scripts/test-node22.sh through mocha --require: makes the tests' `node-red`,
+// Loaded by scripts/test-node22.sh through mocha --require and NODE_OPTIONS (so Node-RED child
+// processes and `npm start` get it too): makes the tests' `node-red`,
 // `@node-red/*` and `node-red-node-test-helper` resolve to the Node-RED 5 install in .compat/
 // instead of the project's Node-RED 4, and checks (root hook) that the run really is
 // Node 22 + Node-RED 5, printing both so the CI log shows it.
@@ -10,15 +11,17 @@ const compatDir = path.resolve(process.env.NODE22_COMPAT_DIR || path.join(__dirn
 const compatModules = path.join(compatDir, 'node_modules');
 const redirected = /^(node-red|node-red-node-test-helper|@node-red\/[^/]+)(\/.*)?$/;
 
+// Loaded twice in the mocha process (NODE_OPTIONS for every Node 22 child, --require for the
+// hooks below): redirect once.
 const originalResolve = Module._resolveFilename;
-Module._resolveFilename = function (request, parent, isMain, options) {
+if (!originalResolve.nodeRed5Redirect) Module._resolveFilename = Object.assign(function (request, parent, isMain, options) {
   // Only requests made from outside .compat: Node-RED 5's own requires resolve as installed.
   const from = parent && parent.filename ? parent.filename : '';
   if (redirected.test(request) && !from.startsWith(compatModules + path.sep)) {
     return originalResolve.call(this, request, parent, isMain, { paths: [compatDir] });
   }
   return originalResolve.call(this, request, parent, isMain, options);
-};
+}, { nodeRed5Redirect: true });
 
 exports.mochaHooks = {
   beforeAll() {

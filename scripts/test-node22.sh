@@ -5,11 +5,12 @@
 # redirects the tests' `node-red` / test-helper imports there and fails the run unless it really
 # is Node 22 + Node-RED 5.
 #
-# Runs every suite outside test/e2e (those are long end-to-end runs of Node-RED 4 child
-# processes, packaging and benchmarks-like loads, covered by the main run), plus the browser test,
-# since Node-RED 5's editor is new; test/runtime runs the package in a whole Node-RED 5. Suites
-# written for both DynamoDB Local and dynalite use dynalite only (DYNAMO_BACKENDS).
-# Extra arguments replace the default spec list, e.g. scripts/test-node22.sh test/nodes/x.test.ts
+# Runs the whole suite, as `npm test` does, test/e2e included: the Node-RED child processes, the
+# browser test (Node-RED 5's editor) and `npm start` run on Node 22 too (node22's folder comes
+# first on PATH, and NODE_OPTIONS loads the resolver in every Node 22 child, so their `node-red`
+# is Node-RED 5 as well). Suites written for both DynamoDB Local and dynalite use dynalite only
+# (DYNAMO_BACKENDS), which keeps the run inside CI's time. Extra arguments replace the default spec
+# list, e.g. scripts/test-node22.sh test/nodes/x.test.ts
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,14 +49,19 @@ npx tsc -p tsconfig.json
 if [ $# -gt 0 ]; then
   specs=("$@")
 else
-  mapfile -t specs < <(find test -name '*.test.ts' -not -path 'test/e2e/*' | sort)
-  specs+=(test/e2e/browser.test.ts)
+  mapfile -t specs < <(find test -name '*.test.ts' | sort)
 fi
 if [ ${#specs[@]} -eq 0 ]; then echo "no test files found"; exit 1; fi
 
+# What only the system can give (mosquitto, Java 17) and the packaged chromium, as `npm test`.
+"$node22" --require tsx/cjs scripts/prerequisites.ts
+
 export DYNAMO_BACKENDS="${DYNAMO_BACKENDS:-dynalite}"
+PATH="$(cd "$(dirname "$node22")" && pwd):$PATH"
+export PATH
+export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--require $(pwd)/scripts/node-red-5-resolver.cjs"
 # --no-config: .mocharc.json's spec list would be added to ours; its other settings are repeated.
 exec "$node22" node_modules/mocha/bin/mocha.js --no-config \
-  --require tsx/cjs --require scripts/node-red-5-resolver.cjs \
+  --require tsx/cjs --require scripts/node-red-5-resolver.cjs --require test/support/leftover-processes.ts \
   --extension ts --timeout 60000 --exit \
   "${specs[@]}"
