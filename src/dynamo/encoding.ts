@@ -269,3 +269,14 @@ export function decodeValue(value: AttributeValue): unknown {
   if (value.BS !== undefined) return value.BS.map((b) => Buffer.from(b));
   return undefined;
 }
+
+/**
+ * One value of an expression (`${path}` in a sink's updateExpression or condition, DESIGN.md
+ * 1.3), encoded like an item attribute. Where an attribute would be left out (an empty string in
+ * `emqx`, undefined in `native`) a value is still needed: S "" and NULL.
+ */
+export function encodeValue(value: unknown, options: EncodeOptions, name: string): AttributeValue {
+  const encoded = options.encoding === 'native' ? encodeNative(value, options, name) : encodeEmqx(value, options, name);
+  if (encoded !== undefined) return encoded;
+  return value === '' ? { S: '' } : { NULL: true };
+}
