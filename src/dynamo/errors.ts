@@ -117,6 +117,11 @@ export function classifyError(err: unknown, context: ErrorContext = {}): ErrorCl
   if (THROTTLE.has(code) || status === 429) {
     return make('throttle', true, `DynamoDB${where} throttled the request (${code}): raise the table's capacity or send less at once`);
   }
+  if (code === 'TransactionConflictException' || code === 'TransactionInProgressException') {
+    // Another transaction on the item, or our own earlier attempt with the same token still
+    // running: both pass, so the write is retried like a throttled one.
+    return make('throttle', true, `DynamoDB${where} could not run the transaction now (${code}${detail})`);
+  }
   if (TIMEOUT.has(code)) {
     const limit = context.requestTimeout ? ` within requestTimeout (${context.requestTimeout} ms)` : ' in time';
     return make('timeout', true, `no answer from DynamoDB${where}${limit}`);

@@ -10,6 +10,7 @@ export const COUNTER_NAMES = [
   'dropped.expired',
   'dropped.queue_full',
   'dropped.resource_stopped',
+  'dropped.condition',
   'retried',
   'queuing',
   'inflight',
@@ -17,7 +18,8 @@ export const COUNTER_NAMES = [
 ] as const;
 
 export type CounterName = (typeof COUNTER_NAMES)[number];
-export type DropReason = 'expired' | 'queue_full' | 'resource_stopped';
+/** `condition`: a conditional write whose condition failed (a stale message), acknowledged. */
+export type DropReason = 'expired' | 'queue_full' | 'resource_stopped' | 'condition';
 export type MetricsSnapshot = Record<CounterName, number>;
 
 export class SinkMetrics {
@@ -29,10 +31,10 @@ export class SinkMetrics {
   inflight = 0;
   /** Write capacity units DynamoDB reported consumed (ReturnConsumedCapacity TOTAL); not a write count. */
   consumedWcu = 0;
-  private readonly drops: Record<DropReason, number> = { expired: 0, queue_full: 0, resource_stopped: 0 };
+  private readonly drops: Record<DropReason, number> = { expired: 0, queue_full: 0, resource_stopped: 0, condition: 0 };
 
   get dropped(): number {
-    return this.drops.expired + this.drops.queue_full + this.drops.resource_stopped;
+    return this.drops.expired + this.drops.queue_full + this.drops.resource_stopped + this.drops.condition;
   }
 
   drop(reason: DropReason, count = 1): void {
@@ -52,6 +54,7 @@ export class SinkMetrics {
       'dropped.expired': this.drops.expired,
       'dropped.queue_full': this.drops.queue_full,
       'dropped.resource_stopped': this.drops.resource_stopped,
+      'dropped.condition': this.drops.condition,
       retried: this.retried,
       queuing: this.queuing,
       inflight: this.inflight,

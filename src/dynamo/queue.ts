@@ -14,6 +14,22 @@ export interface WriteRequest {
   key: AttributeMap;
   /** The whole item for put; the attributes to set for update; the key for delete. */
   item: AttributeMap;
+  /** update: DynamoDB's UpdateExpression (aliased); absent = SET every non-key attribute of `item`. */
+  update?: string;
+  /** ConditionExpression (aliased): makes this a single-item call (BatchWriteItem takes none). */
+  condition?: string;
+  /** ExpressionAttributeNames of `update` and `condition` (shared by a sink's writes). */
+  names?: Record<string, string>;
+  /** ExpressionAttributeValues of `update` and `condition`. */
+  values?: AttributeMap;
+  /**
+   * A non-idempotent update (ADD, list_append, + / -): sent as TransactWriteItems with this
+   * ClientRequestToken, so a retry after a lost answer is not applied twice (DynamoDB keeps the
+   * token 10 minutes).
+   */
+  token?: string;
+  /** What shows this update in the item once applied (expression.ts Expectation). */
+  expect?: { path: (string | number)[]; value?: string }[];
 }
 
 /** What the sink learns about a write it queued: exactly one of these, once. */
@@ -22,6 +38,11 @@ export interface WriteListener {
   failed(err: Error, attempts: number): void;
   /** Left the queue unwritten: `expired` (requestTtl), `queue_full`, `resource_stopped`. */
   dropped(reason: 'expired' | 'queue_full' | 'resource_stopped', err: Error, attempts: number): void;
+  /**
+   * The write's condition failed and the sink skips such messages (onConditionFailed `skip`):
+   * acknowledged, counted dropped.condition. Without this method the write counts as failed.
+   */
+  skipped?(reason: 'condition', attempts: number): void;
 }
 
 /** A queued write: the request itself (sent as it is) and its bookkeeping. */
@@ -70,10 +91,17 @@ const B64_MARK = `"${B64}"`;
 
 /** Compact JSON of a write; binary attribute values become {"$b64": "..."}. */
 export function serializeWrite(req: WriteRequest): string {
-  const record = { t: req.table, o: req.operation, k: req.key, i: req.item };
+  const record: Record<string, unknown> = { t: req.table, o: req.operation, k: req.key, i: req.item };
+  // Expressions only where a sink has them: plain puts keep their short record.
+  if (req.update !== undefined) record.u = req.update;
+  if (req.condition !== undefined) record.c = req.condition;
+  if (req.names !== undefined) record.n = req.names;
+  if (req.values !== undefined) record.v = req.values;
+  if (req.token !== undefined) record.tk = req.token;
+  if (req.expect !== undefined) record.x = req.expect;
   // A replacer costs a call per value and turns off JSON.stringify's fast path: walking the item
   // for binary values first is cheaper, and most items have none.
-  if (!hasBinary(req.key) && !hasBinary(req.item)) return JSON.stringify(record);
+  if (!hasBinary(req.key) && !hasBinary(req.item) && !hasBinary(req.values)) return JSON.stringify(record);
   return JSON.stringify(record, function (this: any, name, value) {
     const original = this[name];
     if (original instanceof Uint8Array) return { [B64]: Buffer.from(original).toString('base64') };
@@ -96,8 +124,21 @@ export function parseWrite(record: string): WriteRequest {
     o: WriteOperation;
     k: AttributeMap;
     i: AttributeMap;
+    u?: string;
+    c?: string;
+    n?: Record<string, string>;
+    v?: AttributeMap;
+    tk?: string;
+    x?: WriteRequest['expect'];
   };
-  return { table: raw.t, operation: raw.o, key: raw.k, item: raw.i };
+  const req: WriteRequest = { table: raw.t, operation: raw.o, key: raw.k, item: raw.i };
+  if (raw.u !== undefined) req.update = raw.u;
+  if (raw.c !== undefined) req.condition = raw.c;
+  if (raw.n !== undefined) req.names = raw.n;
+  if (raw.v !== undefined) req.values = raw.v;
+  if (raw.tk !== undefined) req.token = raw.tk;
+  if (raw.x !== undefined) req.expect = raw.x;
+  return req;
 }
 
 function reviveBinary(_name: string, value: any): unknown {

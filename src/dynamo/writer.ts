@@ -5,7 +5,6 @@
 // a batch rejected as a whole, and waits while the connector reports DynamoDB down.
 import {
   BatchWriteItemCommand,
-  UpdateItemCommand,
   type DynamoDBClient,
   type WriteRequest as DynamoWriteRequest,
 } from '@aws-sdk/client-dynamodb';
@@ -26,6 +25,7 @@ import {
   type WriteRequest,
 } from './queue';
 import { DEFAULT_BACKOFF, nextAttemptAt, type BackoffPolicy } from './retry';
+import { needsSingleCall, sendSingle, type ServerSupport } from './single-write';
 
 /** DynamoDB's limit on writes per BatchWriteItem call. */
 export const MAX_BATCH_WRITES = 25;
@@ -69,6 +69,11 @@ export interface BatchWriterOptions {
   onChange?: () => void;
   /** A write went through while the connector said DynamoDB was down: worth a health check. */
   onWrittenWhilePaused?: () => void;
+  /**
+   * A write whose condition failed (DESIGN.md 1.3): `skip` (default) acknowledges it as
+   * dropped.condition, `error` fails it.
+   */
+  onConditionFailed?: 'skip' | 'error';
 }
 
 export interface EnqueueOptions {
@@ -103,6 +108,7 @@ export class BatchWriter {
   private dropBurst?: { count: number; bytes: number; timer: NodeJS.Timeout };
   private settledWaiters: (() => void)[] = [];
   private probeAt = 0;
+  private readonly support: ServerSupport = { transactions: true };
   /**
    * Calls allowed in flight now: halved when DynamoDB throttles, fails or times out, grown by
    * one per call that goes through (AIMD), so a struggling server is not buried in retries.
@@ -273,6 +279,13 @@ export class BatchWriter {
       operation: req.operation,
       key: req.key,
       item: req.item,
+      // One shape for every queued write (undefined where a sink has no expressions).
+      update: req.update,
+      condition: req.condition,
+      names: req.names,
+      values: req.values,
+      token: req.token,
+      expect: req.expect,
       keyId: keyIdentity(req.table, req.key),
       bytes: requestBytes(req, itemBytes) + ENTRY_OVERHEAD_BYTES + retainedBytes,
       attempts: 0,
@@ -320,7 +333,7 @@ export class BatchWriter {
   }
 
   /** Counts and reports a write that leaves the queue without being written. */
-  private drop(w: QueuedWrite, reason: DropReason, why?: string): void {
+  private drop(w: QueuedWrite, reason: Exclude<DropReason, 'condition'>, why?: string): void {
     this.metrics.queuing -= 1;
     this.metrics.drop(reason);
     if (this.persistent) this.store.settle([w.seq]);
@@ -418,7 +431,8 @@ export class BatchWriter {
   }
 
   /**
-   * The next call: one UpdateItem, or up to min(batchSize, 25) puts/deletes with distinct keys.
+   * The next call: one single-item write (an update or a conditional write), or up to
+   * min(batchSize, 25) puts/deletes with distinct keys, of one or more tables.
    * A write whose key is in flight, or waits for a retry, holds back later writes to that key;
    * sync mode takes writes strictly in order and stops at the first that cannot go.
    */
@@ -441,7 +455,7 @@ export class BatchWriter {
         busy.add(w.keyId);
         continue;
       }
-      const alone = w.operation === 'update' || w.solo;
+      const alone = w.solo || needsSingleCall(w);
       if (alone) {
         if (call.length === 0) return { call: [w], waitUntil };
         if (sync) break;
@@ -466,10 +480,16 @@ export class BatchWriter {
     this.metrics.inflight += call.length;
     const requests: WriteRequest[] = call;
     try {
-      if (call[0].operation === 'update') {
-        await this.options.client.send(updateCommand(requests[0]));
+      if (needsSingleCall(call[0])) {
+        const outcome = await sendSingle(this.options.client, call[0], call[0].attempts, this.support, () =>
+          this.options.log?.warn(
+            `${this.options.describeEndpoint?.() ?? 'this DynamoDB server'} has no TransactWriteItems: non-idempotent updates ` +
+              '(ADD, list_append, + / -) go as UpdateItem and may be applied twice when an answer is lost and the write is retried',
+          ),
+        );
         this.widenWindow();
-        this.settleWritten(call);
+        if (outcome === 'written') this.settleWritten(call);
+        else this.settleCondition(call[0]);
       } else {
         const out = await this.options.client.send(new BatchWriteItemCommand({ RequestItems: batchItems(requests) }));
         const unprocessed = unprocessedKeys(out.UnprocessedItems, call, requests);
@@ -501,6 +521,22 @@ export class BatchWriter {
     for (const w of writes) w.listener?.written(w.attempts);
   }
 
+  /** The condition failed: a stale message, skipped (dropped.condition) or failed as the sink says. */
+  private settleCondition(w: QueuedWrite): void {
+    this.metrics.inflight -= 1;
+    if (this.persistent) this.store.settle([w.seq]);
+    const skip = this.options.onConditionFailed !== 'error';
+    if (skip && (w.listener?.skipped || !w.listener)) {
+      this.metrics.drop('condition');
+      w.listener?.skipped?.('condition', w.attempts);
+      return;
+    }
+    this.metrics.failed += 1;
+    const message = `${this.describeWrite(w)}: the condition failed (ConditionalCheckFailedException): ${w.condition}`;
+    this.lastError = message;
+    w.listener?.failed(new Error(message), w.attempts);
+  }
+
   private settleError(call: QueuedWrite[], err: unknown): void {
     const c = classifyError(err, {
       table: call[0].table,
@@ -513,9 +549,9 @@ export class BatchWriter {
       for (const w of call) this.retry(w, c.message);
       return;
     }
-    if (c.kind === 'validation' && call.length > 1) {
-      // One bad write makes DynamoDB refuse the whole batch: send each alone, so the good ones
-      // are written and only the bad one fails.
+    if ((c.kind === 'validation' || (c.kind === 'not_found' && call.some((w) => w.table !== call[0].table))) && call.length > 1) {
+      // One bad write (or one missing table of several) makes DynamoDB refuse the whole batch:
+      // send each alone, so the good ones are written and only the bad one fails.
       for (const w of call) {
         w.solo = true;
         w.notBefore = 0;
@@ -585,27 +621,6 @@ function batchItems(requests: WriteRequest[]): Record<string, DynamoWriteRequest
     (items[r.table] ??= []).push(write);
   }
   return items;
-}
-
-/** UpdateItem that sets every non-key attribute given, creating the item if it is absent. */
-function updateCommand(r: WriteRequest): UpdateItemCommand {
-  const names: Record<string, string> = {};
-  const values: AttributeMap = {};
-  const sets: string[] = [];
-  for (const [name, value] of Object.entries(r.item)) {
-    if (name in r.key) continue;
-    const i = sets.length;
-    names[`#a${i}`] = name;
-    values[`:v${i}`] = value;
-    sets.push(`#a${i} = :v${i}`);
-  }
-  return new UpdateItemCommand({
-    TableName: r.table,
-    Key: r.key,
-    ...(sets.length > 0
-      ? { UpdateExpression: `SET ${sets.join(', ')}`, ExpressionAttributeNames: names, ExpressionAttributeValues: values }
-      : {}),
-  });
 }
 
 /** keyIds of the writes DynamoDB sent back unprocessed (matched on the key attributes). */

@@ -8,6 +8,11 @@ export interface SinkNodeDef extends NodeDef {
   table?: string;
   template?: string;
   operation?: string;
+  updateExpression?: string;
+  condition?: string;
+  onConditionFailed?: string;
+  ttlAttribute?: string;
+  ttlSeconds?: number | string;
   hashKey?: string;
   rangeKey?: string;
   encoding?: string;
@@ -25,6 +30,11 @@ export interface SinkConfig {
   table: string;
   template: string;
   operation: 'put' | 'update' | 'delete' | 'msg';
+  updateExpression: string;
+  condition: string;
+  onConditionFailed: 'skip' | 'error';
+  ttlAttribute: string;
+  ttlSeconds: number;
   hashKey: string;
   rangeKey: string;
   encoding: 'emqx' | 'native';
@@ -42,6 +52,11 @@ export const SINK_DEFAULTS: SinkConfig = {
   table: '',
   template: '',
   operation: 'put',
+  updateExpression: '',
+  condition: '',
+  onConditionFailed: 'skip',
+  ttlAttribute: '',
+  ttlSeconds: 0,
   hashKey: 'id',
   rangeKey: '',
   encoding: 'emqx',
@@ -62,6 +77,8 @@ export const SINK_LIMITS = {
   inflightWindow: [1, 1000],
   requestTtl: [100, 86400000],
   maxBufferBytes: [1024, 2 ** 40],
+  // Up to 100 years: more is surely a unit mistake.
+  ttlSeconds: [0, 3153600000],
 } as const;
 
 export class SinkConfigError extends Error {
@@ -97,10 +114,19 @@ export function readSinkConfig(def: SinkNodeDef): SinkConfig {
   if (rangeKey && rangeKey === hashKey) {
     throw new SinkConfigError(`rangeKey "${rangeKey}" is the same as hashKey: leave rangeKey empty or name the sort key`);
   }
+  const ttlAttribute = text(def.ttlAttribute, '');
+  if (ttlAttribute && (ttlAttribute === hashKey || ttlAttribute === rangeKey)) {
+    throw new SinkConfigError(`ttlAttribute "${ttlAttribute}" is a key attribute: name another attribute for the expiry time`);
+  }
   return {
     table: text(def.table, ''),
     template: typeof def.template === 'string' ? def.template.trim() : '',
     operation: choice('operation', def.operation, ['put', 'update', 'delete', 'msg'] as const, 'put'),
+    updateExpression: typeof def.updateExpression === 'string' ? def.updateExpression.trim() : '',
+    condition: typeof def.condition === 'string' ? def.condition.trim() : '',
+    onConditionFailed: choice('onConditionFailed', def.onConditionFailed, ['skip', 'error'] as const, 'skip'),
+    ttlAttribute,
+    ttlSeconds: whole('ttlSeconds', def.ttlSeconds, 'seconds'),
     hashKey,
     rangeKey,
     encoding: choice('encoding', def.encoding, ['emqx', 'native'] as const, 'emqx'),

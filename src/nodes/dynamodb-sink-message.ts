@@ -32,6 +32,15 @@ export class MessageWrite implements WriteListener {
     this.done(err);
   }
 
+  /** A stale message (its condition failed): acknowledged and sent on, marked as skipped. */
+  skipped(reason: 'condition', attempts: number): void {
+    const plainKey: Record<string, unknown> = {};
+    for (const name in this.key) plainKey[name] = decodeValue(this.key[name]);
+    this.msg.dynamodb = { table: this.table, operation: this.operation, key: plainKey, attempts, skipped: reason };
+    this.send(this.msg);
+    this.done();
+  }
+
   dropped(reason: 'expired' | 'queue_full' | 'resource_stopped', err: Error): void {
     // Drops come in bursts (a full buffer, a removed sink): Catch nodes still get every message,
     // but the log gets one line per burst, not one per message.

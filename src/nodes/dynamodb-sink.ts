@@ -6,11 +6,11 @@ import * as path from 'node:path';
 import type { Node, NodeAPI, NodeMessage } from 'node-red';
 import type { DynamoConnection, HealthState } from '../dynamo/connection';
 import { DiskStore, MemoryStore, type WriteStore } from '../dynamo/disk-buffer';
-import { encodeItem, keyOf, type EncodeOptions, type ItemEncoding, type ItemMeasure } from '../dynamo/encoding';
+import type { ItemEncoding } from '../dynamo/encoding';
 import { countersAddUp, type MetricsSnapshot } from '../dynamo/metrics';
 import { parseWrite, type QueuedWrite } from '../dynamo/queue';
-import { compileTemplate, type CompiledTemplate } from '../dynamo/template';
 import { BatchWriter, type QueryMode } from '../dynamo/writer';
+import { WritePlan, type PlannedWrite } from '../dynamo/write-plan';
 import { readSinkConfig, type SinkConfig, type SinkNodeDef } from './dynamodb-sink-config';
 import { MessageWrite, sinkDrops } from './dynamodb-sink-message';
 import { RemovalDrops, bufferRoot, deployedState, registerBacklogs, type BacklogOwner } from './dynamodb-sink-backlog';
@@ -65,10 +65,8 @@ export default function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     let config: SinkConfig;
-    let template: CompiledTemplate | undefined;
     try {
       config = readSinkConfig(def);
-      template = config.template ? compileTemplate(config.template) : undefined;
     } catch (err) {
       return refuseAll(node, text('status.configError', { error: (err as Error).message }), (err as Error).message);
     }
@@ -81,6 +79,30 @@ export default function register(RED: NodeAPI): void {
     if (!table) {
       const why = text('errors.noTable');
       return refuseAll(node, why, why);
+    }
+    // What each message becomes (table, operation, key, item or update, condition, TTL), compiled
+    // once: a template or expression that does not parse stops the deploy here, with its position.
+    let plan: WritePlan;
+    try {
+      plan = new WritePlan(
+        {
+          ...config,
+          table,
+          encode: {
+            encoding: config.encoding as ItemEncoding,
+            undefinedVarsAsNull: config.undefinedVarsAsNull,
+            hashKey: config.hashKey,
+            rangeKey: config.rangeKey,
+          },
+        },
+        {
+          payloadNotJson: () => text('errors.payloadNotJson'),
+          payloadNotObject: (type) => text('errors.payloadNotObject', { type }),
+          operation: (operation) => text('errors.operation', { operation }),
+        },
+      );
+    } catch (err) {
+      return refuseAll(node, text('status.configError', { error: (err as Error).message }), (err as Error).message);
     }
 
     // Status: throttled; says the connection state, the counts and the last error in words.
@@ -119,6 +141,7 @@ export default function register(RED: NodeAPI): void {
       onConnectionError: () => connection.checkNow(),
       onWrittenWhilePaused: () => connection.checkNow(),
       onChange: () => scheduleStatus(),
+      onConditionFailed: config.onConditionFailed,
     });
 
     connection.register(node.id);
@@ -198,14 +221,6 @@ export default function register(RED: NodeAPI): void {
       scheduleStatus();
       done(new Error(message));
     };
-    const encodeOptions: EncodeOptions = {
-      encoding: config.encoding as ItemEncoding,
-      undefinedVarsAsNull: config.undefinedVarsAsNull,
-      hashKey: config.hashKey,
-      rangeKey: config.rangeKey,
-    };
-    // encodeItem leaves the item's size here; read at once, so one object serves every message.
-    const measure: ItemMeasure = { size: 0 };
     const removal = new RemovalDrops(RED, node);
     const drops = sinkDrops(node, removal);
 
@@ -230,31 +245,18 @@ export default function register(RED: NodeAPI): void {
     }
 
     node.on('input', (msg: NodeMessage & Record<string, unknown>, send, done) => {
-      let row: Record<string, unknown>;
+      let planned: PlannedWrite;
       try {
-        row = rowOf(msg.payload);
+        planned = plan.plan(msg.payload, msg.operation);
       } catch (err) {
         return reject(done, (err as Error).message);
       }
-      const operation = config.operation === 'msg' ? msg.operation : config.operation;
-      if (operation !== 'put' && operation !== 'update' && operation !== 'delete') {
-        return reject(done, text('errors.operation', { operation: JSON.stringify(operation) ?? 'undefined' }));
-      }
-      let item;
-      let key;
-      try {
-        const source = template ? template(row) : row;
-        item = encodeItem(source, encodeOptions, measure);
-        key = keyOf(item, config.hashKey, config.rangeKey);
-      } catch (err) {
-        return reject(done, (err as Error).message);
-      }
-      const size = measure.size;
+      const { request, itemBytes } = planned;
       writer.enqueue(
-        { table, operation, key, item: operation === 'delete' ? key : item },
-        new MessageWrite(msg, send, done, table, operation, key, drops),
+        request,
+        new MessageWrite(msg, send, done, request.table, request.operation, request.key, drops),
         // The message stays in memory until it is acknowledged: count it against maxBufferBytes.
-        { retainedBytes: MESSAGE_OVERHEAD_BYTES + (template ? size : 0), itemBytes: size },
+        { retainedBytes: MESSAGE_OVERHEAD_BYTES + (plan.templated ? itemBytes : 0), itemBytes },
       );
     });
 
@@ -324,21 +326,6 @@ export default function register(RED: NodeAPI): void {
     node.on('input', (_msg: NodeMessage, _send: unknown, done: (err?: Error) => void) => done(new Error(why)));
   }
 
-  function rowOf(payload: unknown): Record<string, unknown> {
-    let value = payload;
-    if (typeof value === 'string') {
-      try {
-        value = JSON.parse(value);
-      } catch {
-        throw new Error(text('errors.payloadNotJson'));
-      }
-    }
-    if (value === null || typeof value !== 'object' || Array.isArray(value) || Buffer.isBuffer(value)) {
-      throw new Error(text('errors.payloadNotObject', { type: describeType(value) }));
-    }
-    return value as Record<string, unknown>;
-  }
-
   registerBacklogs(RED, (id) => running.get(id));
 
   RED.nodes.registerType('dynamodb-sink', DynamoDbSinkNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
@@ -353,14 +340,6 @@ export default function register(RED: NodeAPI): void {
     const answer = sink.metrics();
     res.json({ ...answer, consistent: countersAddUp(answer.counters) });
   });
-}
-
-function describeType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (Buffer.isBuffer(value)) return 'a Buffer';
-  if (typeof value === 'string') return 'a string';
-  return `a ${typeof value}`;
 }
 
 function clip(s: string): string {

@@ -297,6 +297,7 @@ describe('dynamodb-sink node', function () {
       assert.equal(m.body.name, 'my sink');
       assert.deepEqual(Object.keys(m.body.counters).sort(), [
         'dropped',
+        'dropped.condition',
         'dropped.expired',
         'dropped.queue_full',
         'dropped.resource_stopped',

@@ -14,6 +14,7 @@ function answer(success: number, queuing = 0): { counters: MetricsSnapshot } {
       'dropped.expired': 0,
       'dropped.queue_full': 0,
       'dropped.resource_stopped': 0,
+      'dropped.condition': 0,
       retried: 0,
       queuing,
       inflight: 0,

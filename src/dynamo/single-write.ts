@@ -1,0 +1,158 @@
+// Single-item and transactional calls of the BatchWriter (DESIGN.md 1.3 and 6): a write with a
+// condition or an update cannot go into BatchWriteItem. PutItem / UpdateItem / DeleteItem carry
+// the condition; a non-idempotent update (ADD, list_append, + / -) goes as TransactWriteItems with
+// its ClientRequestToken, which DynamoDB keeps for 10 minutes: a retry after a lost answer then
+// returns success without applying the update again. A condition that fails on a retry of an
+// idempotent write is checked against the item in place: finding our own earlier attempt there
+// (its answer was lost) counts as written, not as a stale message.
+import {
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { attributeAt, sameItem, sameValue } from './expression';
+import type { AttributeMap, WriteRequest } from './queue';
+
+export type SingleOutcome = 'written' | 'condition';
+
+/** What a writer learned about its server: dynalite, for one, has no TransactWriteItems. */
+export interface ServerSupport {
+  transactions: boolean;
+}
+
+/** This write needs a call of its own (BatchWriteItem takes puts and deletes without conditions). */
+export function needsSingleCall(w: WriteRequest): boolean {
+  return w.operation === 'update' || w.condition !== undefined;
+}
+
+interface AwsError {
+  name?: string;
+  message?: string;
+  Item?: AttributeMap;
+  CancellationReasons?: { Code?: string; Message?: string; Item?: AttributeMap }[];
+}
+
+/**
+ * Sends one write alone. Resolves 'condition' when its condition failed (the message is stale),
+ * 'written' otherwise; throws what the writer classifies and retries (errors.ts).
+ * `onNoTransactions` is called once when the server turns out to lack TransactWriteItems.
+ */
+export async function sendSingle(
+  client: DynamoDBClient,
+  w: WriteRequest,
+  attempts: number,
+  support: ServerSupport,
+  onNoTransactions: () => void,
+): Promise<SingleOutcome> {
+  try {
+    if (w.token && support.transactions) {
+      try {
+        await client.send(transactCommand(w));
+        return 'written';
+      } catch (err) {
+        const e = err as AwsError;
+        if (e.name === 'UnknownOperationException') {
+          support.transactions = false;
+          onNoTransactions();
+        } else if (e.name === 'TransactionCanceledException') {
+          const reason = e.CancellationReasons?.find((r) => r.Code && r.Code !== 'None');
+          // With the token, a retry of a transaction that went through answers success: a
+          // failed condition here is a stale message, never our own earlier write.
+          if (reason?.Code === 'ConditionalCheckFailed') return 'condition';
+          throw cancellationError(reason?.Code, reason?.Message ?? e.message);
+        } else {
+          throw err;
+        }
+      }
+    }
+    await sendPlain(client, w);
+    return 'written';
+  } catch (err) {
+    const e = err as AwsError;
+    if (e.name !== 'ConditionalCheckFailedException') throw err;
+    if (attempts <= 1) return 'condition';
+    // DynamoDB returns the item with ReturnValuesOnConditionCheckFailed; DynamoDB Local and
+    // dynalite do not, so read it (consistent) in that case: only retries that met a failed
+    // condition pay for this read.
+    const old =
+      e.Item ?? (await client.send(new GetItemCommand({ TableName: w.table, Key: w.key, ConsistentRead: true }))).Item;
+    return appliedInPlace(w, old) ? 'written' : 'condition';
+  }
+}
+
+/** The item shows this very write: the same item (put), gone (delete), or every expected value (update). */
+export function appliedInPlace(w: WriteRequest, old: AttributeMap | undefined): boolean {
+  if (w.operation === 'delete') return old === undefined;
+  if (!old) return false;
+  if (w.operation === 'put') return sameItem(old, w.item);
+  if (w.update === undefined) {
+    for (const name in w.item) if (!(name in w.key) && !sameValue(old[name], w.item[name])) return false;
+    return true;
+  }
+  if (!w.expect || w.expect.length === 0) return false;
+  return w.expect.every((x) => {
+    const found = attributeAt(old, x.path);
+    return x.value === undefined ? found === undefined : sameValue(found, w.values?.[x.value]);
+  });
+}
+
+const RETURN_OLD = { ReturnValuesOnConditionCheckFailed: 'ALL_OLD' } as const;
+
+function expressionParts(w: WriteRequest) {
+  return {
+    ...(w.condition !== undefined ? { ConditionExpression: w.condition, ...RETURN_OLD } : {}),
+    ...(w.names && Object.keys(w.names).length > 0 ? { ExpressionAttributeNames: w.names } : {}),
+    ...(w.values && Object.keys(w.values).length > 0 ? { ExpressionAttributeValues: w.values } : {}),
+  };
+}
+
+async function sendPlain(client: DynamoDBClient, w: WriteRequest): Promise<void> {
+  if (w.operation === 'put') await client.send(new PutItemCommand({ TableName: w.table, Item: w.item, ...expressionParts(w) }));
+  else if (w.operation === 'delete') await client.send(new DeleteItemCommand({ TableName: w.table, Key: w.key, ...expressionParts(w) }));
+  else await client.send(new UpdateItemCommand(updateInput(w)));
+}
+
+function transactCommand(w: WriteRequest): TransactWriteItemsCommand {
+  return new TransactWriteItemsCommand({ ClientRequestToken: w.token, TransactItems: [{ Update: updateInput(w) as never }] });
+}
+
+/** UpdateItem's input: the sink's expression, or SET every non-key attribute given (creating the item if absent). */
+function updateInput(w: WriteRequest) {
+  if (w.update !== undefined) {
+    return { TableName: w.table, Key: w.key, UpdateExpression: w.update, ...expressionParts(w) };
+  }
+  const names: Record<string, string> = { ...w.names };
+  const values: AttributeMap = { ...w.values };
+  const sets: string[] = [];
+  for (const [name, value] of Object.entries(w.item)) {
+    if (name in w.key) continue;
+    const i = sets.length;
+    names[`#a${i}`] = name;
+    values[`:a${i}`] = value;
+    sets.push(`#a${i} = :a${i}`);
+  }
+  return {
+    TableName: w.table,
+    Key: w.key,
+    ...expressionParts({ ...w, names, values }),
+    ...(sets.length > 0 ? { UpdateExpression: `SET ${sets.join(', ')}` } : {}),
+  };
+}
+
+/** A cancelled transaction's reason as the error the writer knows how to retry (or not). */
+function cancellationError(code: string | undefined, message: string | undefined): Error {
+  const names: Record<string, string> = {
+    TransactionConflict: 'TransactionConflictException',
+    ThrottlingError: 'ThrottlingException',
+    ProvisionedThroughputExceeded: 'ProvisionedThroughputExceededException',
+    RequestLimitExceeded: 'RequestLimitExceeded',
+    ValidationError: 'ValidationException',
+    ItemCollectionSizeLimitExceeded: 'ItemCollectionSizeLimitExceededException',
+  };
+  const err = new Error(`TransactWriteItems cancelled (${code ?? 'no reason given'})${message ? `: ${message}` : ''}`);
+  err.name = names[code ?? ''] ?? 'TransactionCanceledException';
+  return err;
+}
