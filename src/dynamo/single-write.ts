@@ -74,8 +74,8 @@ export async function sendSingle(
     const e = err as AwsError;
     if (e.name !== 'ConditionalCheckFailedException') throw err;
     if (attempts <= 1) return 'condition';
-    // DynamoDB returns the item with ReturnValuesOnConditionCheckFailed; DynamoDB Local and
-    // dynalite do not, so read it (consistent) in that case: only retries that met a failed
+    // DynamoDB (and DynamoDB Local) return the item with ReturnValuesOnConditionCheckFailure;
+    // dynalite does not, so read it (consistent) there: only retries that met a failed
     // condition pay for this read.
     const old =
       e.Item ?? (await client.send(new GetItemCommand({ TableName: w.table, Key: w.key, ConsistentRead: true }))).Item;
@@ -99,7 +99,7 @@ export function appliedInPlace(w: WriteRequest, old: AttributeMap | undefined): 
   });
 }
 
-const RETURN_OLD = { ReturnValuesOnConditionCheckFailed: 'ALL_OLD' } as const;
+const RETURN_OLD = { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } as const;
 
 function expressionParts(w: WriteRequest) {
   return {

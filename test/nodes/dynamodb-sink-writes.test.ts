@@ -279,6 +279,8 @@ describe('dynamodb-sink writes: expressions, conditions, tables, TTL', function 
         assert.deepEqual([m.success, m['dropped.condition'], m.failed], [newer, rounds.length - newer, 0], variant);
         if (variant === 'update') assert.equal(items.reduce((s, i) => s + Number(i.applied.N), 0), newer);
         assert.ok(proxy.counts['reset-after'] > 5, `${variant}: answers lost after the write: ${proxy.counts['reset-after']}`);
+        // The failed condition brought the item back (ReturnValuesOnConditionCheckFailure ALL_OLD): no reads needed.
+        assert.equal(proxy.operations.GetItem, undefined);
         await helper.unload();
       }
     });

@@ -296,6 +296,7 @@ describe('dynamodb-sink node', function () {
       assert.equal(m.status, 200);
       assert.equal(m.body.name, 'my sink');
       assert.deepEqual(Object.keys(m.body.counters).sort(), [
+        'consumed.wcu',
         'dropped',
         'dropped.condition',
         'dropped.expired',
