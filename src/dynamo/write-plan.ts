@@ -73,6 +73,11 @@ export class WritePlan {
     if (condition) this.conditionNames = condition.names;
   }
 
+  /** Updates go as TransactWriteItems (ADD, list_append, + / -): never applied twice, 2x the write units. */
+  get nonIdempotentUpdate(): boolean {
+    return this.expressions.nonIdempotent;
+  }
+
   /** The row's own memory is counted again when a template built a new object from it. */
   get templated(): boolean {
     return this.template !== undefined;

@@ -12,6 +12,7 @@ import { parseWrite, type QueuedWrite } from '../dynamo/queue';
 import { BatchWriter, type QueryMode } from '../dynamo/writer';
 import { WritePlan, type PlannedWrite } from '../dynamo/write-plan';
 import { readSinkConfig, type SinkConfig, type SinkNodeDef } from './dynamodb-sink-config';
+import { registerSinkCheck } from './dynamodb-sink-check';
 import { MessageWrite, sinkDrops } from './dynamodb-sink-message';
 import { RemovalDrops, bufferRoot, deployedState, registerBacklogs, type BacklogOwner } from './dynamodb-sink-backlog';
 import { sinkText } from './dynamodb-sink-text';
@@ -327,6 +328,7 @@ export default function register(RED: NodeAPI): void {
   }
 
   registerBacklogs(RED, (id) => running.get(id));
+  registerSinkCheck(RED);
 
   RED.nodes.registerType('dynamodb-sink', DynamoDbSinkNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
 
