@@ -4,6 +4,8 @@
 import { Expr, Field, NameRef, Statement } from './ast';
 import { CompileEnv, compileCondition, compileExpr, Condition, Evaluator } from './compile-expr';
 import { parseStatement } from './parser';
+import { RuleStream, StreamOptions, StreamRule } from './stream';
+import { isStateful } from './stream-plan';
 import { indexOf, keyStep, PutStep, putIn } from './paths';
 import { inClause, Scope } from './scope';
 import {
@@ -24,9 +26,13 @@ export interface Rule {
   evaluate(columns: Record<string, unknown>): Record<string, unknown>[] | null;
   /** `evaluate` for columns that `matches` already accepted: FROM is not checked again. */
   evaluateMatched(columns: Record<string, unknown>): Record<string, unknown>[] | null;
+  /** Windows, aggregates or analytic functions present: run it with `stream()` (DESIGN.md section 2). */
+  readonly stateful: boolean;
+  /** The state that a stateful statement keeps between events; throws for a stateless one. */
+  stream(options?: StreamOptions): RuleStream;
 }
 
-type FieldRun = (s: Scope, out: Record<string, unknown>) => void;
+export type FieldRun = (s: Scope, out: Record<string, unknown>) => void;
 type RootLookup = (name: string) => unknown;
 
 /** Where a field's value is written: a root name and, for a path, the steps below it. */
@@ -196,7 +202,7 @@ function writer(value: Evaluator, target: Target, alsoInput: boolean): FieldRun 
  * One closure per field, each writing its value where its alias (or default key) says.
  * `writeBack`: FOREACH, where EMQX also writes each alias into its columns.
  */
-function compileFields(fields: Field[], env: CompileEnv, writeBack: boolean): FieldRun[] {
+export function compileFields(fields: Field[], env: CompileEnv, writeBack: boolean): FieldRun[] {
   const aliases: string[] = [];
   // The output holds only what earlier fields wrote, until a `*` copies the whole input.
   let written: Set<string> | undefined = new Set();
@@ -271,7 +277,8 @@ function isSysFlagged(flags: unknown): boolean {
   return typeof flags === 'object' && flags !== null && (flags as Record<string, unknown>).sys === true;
 }
 
-class CompiledRule implements Rule {
+export class CompiledRule implements Rule {
+  readonly stateful = false;
   readonly kind: 'select' | 'foreach';
   readonly sources: string[];
   readonly events: string[];
@@ -313,6 +320,10 @@ class CompiledRule implements Rule {
 
   matches(columns: Record<string, unknown>): boolean {
     return this.from.matches(columns);
+  }
+
+  stream(): never {
+    throw new Error('rule.stream() is for stateful statements (windows, aggregates, analytic functions); use rule.evaluate()');
   }
 
   evaluate(columns: Record<string, unknown>): Record<string, unknown>[] | null {
@@ -412,7 +423,7 @@ class CompiledRule implements Rule {
 /** Parses and compiles one statement. Throws RuleSyntaxError (with line and column). */
 export function compileRule(sql: string, options: { id?: string } = {}): Rule {
   const { statement, map } = parseStatement(sql);
-  const clause = statement.groupAt ?? statement.havingAt;
-  if (clause !== undefined) throw map.error('GROUP BY and HAVING are not supported yet', clause);
+  // Windows, aggregates and analytic functions run in their own module (stream.ts).
+  if (isStateful(statement)) return new StreamRule(options.id ?? '', sql, statement, map);
   return new CompiledRule(options.id ?? '', sql, statement, { map });
 }
