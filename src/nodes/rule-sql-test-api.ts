@@ -3,6 +3,7 @@
 // FROM, run, and answer 200 / 412 / 400 with a JSON body. Independent of Node-RED's HTTP layer.
 
 import { compileRule, RuleSyntaxError, RuleEvaluationError } from '../index';
+import type { Rule, RuleStream, StreamRow } from '../index';
 import { EVENT_TYPES, eventNameOf, exampleColumns, payloadText } from '../events';
 
 export interface ApiAnswer {
@@ -27,12 +28,19 @@ export function runRuleTest(request: unknown): ApiAnswer {
   } catch (err) {
     return syntaxAnswer(err);
   }
-  const columns = exampleColumns(eventType);
-  for (const [name, value] of Object.entries(ctx)) {
-    if (name === 'event_type') continue;
-    // The dashboard's payload is text; an object typed into the JSON context means its JSON.
-    columns[name] = name === 'payload' ? payloadText(value) : value;
-  }
+  const columnsOf = (overrides: Record<string, unknown>[]): Record<string, unknown> => {
+    const columns = exampleColumns(eventType);
+    for (const layer of overrides) {
+      for (const [name, value] of Object.entries(layer)) {
+        if (name === 'event_type') continue;
+        // The dashboard's payload is text; an object typed into the JSON context means its JSON.
+        columns[name] = name === 'payload' ? payloadText(value) : value;
+      }
+    }
+    return columns;
+  };
+  if (rule.stateful) return runStreamTest(rule, request as Record<string, unknown>, ctx, columnsOf);
+  const columns = columnsOf([ctx]);
   let rows;
   try {
     rows = rule.evaluate(columns);
@@ -49,13 +57,75 @@ export function runRuleTest(request: unknown): ApiAnswer {
   return { status: 200, body: toTestJson(rule.kind === 'foreach' ? rows : rows[0]) };
 }
 
+/**
+ * A stateful statement (DESIGN.md section 7): `events` (each a context of its own over `context`)
+ * run through a fresh stream in order, each arriving at its `timestamp` column (processing time)
+ * unless `eventTime` says otherwise; then every window still open is closed. 200 `{ windows:
+ * [{ window?, row }], late }`, 412 when nothing came out, 400 for an error with the event's index.
+ */
+function runStreamTest(
+  rule: Rule, request: Record<string, unknown>, ctx: Record<string, unknown>,
+  columnsOf: (layers: Record<string, unknown>[]) => Record<string, unknown>,
+): ApiAnswer {
+  const list = Array.isArray(request.events) ? request.events : [{}];
+  if (list.length > 1000) return badRequest('Bad Arguments: at most 1000 sample events');
+  let stream: RuleStream;
+  try {
+    const num = (v: unknown): number | undefined => (v === undefined || v === '' || v === null ? undefined : Number(v));
+    stream = rule.stream({
+      eventTime: typeof request.eventTime === 'string' ? request.eventTime : undefined,
+      lateness: num(request.lateness), maxGroups: num(request.maxGroups),
+    });
+  } catch (err) {
+    if (err instanceof RuleSyntaxError) {
+      return { status: 400, body: { code: 'BAD_REQUEST', message: `eventTime: ${err.message}`, reason: err.reason, line: err.line, column: err.column, field: 'eventTime' } };
+    }
+    return badRequest(err instanceof Error ? err.message : String(err));
+  }
+  const out: StreamRow[] = [];
+  let clock = -Infinity;
+  for (let i = 0; i < list.length; i++) {
+    const item = list[i];
+    const layer = item && typeof item === 'object' && !Array.isArray(item) ? item as Record<string, unknown> : {};
+    const columns = columnsOf([ctx, layer]);
+    const stamp = typeof columns.timestamp === 'number' ? columns.timestamp : Date.now();
+    clock = Math.max(clock, stamp);
+    try {
+      const deadline = stream.nextDeadline();
+      if (deadline !== undefined && deadline <= clock) out.push(...stream.advance(clock));
+      out.push(...stream.push(columns, clock));
+    } catch (err) {
+      if (err instanceof RuleEvaluationError) {
+        return {
+          status: 400,
+          body: { code: 'BAD_REQUEST', message: JSON.stringify({ [err.errorClass]: err.code }), reason: `event ${i + 1}: ${err.message}`, event: i },
+        };
+      }
+      throw err;
+    }
+  }
+  out.push(...stream.flush());
+  const [failure] = stream.takeErrors();
+  if (failure !== undefined) {
+    return { status: 400, body: { code: 'BAD_REQUEST', message: JSON.stringify({ [failure.errorClass]: failure.code }), reason: failure.message } };
+  }
+  if (out.length === 0) return { status: 412, body: { code: 'NOT_MATCH', message: 'SQL Not Match' } };
+  return {
+    status: 200,
+    body: {
+      windows: out.map((r) => (r.window ? { window: r.window, row: toTestJson(r.row) } : { row: toTestJson(r.row) })),
+      late: stream.stats.late,
+    },
+  };
+}
+
 /** POST /rule-sql/validate: `{ sql }` → `{ ok, sources }` or BAD_REQUEST with line and column. */
 export function validateRule(request: unknown): ApiAnswer {
   const { sql } = (request && typeof request === 'object' ? request : {}) as { sql?: unknown };
   if (typeof sql !== 'string') return badRequest('Bad Arguments: sql must be a string');
   try {
     const rule = compileRule(sql, { id: RULE_ID });
-    return { status: 200, body: { ok: true, sources: rule.sources } };
+    return { status: 200, body: { ok: true, sources: rule.sources, stateful: rule.stateful } };
   } catch (err) {
     return syntaxAnswer(err);
   }

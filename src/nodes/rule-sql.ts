@@ -7,12 +7,17 @@ import { compileRule, eventTopicOf, Rule, RuleSyntaxError, triggerTopicOf } from
 import { Columns, MessageColumnMapper, detachAedesClient, exampleTestContext, EVENT_TYPES, eventNameOf, isAedesMessage } from '../events';
 import { mqttNodeDescriber } from './mqtt-node-client';
 import { runRuleTest, validateRule } from './rule-sql-test-api';
+import { RuleStreamRunner, streamProperties } from './rule-sql-stream';
 
 export const DEFAULT_SQL = 'SELECT * FROM "t/#"';
 
 export interface RuleSqlConfig extends NodeDef {
   name: string;
   sql: string;
+  /** Stateful statements only (DESIGN.md section 1.2): event-time expression, ms, most groups. */
+  eventTime?: string;
+  lateness?: number | string;
+  maxGroups?: number | string;
 }
 
 /** EMQX's rule metrics, the ones a Node-RED rule can have. */
@@ -65,7 +70,18 @@ export default function register(RED: NodeAPI): void {
 
     let statusTimer: NodeJS.Timeout | undefined;
     let statusDue = false;
+    let runner: RuleStreamRunner | undefined;
     const showStatus = () => {
+      const stats = runner?.stats;
+      if (stats !== undefined) {
+        node.status({
+          fill: counters.failed > 0 || stats.late > 0 ? 'yellow' : 'green',
+          shape: 'dot',
+          text: t('rule-sql.status.windows', { ...counters, ...stats },
+            `${stats.openWindows} open windows · ${stats.groups} groups · matched ${counters.matched} · late ${stats.late} · failed ${counters.failed}`),
+        });
+        return;
+      }
       node.status({
         fill: counters.failed > 0 ? 'yellow' : 'green',
         shape: 'dot',
@@ -90,6 +106,19 @@ export default function register(RED: NodeAPI): void {
       }, STATUS_INTERVAL_MS);
     };
     if (rule) node.status({});
+    if (rule?.stateful) {
+      try {
+        runner = new RuleStreamRunner(node, rule, sql, streamProperties(config), { id: node.id, name }, counters, () => scheduleStatus());
+        runner.start();
+      } catch (err) {
+        // A bad eventTime, lateness or maxGroups: reported at deploy like a bad statement.
+        const message = err instanceof Error ? err.message : String(err);
+        node.error(t('rule-sql.errors.invalid-stream', { message }, `rule not deployed: ${message}`));
+        node.status({ fill: 'red', shape: 'ring', text: t('rule-sql.status.invalid-stream', {}, 'invalid eventTime, lateness or maxGroups') });
+        rule = undefined;
+        runner = undefined;
+      }
+    }
 
     const mapper = new MessageColumnMapper(mqttNodeDescriber(RED));
 
@@ -110,6 +139,10 @@ export default function register(RED: NodeAPI): void {
       } finally {
         // The live aedes client must not reach a Catch node or anything else.
         if (aedes) detachAedesClient(input);
+      }
+      if (runner !== undefined) {
+        runner.input(msg, events, send as never, done);
+        return;
       }
       const out: Record<string, unknown>[] = [];
       let failure: unknown;
@@ -141,10 +174,11 @@ export default function register(RED: NodeAPI): void {
       else done();
     });
 
-    node.on('close', (_removed: boolean, done: () => void) => {
+    node.on('close', (removed: boolean, done: () => void) => {
       if (statusTimer) clearTimeout(statusTimer);
       statusTimer = undefined;
-      done();
+      if (runner !== undefined) runner.close(removed === true, done);
+      else done();
     });
   }
 

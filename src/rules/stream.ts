@@ -780,18 +780,24 @@ class WindowStream implements RuleStream {
       return out;
     }
     let threshold: number;
+    let byClock = false;
     if (this.eventTime === undefined) {
       threshold = now;
     } else {
+      threshold = this.watermark;
       // Nothing arrived for lateness + size: the clock stands in for the events' time.
       const idle = this.lateness + this.span();
-      if (now - this.lastArrival >= idle && now - idle > this.watermark) this.watermark = now - idle;
-      threshold = this.watermark;
+      if (now - this.lastArrival >= idle && now - idle > threshold) {
+        threshold = now - idle;
+        byClock = true;
+      }
     }
     for (;;) {
       const top = this.heap.peek();
       if (top === undefined || top.end > threshold) break;
       this.heap.pop();
+      // Closed by the clock: later events of this window are late, as if its end had been seen.
+      if (byClock && top.end > this.watermark) this.watermark = top.end;
       this.close(top, out);
     }
     return out;
