@@ -105,7 +105,7 @@ describe('rule-sql admin endpoints', function () {
   it('validates a statement: sources when valid, line and column when not', async () => {
     const ok = await helper.request().post('/rule-sql/validate').send({ sql: 'SELECT * FROM "t/#", "$events/client_connected"' });
     assert.equal(ok.status, 200);
-    assert.deepEqual(ok.body, { ok: true, sources: ['t/#', '$events/client_connected'] });
+    assert.deepEqual(ok.body, { ok: true, sources: ['t/#', '$events/client_connected'], stateful: false });
     const bad = await helper.request().post('/rule-sql/validate').send({ sql: 'SELECT * FROM' });
     assert.equal(bad.status, 400);
     assert.equal(bad.body.line, 1);

@@ -49,7 +49,8 @@ describe('rule-sql streams in Node-RED with DynamoDB Local', function () {
     const base = sinkFlow({ url: server.url, sink: { table }, sinkId: 'sink' });
     return [
       ...base,
-      { id: 'rule', type: 'rule-sql', z: 'tab', x: 0, y: 0, name: 'windows', wires: [['sink', 'rows']], ...rule },
+      // A node id per test: a state handed over by one test's node must not reach the next test's.
+      { id: `rule${n}`, type: 'rule-sql', z: 'tab', x: 0, y: 0, name: 'windows', wires: [['sink', 'rows']], ...rule },
       { id: 'rows', type: 'helper', z: 'tab', x: 0, y: 0 },
     ];
   }
@@ -65,7 +66,8 @@ describe('rule-sql streams in Node-RED with DynamoDB Local', function () {
     return { sink: watchSink('sink'), rows };
   }
 
-  const send = (msg: Msg) => helper.getNode('rule')!.receive(msg as never);
+  const ruleNode = () => helper.getNode(`rule${n}`) as any;
+  const send = (msg: Msg) => ruleNode().receive(msg as never);
   const reading = (device: string, second: number, temp: number) => ({
     topic: `sensors/${device}`, payload: { device, ts: BASE + second * 1000, temp },
   });
@@ -95,7 +97,7 @@ describe('rule-sql streams in Node-RED with DynamoDB Local', function () {
     ]);
     assert.deepEqual(rows.map((m) => m.rule.window), [{ start: BASE, end: BASE + 60_000 }, { start: BASE, end: BASE + 60_000 }]);
     assert.equal(rows[0].topic, 'sensors/d1');
-    const node = helper.getNode('rule') as any;
+    const node = ruleNode();
     const statuses = node.status.getCalls().map((c: any) => c.args[0].text).filter(Boolean);
     await until('a status with the late event', () => node.status.getCalls().some((c: any) => /late 1/.test(c.args[0].text ?? '')));
     assert.match(statuses.concat(node.status.lastCall.args[0].text).join('\n'), /open windows · \d+ groups/);
@@ -108,10 +110,11 @@ describe('rule-sql streams in Node-RED with DynamoDB Local', function () {
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(first.rows.length, 0);
     // A full deploy stops every node (the state goes into the context) and starts them again.
-    const before = ['rule', 'sink', 'out', 'rows'].map((id) => helper.getNode(id));
+    const ids = [`rule${n}`, 'sink', 'out', 'rows'];
+    const before = ids.map((id) => helper.getNode(id));
     await (helper as any).setFlows(flow({ sql: windowSql, eventTime: 'payload.ts' }), 'full');
     // Node-RED starts the new nodes after setFlows resolves.
-    await until('new nodes started', () => ['rule', 'sink', 'out', 'rows'].every((id, i) => {
+    await until('new nodes started', () => ids.every((id, i) => {
       const node = helper.getNode(id);
       return node !== null && node !== before[i];
     }));
@@ -144,7 +147,7 @@ describe('rule-sql streams in Node-RED with DynamoDB Local', function () {
     assert.equal(rows[0].rule.window.end - rows[0].rule.window.start, 300);
     await helper.unload();
     await load({ sql: windowSql, eventTime: 'payload.' });
-    const node = helper.getNode('rule') as any;
+    const node = ruleNode();
     assert.match(node.status.lastCall.args[0].text, /invalid eventTime, lateness or maxGroups/);
     assert.match(String(node.error.firstCall.args[0]), /rule not deployed: SQL line 1, column 8/);
   });
