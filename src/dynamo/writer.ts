@@ -1,13 +1,14 @@
 // BatchWriter: the sink's delivery engine (DESIGN.md 6). Queues writes (bounded by bytes),
-// sends them in BatchWriteItem calls of at most 25 (puts and deletes) or UpdateItem calls,
+// sends them in BatchWriteItem calls of at most 25 puts and deletes (batch-write.ts) or as
+// single-item calls: updates and conditional writes (single-write.ts); it
 // keeps at most `inflightWindow` calls in flight (1 and strict order in sync mode), re-sends
 // only UnprocessedItems, retries what may succeed later with backoff inside requestTtl, splits
 // a batch rejected as a whole, and waits while the connector reports DynamoDB down.
 import {
   BatchWriteItemCommand,
   type DynamoDBClient,
-  type WriteRequest as DynamoWriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { batchItems, unprocessedKeys } from './batch-write';
 import { itemSize } from './encoding';
 import { classifyError } from './errors';
 import { MemoryStore, type WriteStore } from './disk-buffer';
@@ -19,13 +20,12 @@ import {
   parseWrite,
   requestBytes,
   serializeWrite,
-  type AttributeMap,
   type QueuedWrite,
   type WriteListener,
   type WriteRequest,
 } from './queue';
 import { DEFAULT_BACKOFF, nextAttemptAt, type BackoffPolicy } from './retry';
-import { needsSingleCall, sendSingle, type ServerSupport } from './single-write';
+import { CLIENT_TOKEN_WINDOW_MS, needsSingleCall, sendSingle, type ServerSupport } from './single-write';
 
 /** DynamoDB's limit on writes per BatchWriteItem call. */
 export const MAX_BATCH_WRITES = 25;
@@ -74,6 +74,8 @@ export interface BatchWriterOptions {
    * dropped.condition, `error` fails it.
    */
   onConditionFailed?: 'skip' | 'error';
+  /** ms after its first attempt that a write with a ClientRequestToken may be retried (tests shorten it). */
+  clientTokenWindowMs?: number;
 }
 
 export interface EnqueueOptions {
@@ -286,6 +288,7 @@ export class BatchWriter {
       values: req.values,
       token: req.token,
       expect: req.expect,
+      firstSentAt: undefined,
       keyId: keyIdentity(req.table, req.key),
       bytes: requestBytes(req, itemBytes) + ENTRY_OVERHEAD_BYTES + retainedBytes,
       attempts: 0,
@@ -475,6 +478,7 @@ export class BatchWriter {
       this.queue.remove(w);
       this.inflightKeys.add(w.keyId);
       w.attempts += 1;
+      w.firstSentAt ??= Date.now();
     }
     this.metrics.queuing -= call.length;
     this.metrics.inflight += call.length;
@@ -585,6 +589,19 @@ export class BatchWriter {
     this.lastError = why;
     this.metrics.inflight -= 1;
     const at = nextAttemptAt(Date.now(), w.attempts, w.deadline, this.options.backoff ?? DEFAULT_BACKOFF);
+    const tokenWindow = this.options.clientTokenWindowMs ?? CLIENT_TOKEN_WINDOW_MS;
+    if (at !== null && w.token !== undefined && w.firstSentAt !== undefined && at >= w.firstSentAt + tokenWindow) {
+      // Past the token's window DynamoDB would apply the update again if an earlier attempt went
+      // through: not retrying is the only way to never apply it twice.
+      this.metrics.queuing += 1; // drop() takes it off the queuing count
+      this.drop(
+        w,
+        'expired',
+        `not written within ${Math.round(tokenWindow / 1000)} s of its first attempt, after which DynamoDB forgets its ClientRequestToken ` +
+          `and a retry could apply the update twice (${w.attempts} attempts; last error: ${why})`,
+      );
+      return;
+    }
     if (at === null) {
       this.metrics.queuing += 1; // drop() takes it off the queuing count
       this.expireWrite(w);
@@ -611,39 +628,4 @@ export class BatchWriter {
     this.settledWaiters = [];
     for (const resolve of waiters) resolve();
   }
-}
-
-function batchItems(requests: WriteRequest[]): Record<string, DynamoWriteRequest[]> {
-  const items: Record<string, DynamoWriteRequest[]> = {};
-  for (const r of requests) {
-    const write: DynamoWriteRequest =
-      r.operation === 'delete' ? { DeleteRequest: { Key: r.key } } : { PutRequest: { Item: r.item } };
-    (items[r.table] ??= []).push(write);
-  }
-  return items;
-}
-
-/** keyIds of the writes DynamoDB sent back unprocessed (matched on the key attributes). */
-function unprocessedKeys(
-  unprocessed: Record<string, DynamoWriteRequest[]> | undefined,
-  call: QueuedWrite[],
-  requests: WriteRequest[],
-): Set<string> {
-  const found = new Set<string>();
-  if (!unprocessed) return found;
-  const keyNames = new Map<string, string[]>();
-  for (const r of requests) keyNames.set(r.table, Object.keys(r.key));
-  for (const [table, writes] of Object.entries(unprocessed)) {
-    const names = keyNames.get(table) ?? [];
-    for (const write of writes) {
-      const source = write.PutRequest?.Item ?? write.DeleteRequest?.Key ?? {};
-      const key: AttributeMap = {};
-      for (const n of names) if (source[n] !== undefined) key[n] = source[n];
-      found.add(keyIdentity(table, key));
-    }
-  }
-  // A key that matches no write of this call would be a protocol surprise; ignore it.
-  const ours = new Set(call.map((w) => w.keyId));
-  for (const id of found) if (!ours.has(id)) found.delete(id);
-  return found;
 }
