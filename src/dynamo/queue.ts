@@ -57,6 +57,8 @@ export interface QueuedWrite extends WriteRequest {
   attempts: number;
   /** Not to be sent before this time (retry backoff). */
   notBefore: number;
+  /** When the first attempt was sent (a ClientRequestToken is honoured 10 minutes from then). */
+  firstSentAt?: number;
   /** Send alone: its batch was rejected as a whole and is being split. */
   solo: boolean;
   lastError?: string;

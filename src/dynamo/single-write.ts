@@ -18,6 +18,12 @@ import type { AttributeMap, WriteRequest } from './queue';
 
 export type SingleOutcome = 'written' | 'condition';
 
+/**
+ * How long after its first attempt a write with a ClientRequestToken may still be retried:
+ * DynamoDB honours the token for 10 minutes; half a minute less leaves room for the call itself.
+ */
+export const CLIENT_TOKEN_WINDOW_MS = 9.5 * 60 * 1000;
+
 /** What a writer learned about its server: dynalite, for one, has no TransactWriteItems. */
 export interface ServerSupport {
   transactions: boolean;

@@ -132,6 +132,31 @@ describe('BatchWriter (against DynamoDB Local through the fault proxy)', functio
     assert.deepEqual(items.map((i) => i.round.S), ['9', '9', '9']);
   });
 
+  it('does not retry a tokened update past its ClientRequestToken window: dropped.expired, never applied twice', async function () {
+    proxy.setRules([{ action: 'reset-after', operations: ['TransactWriteItems'] }]);
+    const w = writer({ clientTokenWindowMs: 1500, requestTtl: 20000 });
+    const outcomes: Outcome[] = [];
+    const add: WriteRequest = {
+      table,
+      operation: 'update',
+      key: { id: { S: 'c' } },
+      item: { id: { S: 'c' } },
+      update: 'ADD #u0 :u0',
+      names: { '#u0': 'n' },
+      values: { ':u0': { N: '1' } },
+      token: 'writer-test-token-window',
+    };
+    send(w, [add], outcomes);
+    await until('outcome', () => outcomes.length === 1);
+    assert.equal(outcomes[0].dropped, 'expired');
+    assert.match(outcomes[0].error!, /ClientRequestToken/);
+    assert.ok(outcomes[0].attempts >= 2, `attempts ${outcomes[0].attempts}`);
+    // Every attempt reached DynamoDB (reset after the write), yet the token applied it once.
+    const item = (await testClient(server.url).send(new GetItemCommand({ TableName: table, Key: { id: { S: 'c' } }, ConsistentRead: true }))).Item;
+    assert.deepEqual(item?.n, { N: '1' });
+    assert.equal(w.metrics.dropsFor('expired'), 1);
+  });
+
   it('keeps at most inflightWindow calls in flight (async)', async function () {
     proxy.setRules([{ action: 'delay', delayMs: 150 }]);
     const w = writer({ batchSize: 5, inflightWindow: 3 });
