@@ -185,9 +185,16 @@ export interface BacklogEntry extends BacklogInfo {
   /** running: a disk-mode sink of that id sends it; the others are not sent by anyone now. */
   owner: 'running' | 'disabled' | 'memory-mode' | 'not-running' | 'none';
   name?: string;
+  /** Changes when the directory's files do (internal: saves rereading an unchanged backlog). */
+  signature?: string;
 }
 
-export function listBacklogs(RED: NodeAPI): BacklogEntry[] {
+/**
+ * Every buffer directory holding unsent writes, with its owner. With `unsent` only those no
+ * running disk-mode sink sends, and a directory whose files have not changed since `known` saw
+ * them is not read again (a report after each deploy must not reread a large backlog).
+ */
+export function listBacklogs(RED: NodeAPI, options: { unsent?: boolean; known?: Map<string, string> } = {}): BacklogEntry[] {
   const root = bufferRoot(RED);
   let ids: string[];
   try {
@@ -197,9 +204,13 @@ export function listBacklogs(RED: NodeAPI): BacklogEntry[] {
   }
   const entries: BacklogEntry[] = [];
   for (const id of ids.sort()) {
-    const info = inspectBacklog(path.join(root, id));
-    if (!info) continue;
     const running = owners(id);
+    if (options.unsent && running?.bufferMode === 'disk') continue;
+    const dir = path.join(root, id);
+    const signature = filesSignature(dir);
+    if (options.known && options.known.get(id) === signature) continue;
+    const info = inspectBacklog(dir);
+    if (!info) continue;
     let owner: BacklogEntry['owner'];
     const { state, def } = deployedState(RED, id);
     if (running?.bufferMode === 'disk') owner = 'running';
@@ -207,12 +218,28 @@ export function listBacklogs(RED: NodeAPI): BacklogEntry[] {
     else if (state === 'disabled') owner = 'disabled';
     else if ((def.bufferMode ?? 'memory') !== 'disk') owner = 'memory-mode';
     else owner = 'not-running';
-    entries.push({ id, ...info, owner, ...(def?.name ? { name: def.name } : {}) });
+    entries.push({ id, ...info, owner, signature, ...(def?.name ? { name: def.name } : {}) });
   }
   return entries;
 }
 
-/** Last report per directory, so that a deploy repeats nothing that has not changed. */
+/** Names, sizes and modification times of a directory's files: changes when its backlog does. */
+function filesSignature(dir: string): string {
+  try {
+    return fs
+      .readdirSync(dir)
+      .sort()
+      .map((f) => {
+        const st = fs.statSync(path.join(dir, f));
+        return `${f}:${st.size}:${st.mtimeMs}`;
+      })
+      .join('|');
+  } catch {
+    return '';
+  }
+}
+
+/** Files signature and owner last reported per directory: a deploy repeats nothing unchanged. */
 const reported = new Map<string, string>();
 
 function describeOwner(e: BacklogEntry): string {
@@ -231,22 +258,25 @@ function describeOwner(e: BacklogEntry): string {
 
 /** Logs each backlog that no running sink sends, with its size, path and what to do. */
 export function reportBacklogs(RED: NodeAPI): void {
+  // Known = unchanged files with the same owner state as last time: skipped without reading.
+  const known = new Map<string, string>();
+  for (const [id, key] of reported) {
+    const { state, def } = deployedState(RED, id);
+    const owner = state === 'deleted' || def?.type !== 'dynamodb-sink' ? 'none' : state === 'disabled' ? 'disabled' : (def.bufferMode ?? 'memory');
+    const [files, was] = splitKey(key);
+    if (was === owner) known.set(id, files);
+  }
   let entries: BacklogEntry[];
   try {
-    entries = listBacklogs(RED);
+    entries = listBacklogs(RED, { unsent: true, known });
   } catch (err) {
     RED.log.warn(`[dynamodb-sink] could not look at the disk buffers in ${bufferRoot(RED)}: ${(err as Error).message}`);
     return;
   }
-  const seen = new Set<string>();
+  for (const id of [...reported.keys()]) if (!known.has(id)) reported.delete(id);
   for (const e of entries) {
-    seen.add(e.id);
-    const key = `${e.owner}:${e.records}:${e.bytes}`;
-    if (e.owner === 'running' || reported.get(e.id) === key) {
-      if (e.owner === 'running') reported.delete(e.id);
-      continue;
-    }
-    reported.set(e.id, key);
+    const state = e.owner === 'none' ? 'none' : e.owner === 'disabled' ? 'disabled' : e.owner === 'memory-mode' ? 'memory' : 'disk';
+    reported.set(e.id, `${e.signature ?? ''}\u0000${state}`);
     const what = `[dynamodb-sink] disk buffer ${e.dir} holds ${e.records} unsent writes (${e.bytes} bytes)`;
     if (e.owner === 'disabled') {
       RED.log.info(`${what}; ${describeOwner(e)}.`);
@@ -258,7 +288,11 @@ export function reportBacklogs(RED: NodeAPI): void {
         `To discard it: DELETE /dynamodb-sink/backlogs/${e.id} (or delete the directory).`,
     );
   }
-  for (const id of [...reported.keys()]) if (!seen.has(id)) reported.delete(id);
+}
+
+function splitKey(key: string): [string, string] {
+  const i = key.lastIndexOf('\u0000');
+  return [key.slice(0, i), key.slice(i + 1)];
 }
 
 /** Hooks the runtime and serves the backlog endpoints (once per runtime). */
@@ -273,7 +307,7 @@ export function registerBacklogs(RED: NodeAPI, runningOwner: (id: string) => Bac
   const red = () => latestRED ?? RED;
 
   RED.httpAdmin.get('/dynamodb-sink/backlogs', canRead, (_req, res) => {
-    res.json({ root: bufferRoot(red()), backlogs: listBacklogs(red()) });
+    res.json({ root: bufferRoot(red()), backlogs: listBacklogs(red()).map(({ signature: _s, ...e }) => e) });
   });
 
   RED.httpAdmin.post('/dynamodb-sink/backlogs/:id/replay', canWrite, (req, res) => {

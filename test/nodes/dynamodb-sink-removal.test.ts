@@ -1,6 +1,6 @@
 // A dynamodb-sink deleted from the flows while it holds queued writes (DynamoDB down): every
-// message fails with done(err) as dropped.resource_stopped, so a Catch node gets each one, but
-// the log gets one line for the burst, not one per message.
+// message fails with done(err) as dropped.resource_stopped, so a Catch node gets each one, and
+// the log gets one line for the deletion (error when some reached no Catch node), not one per message.
 import { strict as assert } from 'node:assert';
 import { freePort } from '../support/dynamodb';
 import { CONNECTOR_CREDENTIALS, SINK_NODES, helper, sinkFlow, until, watchSink } from '../support/sink-flow';
@@ -40,11 +40,15 @@ describe('dynamodb-sink removed with queued writes', function () {
     assert.match(lines[0], /^300 queued writes were dropped \(resource_stopped\).*the sink node was removed/);
   });
 
-  it('a Catch node still gets every dropped message, with its error; nothing is logged for them', async function () {
+  it('a Catch node still gets every dropped message, with its error; the log gets one warning for the deletion, no error', async function () {
     const w = await removeWithQueued(true, 50);
     await until('caught', () => w.caught.length === 50, 5000);
     assert.deepEqual(w.caught.map((m) => m.n), Array.from({ length: 50 }, (_, i) => i));
     assert.ok(w.caught.every((m) => /dropped \(resource_stopped\)/.test(m.error!.message)));
     assert.equal(w.errors.filter((t) => /resource_stopped/.test(t)).length, 0);
+    await until('the warning', () => w.warnings.some((t) => /resource_stopped/.test(t)), 5000);
+    const lines = w.warnings.filter((t) => /resource_stopped/.test(t));
+    assert.equal(lines.length, 1);
+    assert.match(lines[0], /^50 queued writes were dropped \(resource_stopped\) because the sink node was removed \(deleted\).*: 50 reached a Catch node, 0 did not/);
   });
 });

@@ -16,8 +16,10 @@ export interface NodeRedProcess {
   url: string;
   port: number;
   userDir: string;
-  /** Everything the process printed so far (last 20 000 characters). */
+  /** Everything the process printed so far (last 20 000 characters, or `keepOutput`). */
   output(): string;
+  /** null while the process runs; how it ended once it has (a crash shows here). */
+  exited(): string | null;
   /** SIGINT (Node-RED closes its flows), SIGKILL after 15 s; removes the user directory. */
   stop(): Promise<void>;
 }
@@ -27,12 +29,19 @@ export interface NodeRedOptions {
   flows?: unknown[];
   /** Extra environment for the process (e.g. AWS_* for the default credential chain). */
   env?: Record<string, string>;
+  /** Use this user directory (kept at stop, e.g. to start Node-RED again on it) instead of a new one. */
+  userDir?: string;
+  /** Characters of output kept for output(); 20 000 when absent. */
+  keepOutput?: number;
 }
 
 export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRedProcess> {
   const port = await freePort();
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nr-e2e-'));
-  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(options.flows ?? []));
+  const ownDir = !options.userDir;
+  const userDir = options.userDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'nr-e2e-'));
+  if (options.flows || !fs.existsSync(path.join(userDir, 'flows.json'))) {
+    fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(options.flows ?? []));
+  }
   const settings = {
     uiHost: '127.0.0.1',
     uiPort: port,
@@ -54,7 +63,7 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
   });
   let output = '';
   const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-20000);
+    output = (output + chunk.toString()).slice(-(options.keepOutput ?? 20000));
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
@@ -75,7 +84,7 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
         await exited;
         clearTimeout(hung);
       }
-      fs.rmSync(userDir, { recursive: true, force: true });
+      if (ownDir) fs.rmSync(userDir, { recursive: true, force: true });
     })();
     return stopped;
   };
@@ -94,7 +103,7 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
     await stop();
     throw err;
   }
-  return { url: `http://127.0.0.1:${port}`, port, userDir, output: () => output, stop };
+  return { url: `http://127.0.0.1:${port}`, port, userDir, output: () => output, exited: () => exitInfo, stop };
 }
 
 /** GET on the admin API, parsed as JSON; rejects on a non-2xx answer. */
