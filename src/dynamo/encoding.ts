@@ -2,6 +2,10 @@
 // writes (every non-number becomes a string); `native` maps JSON onto DynamoDB's own types.
 // Also the item size rules and the per-message errors that must never be retried.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { types } from 'node:util';
+import {
+  bytesOf, childPath, dateText, fieldNames, isNumberArray, isPlainObject, jsonText, JsonValueError, mapEntryNames, unboxed, unwritable,
+} from '../json/encode';
 
 export type ItemEncoding = 'emqx' | 'native';
 
@@ -53,10 +57,19 @@ export function encodeItem(row: unknown, options: EncodeOptions, measure?: ItemM
   if (options.rangeKey) checkKeyPresent(fields, options.rangeKey, 'sort key', 'rangeKey');
   const item: Item = {};
   const native = options.encoding === 'native';
-  for (const name of Object.keys(fields)) {
-    const value = fields[name];
-    const encoded = native ? encodeNative(value, options, name) : encodeEmqx(value, options, name);
-    if (encoded !== undefined) item[name] = encoded;
+  // One walk for the whole item: every attribute leaves its stack empty again.
+  const walk: NativeWalk | undefined = native ? { stack: [], paths: [] } : undefined;
+  try {
+    for (const name of Object.keys(fields)) {
+      const value = fields[name];
+      const encoded = native ? encodeNative(value, options, name, walk as NativeWalk) : encodeEmqx(value, options, name);
+      if (encoded === undefined) continue;
+      if (name === '__proto__') setOwn(item, name, encoded);
+      else item[name] = encoded;
+    }
+  } catch (err) {
+    if (err instanceof JsonValueError) throw new ItemError('bad_value', `attribute "${err.path}" ${err.reason}`);
+    throw err;
   }
   checkKeyType(item, options.hashKey, 'partition key');
   if (options.rangeKey) checkKeyType(item, options.rangeKey, 'sort key');
@@ -113,21 +126,32 @@ function encodeEmqx(value: unknown, options: EncodeOptions, name: string): Attri
       return { S: value ? 'true' : 'false' };
     case 'undefined':
       return options.undefinedVarsAsNull ? { NULL: true } : { S: 'undefined' };
-    case 'object':
+    case 'object': {
       if (value === null) return options.undefinedVarsAsNull ? { NULL: true } : { S: 'null' };
       if (value instanceof Uint8Array) return bytesValue(value);
+      if (types.isDate(value)) return { S: dateText(value, name) };
+      const bytes = bytesOf(value);
+      if (bytes) return bytesValue(bytes);
+      const boxed = unboxed(value);
+      if (boxed !== value) return encodeEmqx(boxed, options, name);
+      // Maps, lists, Map, Set, ...: compact JSON text, with the rule engine's json_encode.
       return { S: jsonText(value, name) };
+    }
     default:
-      throw new ItemError('bad_value', `attribute "${name}" is a ${typeof value}, which cannot be stored`);
+      throw unwritable(name, value);
   }
 }
 
-function encodeNative(value: unknown, options: EncodeOptions, name: string): AttributeValue | undefined {
+/** DynamoDB limit: maps and lists nest at most 32 levels deep. */
+const MAX_NATIVE_DEPTH = 32;
+const CYCLE_REASON = 'refers back to a value that contains it (a cycle), which cannot be written: copy the data without the back reference';
+
+function encodeNative(value: unknown, options: EncodeOptions, path: string, walk: NativeWalk): AttributeValue | undefined {
   switch (typeof value) {
     case 'string':
       return { S: value };
     case 'number':
-      return { N: numberText(value, name) };
+      return { N: numberText(value, path) };
     case 'bigint':
       return { N: value.toString() };
     case 'boolean':
@@ -135,25 +159,149 @@ function encodeNative(value: unknown, options: EncodeOptions, name: string): Att
     case 'undefined':
       // Like JSON, an undefined map entry is left out unless NULL is asked for.
       return options.undefinedVarsAsNull ? { NULL: true } : undefined;
-    case 'object': {
-      if (value === null) return { NULL: true };
-      if (value instanceof Uint8Array) return { B: value };
-      if (Array.isArray(value)) {
-        // A list keeps positions, so an undefined element becomes NULL.
-        return { L: value.map((v, i) => encodeNative(v, options, `${name}[${i}]`) ?? { NULL: true }) };
-      }
-      const json = (value as { toJSON?: () => unknown }).toJSON;
-      if (typeof json === 'function') return encodeNative(json.call(value), options, name);
-      const map: Record<string, AttributeValue> = {};
-      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        const encoded = encodeNative(v, options, `${name}.${k}`);
-        if (encoded !== undefined) map[k] = encoded;
-      }
-      return { M: map };
-    }
+    case 'object':
+      return value === null ? { NULL: true } : nativeObject(value, options, path, walk);
     default:
-      throw new ItemError('bad_value', `attribute "${name}" is a ${typeof value}, which cannot be stored`);
+      throw unwritable(path, value);
   }
+}
+
+/** The maps and lists being written, outermost first, with their paths (for cycles and depth). */
+interface NativeWalk {
+  stack: object[];
+  paths: string[];
+}
+
+function nativeObject(value: object, options: EncodeOptions, path: string, walk: NativeWalk): AttributeValue | undefined {
+  // Plain objects and arrays first: they are nearly every nested value.
+  if (Array.isArray(value)) {
+    descend(value, path, walk);
+    // A list keeps positions, so an undefined element (or a hole) becomes NULL.
+    const L: AttributeValue[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) L[i] = encodeNative(value[i], options, `${path}[${i}]`, walk) ?? { NULL: true };
+    walk.stack.pop();
+    walk.paths.pop();
+    return { L };
+  }
+  if (isPlainObject(value) && (value as { toJSON?: unknown }).toJSON === undefined) {
+    descend(value, path, walk);
+    const M: Record<string, AttributeValue> = {};
+    const fields = value as Record<string, unknown>;
+    for (const key in fields) {
+      const encoded = encodeNative(fields[key], options, childPath(path, key), walk);
+      if (encoded !== undefined) setEntry(M, key, encoded);
+    }
+    walk.stack.pop();
+    walk.paths.pop();
+    return { M };
+  }
+  return nativeOther(value, options, path, walk);
+}
+
+/** Bytes, Date, boxed primitives, typed arrays, Set, Map, toJSON, class instances. */
+function nativeOther(value: object, options: EncodeOptions, path: string, walk: NativeWalk): AttributeValue | undefined {
+  if (value instanceof Uint8Array) return { B: value };
+  if (types.isDate(value)) return { S: dateText(value, path) };
+  const bytes = bytesOf(value);
+  if (bytes) return { B: bytes };
+  const boxed = unboxed(value);
+  if (boxed !== value) return encodeNative(boxed, options, path, walk);
+  descend(value, path, walk);
+  let out: AttributeValue | undefined;
+  if (isNumberArray(value)) {
+    const list = value as unknown as ArrayLike<unknown>;
+    const L: AttributeValue[] = new Array(list.length);
+    for (let i = 0; i < list.length; i++) L[i] = encodeNative(list[i], options, `${path}[${i}]`, walk) ?? { NULL: true };
+    out = { L };
+  } else if (types.isSet(value)) {
+    out = setValue(value, options, path, walk);
+  } else if (types.isMap(value)) {
+    const M: Record<string, AttributeValue> = {};
+    for (const [key, name] of mapEntryNames(value, path)) {
+      const encoded = encodeNative(value.get(key), options, childPath(path, name), walk);
+      if (encoded !== undefined) setEntry(M, name, encoded);
+    }
+    out = { M };
+  } else {
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') {
+      out = encodeNative(toJSON.call(value, path), options, path, walk);
+    } else {
+      const M: Record<string, AttributeValue> = {};
+      for (const key of fieldNames(value, path)) {
+        const encoded = encodeNative((value as Record<string, unknown>)[key], options, childPath(path, key), walk);
+        if (encoded !== undefined) setEntry(M, key, encoded);
+      }
+      out = { M };
+    }
+  }
+  walk.stack.pop();
+  walk.paths.pop();
+  return out;
+}
+
+/**
+ * Enters a map or list. Only the depth is checked on the way down (cheap); a cycle always
+ * goes past DynamoDB's 32 levels, and is then told apart from a merely deep value by finding
+ * the object that repeats, named by its path.
+ */
+function descend(value: object, path: string, walk: NativeWalk): void {
+  if (walk.stack.length >= MAX_NATIVE_DEPTH) {
+    const { stack, paths } = walk;
+    for (let j = 1; j < stack.length; j++) {
+      if (stack.indexOf(stack[j]) < j) throw new JsonValueError(paths[j], CYCLE_REASON, 'cycle');
+    }
+    if (stack.includes(value)) throw new JsonValueError(path, CYCLE_REASON, 'cycle');
+    throw new JsonValueError(path, `is nested deeper than ${MAX_NATIVE_DEPTH} levels of maps and lists (DynamoDB limit): flatten the data, or use the emqx encoding, which writes nested data as JSON text`, 'depth');
+  }
+  walk.stack.push(value);
+  walk.paths.push(path);
+}
+
+/**
+ * A Set as DynamoDB's set type when every member is text (SS), a number (NS) or bytes (BS);
+ * otherwise, and for an empty Set (DynamoDB has no empty set), a list (L).
+ * DynamoDB: the values in a set must be unique, so two members with the same number or the same
+ * bytes fail.
+ */
+function setValue(set: Set<unknown>, options: EncodeOptions, path: string, walk: NativeWalk): AttributeValue {
+  const members = [...set];
+  let kind: 'S' | 'N' | 'B' | undefined;
+  for (const m of members) {
+    const k = typeof m === 'string' ? 'S' : typeof m === 'number' || typeof m === 'bigint' ? 'N' : types.isUint8Array(m) ? 'B' : undefined;
+    if (k === undefined || (kind !== undefined && k !== kind)) {
+      kind = undefined;
+      break;
+    }
+    kind = k;
+  }
+  if (kind === 'S') return { SS: members as string[] };
+  if (kind === 'N') {
+    const NS = members.map((m, i) => (typeof m === 'bigint' ? m.toString() : numberText(m as number, `${path}[${i}]`)));
+    if (new Set(NS).size !== NS.length) {
+      throw new ItemError('bad_value', `attribute "${path}" is a Set holding the same number twice (e.g. 1 and 1n), which a DynamoDB number set cannot hold: keep one of them`);
+    }
+    return { NS };
+  }
+  if (kind === 'B') {
+    const BS = members.map((m) => bytesOf(m as object) as Uint8Array);
+    if (new Set(BS.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1'))).size !== BS.length) {
+      throw new ItemError('bad_value', `attribute "${path}" is a Set holding the same bytes twice, which a DynamoDB binary set cannot hold: keep one of them`);
+    }
+    return { BS };
+  }
+  const L: AttributeValue[] = members.map((m, i) => encodeNative(m, options, `${path}[${i}]`, walk) ?? { NULL: true });
+  return { L };
+}
+
+/** `__proto__` as a plain own key (an assignment would set the prototype and lose the entry). */
+function setOwn(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function setEntry(target: Record<string, AttributeValue>, key: string, value: AttributeValue): void {
+  if (key === '__proto__') setOwn(target, key, value);
+  else target[key] = value;
 }
 
 function numberText(value: number, name: string): string {
@@ -161,14 +309,6 @@ function numberText(value: number, name: string): string {
     throw new ItemError('bad_value', `attribute "${name}" is ${value}, which DynamoDB cannot store as a number`);
   }
   return String(value);
-}
-
-function jsonText(value: object, name: string): string {
-  try {
-    return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-  } catch (err) {
-    throw new ItemError('bad_value', `attribute "${name}" cannot be written as JSON: ${(err as Error).message}`);
-  }
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -252,7 +392,10 @@ function numberSize(text: string): number {
 /** DynamoDB item → plain values: S, N (number), B (Buffer), BOOL, NULL (null), M, L, sets (arrays). */
 export function decodeItem(item: Item): Record<string, unknown> {
   const row: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(item)) row[name] = decodeValue(value);
+  for (const [name, value] of Object.entries(item)) {
+    if (name === '__proto__') setOwn(row, name, decodeValue(value));
+    else row[name] = decodeValue(value);
+  }
   return row;
 }
 

@@ -1,6 +1,9 @@
 // Item templates (DESIGN.md section 4): JSON text with `${a.b}` placeholders, compiled once at
 // deploy into a tree, then filled from each row. Building values instead of pasting text keeps
 // the result valid JSON whatever the values hold (EMQX breaks on quotes; we do not).
+import { isUtf8 } from 'node:buffer';
+import { types } from 'node:util';
+import { bytesOf, dateText, isNumberArray, jsonText, JsonValueError, unboxed } from '../json/encode';
 import { ItemError } from './encoding';
 
 /** A template that cannot be compiled; `line`/`column` are 1-based, `position` 0-based. */
@@ -22,7 +25,9 @@ type Part = string | string[]; // literal text, or a placeholder path
 type Node =
   | { kind: 'literal'; value: unknown }
   | { kind: 'text'; parts: Part[] } // a JSON string holding placeholders
-  | { kind: 'placeholder'; path: string[] } // a bare placeholder as a JSON value
+  // A bare placeholder as a JSON value; `attribute`: it is a whole attribute of the item (its
+  // value is written as such, bytes as binary), else it is nested inside a map or list.
+  | { kind: 'placeholder'; path: string[]; attribute?: boolean }
   | { kind: 'array'; items: Node[] }
   | { kind: 'object'; entries: [Part[], Node][] };
 
@@ -32,12 +37,18 @@ export function compileTemplate(text: string): CompiledTemplate {
   if (root.kind !== 'object' && root.kind !== 'placeholder') {
     throw syntaxError(text, skipSpace(text, 0), 'the template must be a JSON object, e.g. {"id": "${id}"}');
   }
+  // The root object's bare placeholders are whole attributes; a root placeholder's value is the item.
+  if (root.kind === 'object') {
+    for (const [, value] of root.entries) if (value.kind === 'placeholder') value.attribute = true;
+  }
   return (row) => {
-    const value = evaluate(root, row);
+    const value = root.kind === 'placeholder' ? lookupPath(row, root.path) : evaluate(root, row);
     const object = typeof value === 'string' ? parseJson(value) : value;
     if (object === null || typeof object !== 'object' || Array.isArray(object) || Buffer.isBuffer(object)) {
       throw new ItemError('template', 'the template did not give a JSON object: make its outer value {...}');
     }
+    // A whole-item placeholder: its fields are the attributes.
+    if (root.kind === 'placeholder') for (const field of Object.values(object)) checkBytes(field, root.path, true);
     return object as Record<string, unknown>;
   };
 }
@@ -47,6 +58,10 @@ export function lookupPath(row: unknown, path: readonly string[]): unknown {
   let current: unknown = row;
   for (const key of path) {
     if (typeof current === 'string' || Buffer.isBuffer(current)) current = parseJson(current.toString());
+    if (types.isMap(current)) {
+      current = current.get(key);
+      continue;
+    }
     if (current === null || typeof current !== 'object' || Array.isArray(current)) return undefined;
     if (!Object.prototype.hasOwnProperty.call(current, key)) return undefined;
     current = (current as Record<string, unknown>)[key];
@@ -66,15 +81,23 @@ function evaluate(node: Node, row: Record<string, unknown>): unknown {
   switch (node.kind) {
     case 'literal':
       return node.value;
-    case 'placeholder':
-      return lookupPath(row, node.path);
+    case 'placeholder': {
+      const value = lookupPath(row, node.path);
+      if (value !== null && typeof value === 'object') checkBytes(value, node.path, node.attribute === true);
+      return value;
+    }
     case 'text':
       return fillText(node.parts, row);
     case 'array':
       return node.items.map((item) => evaluate(item, row));
     case 'object': {
       const object: Record<string, unknown> = {};
-      for (const [key, value] of node.entries) object[fillText(key, row)] = evaluate(value, row);
+      for (const [key, value] of node.entries) {
+        const name = fillText(key, row);
+        // A key named __proto__ is a key like any other (an assignment would set the prototype).
+        if (name === '__proto__') Object.defineProperty(object, name, { value: evaluate(value, row), enumerable: true, writable: true, configurable: true });
+        else object[name] = evaluate(value, row);
+      }
       return object;
     }
   }
@@ -82,17 +105,91 @@ function evaluate(node: Node, row: Record<string, unknown>): unknown {
 
 function fillText(parts: Part[], row: Record<string, unknown>): string {
   let out = '';
-  for (const part of parts) out += typeof part === 'string' ? part : valueAsText(lookupPath(row, part));
+  for (const part of parts) out += typeof part === 'string' ? part : valueAsText(lookupPath(row, part), part);
   return out;
 }
 
-/** A value inside a string, as EMQX renders it: text as is, undefined/null as words, the rest as JSON. */
-function valueAsText(value: unknown): string {
+/**
+ * A value inside a string, as EMQX renders it: text as is, undefined/null as words, a Date as
+ * its ISO 8601 text, the rest as JSON (the rule engine's json_encode). Bytes that are not
+ * UTF-8 fail: the template would have to change them.
+ */
+function valueAsText(value: unknown, path: string[]): string {
   if (typeof value === 'string') return value;
   if (value === undefined) return 'undefined';
-  if (Buffer.isBuffer(value)) return value.toString('utf8');
   if (typeof value === 'bigint') return value.toString();
-  return JSON.stringify(value) ?? String(value);
+  try {
+    if (value !== null && typeof value === 'object') {
+      if (types.isDate(value)) return dateText(value, '');
+      const bytes = bytesOf(value);
+      if (bytes) {
+        if (!isUtf8(bytes)) throw new JsonValueError('', 'holds bytes that are not UTF-8 text', 'bytes');
+        return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+      }
+      const boxed = unboxed(value);
+      if (boxed !== value) return valueAsText(boxed, path);
+    }
+    return jsonText(value, '', { invalidUtf8: 'error' });
+  } catch (err) {
+    if (err instanceof JsonValueError) throw placeholderError(path, err);
+    throw err;
+  }
+}
+
+/**
+ * Bytes that are not UTF-8, anywhere in a bare placeholder's value, fail the message: nested in
+ * a map or list they would become JSON text with U+FFFD (DESIGN.md 4). Bytes that are a whole
+ * attribute (`allowTop`) are written as binary, unchanged.
+ */
+function checkBytes(value: unknown, path: string[], allowTop: boolean): void {
+  if (value === null || typeof value !== 'object') return;
+  if (bytesOf(value)) {
+    if (allowTop) return;
+    const bytes = bytesOf(value) as Uint8Array;
+    if (!isUtf8(bytes)) throw placeholderError(path, new JsonValueError('', 'holds bytes that are not UTF-8 text', 'bytes'));
+    return;
+  }
+  if (types.isDate(value) || isNumberArray(value)) return;
+  // Plain data is the common case: look for bytes without encoding anything. A cycle or a deep
+  // value is left to the encoder, which names it.
+  const found = findInvalidBytes(value, 0, []);
+  if (found !== undefined) {
+    throw placeholderError(path, new JsonValueError(found, 'holds bytes that are not UTF-8 text', 'bytes'));
+  }
+}
+
+/** The path (inside the value) of the first bytes that are not UTF-8, or undefined. */
+function findInvalidBytes(value: unknown, depth: number, at: string[]): string | undefined {
+  if (value === null || typeof value !== 'object' || depth > 64) return undefined;
+  const bytes = bytesOf(value);
+  if (bytes) return isUtf8(bytes) ? undefined : at.join('.');
+  const children: Iterable<[string, unknown]> = Array.isArray(value)
+    ? value.map((v, i) => [String(i), v] as [string, unknown])
+    : types.isMap(value)
+      ? [...value].map(([k, v]) => [String(k), v] as [string, unknown])
+      : types.isSet(value)
+        ? [...value].map((v, i) => [String(i), v] as [string, unknown])
+        : Object.entries(value);
+  for (const [key, child] of children) {
+    if (child === null || typeof child !== 'object') continue;
+    at.push(key);
+    const found = findInvalidBytes(child, depth + 1, at);
+    at.pop();
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+function placeholderError(path: string[], err: JsonValueError): ItemError {
+  const where = `\${${path.join('.')}}`;
+  const inside = err.path ? ` (at ${err.path})` : '';
+  if (err.problem === 'bytes') {
+    return new ItemError(
+      'template',
+      `template placeholder ${where}${inside} holds bytes that are not UTF-8 text, which a template cannot put into JSON text without changing them: write the bytes as a whole attribute (e.g. "raw": ${where}) to store them as binary, or turn them into text in the rule (base64_encode(...) or bin2hexstr(...))`,
+    );
+  }
+  return new ItemError('template', `template placeholder ${where}${inside} ${err.reason}`);
 }
 
 function skipSpace(text: string, pos: number): number {

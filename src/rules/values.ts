@@ -16,6 +16,7 @@
 //   (`bytesOf`: hashing, base64, compression, bit functions).
 
 import { isUtf8 } from 'node:buffer';
+import { jsonText, JsonValueError } from '../json/encode';
 import { RuleEvaluationError } from './errors';
 
 export type RuleMap = Record<string, unknown>;
@@ -99,20 +100,19 @@ export function toText(v: unknown): string {
   }
 }
 
-function jsonReplacer(this: unknown, key: string, value: unknown): unknown {
-  // `this[key]` is the raw value, before Buffer.prototype.toJSON turned it into an object.
-  const raw = (this as Record<string, unknown>)[key];
-  if (raw === undefined) return 'undefined';
-  if (Buffer.isBuffer(raw)) return raw.toString('utf8');
-  if (typeof raw === 'bigint') return Number(raw);
-  return value;
-}
-
-/** Compact JSON, as EMQX's encoder writes it: undefined (anywhere) encodes as "undefined". */
+/**
+ * Compact JSON, as EMQX's encoder writes it: undefined (anywhere) encodes as "undefined", bytes
+ * as UTF-8 text with U+FFFD for bad sequences. The one encoder the sink uses too (src/json).
+ */
 export function jsonEncode(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'null';
-  return JSON.stringify(v, jsonReplacer) as string;
+  try {
+    return jsonText(v);
+  } catch (err) {
+    if (!(err instanceof JsonValueError)) throw err;
+    throw new RuleEvaluationError(`json_encode: ${err.path ? `the value at ${err.path}` : 'the value'} ${err.reason}`, 'json_encode_failed');
+  }
 }
 
 /** JSON text to a value; invalid JSON (including '') raises `decode_json_failed`. */
