@@ -419,7 +419,13 @@ export function decodeValue(value: AttributeValue): unknown {
  * `emqx`, undefined in `native`) a value is still needed: S "" and NULL.
  */
 export function encodeValue(value: unknown, options: EncodeOptions, name: string): AttributeValue {
-  const encoded = options.encoding === 'native' ? encodeNative(value, options, name) : encodeEmqx(value, options, name);
+  let encoded: AttributeValue | undefined;
+  try {
+    encoded = options.encoding === 'native' ? encodeNative(value, options, name, { stack: [], paths: [] }) : encodeEmqx(value, options, name);
+  } catch (err) {
+    if (err instanceof JsonValueError) throw new ItemError('bad_value', `value "${err.path}" ${err.reason}`);
+    throw err;
+  }
   if (encoded !== undefined) return encoded;
   return value === '' ? { S: '' } : { NULL: true };
 }
