@@ -1,4 +1,4 @@
-// The editor experience in a real browser (Debian chromium through playwright-core): a person
+// The editor experience in a real browser (the chromium of the npm package @sparticuz/chromium, through playwright-core): a person
 // builds the seed's "store MQTT messages" flow in a running Node-RED (4 under `npm test`, 5 in
 // the Node 22 run) by dragging the nodes
 // from the palette, tries the SQL and the connection from the dialogs, deploys, publishes with a

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { ensureJava17 } from '../../scripts/prerequisites';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -81,7 +82,8 @@ export async function startDynamoDbLocal(options: ServerOptions = {}): Promise<D
     '-sharedDb',
     ...(options.path ? ['-dbPath', options.path] : ['-inMemory']),
   ];
-  const child: ChildProcess = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Java 17+, found or installed by scripts/prerequisites.ts (else one message saying how).
+  const child: ChildProcess = spawn(ensureJava17(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
