@@ -12,6 +12,7 @@ const BENCHMARKS: Record<string, string> = {
   sink: 'sink.ts',
   e2e: 'end-to-end.ts',
   memory: 'memory.ts',
+  streams: 'streams.ts',
 };
 
 async function runOne(file: string, logFd: number, profileDir?: string): Promise<string[]> {

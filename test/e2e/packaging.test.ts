@@ -197,14 +197,24 @@ describe('packaging: npm pack, installed alone into a fresh Node-RED (e2e)', fun
           }),
         );
         await client.send(new DescribeTableCommand({ TableName: 'device_status' }));
+        // The tables the streams examples name (issue 13).
+        for (const [TableName, key] of [['sensor_minutes', 'id'], ['device_state', 'device']]) {
+          await client.send(new CreateTableCommand({
+            TableName,
+            KeySchema: [{ AttributeName: key, KeyType: 'HASH' }],
+            AttributeDefinitions: [{ AttributeName: key, AttributeType: 'S' }],
+            BillingMode: 'PAY_PER_REQUEST',
+          }));
+        }
       } finally {
         client.destroy();
       }
     });
 
-    const deployExample = async (name: string, clientId: string) => {
+    const deployExample = async (name: string, clientId: string, change?: (flows: FlowNode[]) => void) => {
       assert.ok(nodeRed && mosquitto && dynamo, 'servers not started');
       const flows = await importExample(nodeRed, name, { mqttPort: mosquitto.port, dynamoUrl: dynamo.url }, clientId);
+      change?.(flows);
       const before = nodeRed.output().length;
       await deploy(nodeRed, flows);
       await mosquitto.subscribed(clientId);
@@ -240,6 +250,48 @@ describe('packaging: npm pack, installed alone into a fresh Node-RED (e2e)', fun
       while ((items = await read())[0]?.status?.S !== 'offline' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
       assert.equal(items.length, 1, JSON.stringify(items));
       assert.equal(items[0].status.S, 'offline');
+    });
+
+    it('"Average per device per minute into DynamoDB" writes one item per device and window', async function () {
+      // The example's one-minute window, shortened to two seconds so that the test needs no minute.
+      await deployExample('Average per device per minute into DynamoDB', 'nr-example-window', (flows) => {
+        const rule = flows.find((n) => n.type === 'rule-sql')!;
+        assert.match(String(rule.sql), /TUMBLINGWINDOW\(mi, 1\)/);
+        rule.sql = String(rule.sql).replace('TUMBLINGWINDOW(mi, 1)', 'TUMBLINGWINDOW(ss, 2)');
+      });
+      for (const [device, temp] of [['room1', 20], ['room1', 22], ['room2', 10], ['room1', 'n/a']] as const) {
+        await publishOnce({ port: mosquitto!.port, clientId: `pub-${device}`, topic: `sensors/${device}`, payload: JSON.stringify({ temp }), protocolVersion: 4 });
+      }
+      const items = await waitForItems(() => scanAll(dynamo!.url, 'sensor_minutes'), 2);
+      const byDevice = new Map(items.map((i) => [i.device.S, i]));
+      // The publishes may straddle a window boundary: the counts add up either way.
+      const total = (d: string) => items.filter((i) => i.device.S === d).reduce((n, i) => n + Number(i.readings.N), 0);
+      assert.equal(total('room1'), 2, JSON.stringify(items));
+      assert.equal(byDevice.get('room2')?.avg_temp.N, '10');
+      for (const i of items) {
+        assert.equal(Number(i.window_end.N) - Number(i.window_start.N), 2000);
+        assert.equal(i.id.S, `${i.device.S}@${i.window_start.N}`);
+      }
+    });
+
+    it('"Write only when the state changed" writes a device only when its state changes', async function () {
+      await deployExample('Write only when the state changed', 'nr-example-changed');
+      const read = async () => (await scanAll(dynamo!.url, 'device_state')).find((i) => i.device.S === 'lamp1');
+      const publish = (state: string) => publishOnce({ port: mosquitto!.port, clientId: 'lamp1', topic: 'devices/lamp1/state', payload: JSON.stringify({ state }), protocolVersion: 4 });
+      await publish('on');
+      const first = (await waitForItems(async () => (await scanAll(dynamo!.url, 'device_state')), 1))[0];
+      assert.equal(first.state.S, 'on');
+      await publish('on');
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal((await read())?.changed_at.N, first.changed_at.N, 'a repeated state is not written');
+      await publish('off');
+      const deadline = Date.now() + 15000;
+      let item = await read();
+      while (item?.state.S !== 'off' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        item = await read();
+      }
+      assert.equal(item?.state.S, 'off');
     });
   });
 });

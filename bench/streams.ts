@@ -1,0 +1,157 @@
+// `npm run bench -- streams` (issue 13): what windows cost and what they save, in one run.
+// (a) a windowed aggregate per device against a plain SELECT of the same fields, per message:
+//     the windowed rule should cost at most 2x (medians of alternating rounds);
+// (b) write reduction: 1,000 devices, one reading a second each for 10 simulated minutes, a
+//     per-minute window: writes and DynamoDB write units per 1,000 messages with and without it
+//     (write units from the items the sink would write: ceil(item size / 1 KB), DynamoDB's rule);
+// (c) memory per open group and in total with 100,000 groups open (heap after a full GC).
+// Pure library work (src/rules), no Node-RED: the node adds the same per-message cost to both.
+import * as os from 'node:os';
+import { compileRule } from '../src';
+import { encodeItem, itemSize } from '../src/dynamo/encoding';
+import { median, runBenchmark } from './embedded-node-red';
+
+type Cols = Record<string, unknown>;
+
+const DEVICES = 1000;
+const BASE = Date.UTC(2024, 0, 15, 10, 0, 0);
+
+const PLAIN = 'SELECT clientid, payload.temp as temp, payload.hum as hum, timestamp FROM "sensors/#"';
+const WINDOWED = `SELECT clientid, avg(payload.temp) as avg_temp, max(payload.temp) as max_temp, avg(payload.hum) as avg_hum,
+  count(*) as n, window_start() as ws, window_end() as we FROM "sensors/#" GROUP BY clientid, TUMBLINGWINDOW(mi, 1)`;
+
+function reading(device: number, t: number): Cols {
+  const clientid = `device-${String(device).padStart(4, '0')}`;
+  return {
+    event: 'message.publish', id: `${device}-${t}`, clientid, username: 'u', topic: `sensors/${clientid}`, qos: 1,
+    flags: { dup: false, retain: false }, pub_props: {}, peerhost: '10.0.0.1',
+    payload: JSON.stringify({ temp: 20 + ((device * 7 + t / 1000) % 10), hum: 40 + (device % 20), unit: 'C' }),
+    publish_received_at: t, timestamp: t, node: 'emqx@127.0.0.1',
+  };
+}
+
+/** ns per message over `count` messages from a pool, `now` advancing one second per device round. */
+function timePlain(pool: Cols[], count: number): number {
+  const rule = compileRule(PLAIN, { id: 'bench' });
+  let sink = 0;
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) sink += rule.evaluate(pool[i % pool.length])?.length ?? 0;
+  const ns = Number(process.hrtime.bigint() - start) / count;
+  if (sink < 0) console.log(sink);
+  return ns;
+}
+
+function timeWindowed(pool: Cols[], count: number): number {
+  const rule = compileRule(WINDOWED, { id: 'bench' });
+  const stream = rule.stream();
+  let sink = 0;
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) {
+    // One reading a second per device: the clock moves a second per pass over the devices, so
+    // windows close (and their rows are built) as they would.
+    const now = BASE + Math.floor(i / pool.length) * 1000;
+    const deadline = stream.nextDeadline();
+    if (deadline !== undefined && deadline <= now) sink += stream.advance(now).length;
+    sink += stream.push(pool[i % pool.length], now).length;
+  }
+  const ns = Number(process.hrtime.bigint() - start) / count;
+  if (sink < 0) console.log(sink);
+  return ns;
+}
+
+function costRatio(lines: string[]): void {
+  const pool = Array.from({ length: DEVICES }, (_, d) => reading(d, BASE));
+  const count = 300_000; // 5 simulated minutes: 5 windows closed per device
+  timePlain(pool, 100_000);
+  timeWindowed(pool, 100_000);
+  const plain: number[] = [];
+  const windowed: number[] = [];
+  for (let round = 0; round < 7; round++) {
+    plain.push(timePlain(pool, count));
+    windowed.push(timeWindowed(pool, count));
+  }
+  const p = median(plain);
+  const w = median(windowed);
+  lines.push('(a) cost per message, medians of 7 alternating rounds of 300,000 messages (1,000 devices):');
+  lines.push(`    plain SELECT of the same fields   ${p.toFixed(0).padStart(6)} ns/message   ${PLAIN}`);
+  lines.push(`    windowed aggregate per device     ${w.toFixed(0).padStart(6)} ns/message   (avg, max, avg, count, window_start/end per clientid, TUMBLINGWINDOW(mi, 1))`);
+  lines.push(`    ratio windowed / plain: ${(w / p).toFixed(2)} (target <= 2.00: ${w / p <= 2 ? 'met' : 'NOT met'})`);
+}
+
+function writeReduction(lines: string[]): void {
+  const options = { encoding: 'emqx' as const, undefinedVarsAsNull: false, hashKey: 'id' };
+  const units = (row: Record<string, unknown>): number => Math.ceil(itemSize(encodeItem(row, options)) / 1024);
+  const plain = compileRule(`SELECT clientid + '@' + timestamp as id, ${PLAIN.slice('SELECT '.length)}`, { id: 'bench' });
+  const windowed = compileRule(`SELECT clientid + '@' + window_start() as id, ${WINDOWED.slice('SELECT '.length)}`, { id: 'bench' });
+  const stream = windowed.stream({ eventTime: 'timestamp' });
+  let messages = 0;
+  let plainWrites = 0;
+  let plainUnits = 0;
+  let windowWrites = 0;
+  let windowUnits = 0;
+  const take = (rows: { row: Record<string, unknown> }[]): void => {
+    for (const r of rows) {
+      windowWrites++;
+      windowUnits += units(r.row);
+    }
+  };
+  for (let second = 0; second < 600; second++) {
+    const now = BASE + second * 1000;
+    for (let d = 0; d < DEVICES; d++) {
+      const cols = reading(d, now + d); // each device reads at its own ms within the second
+      messages++;
+      for (const row of plain.evaluate(cols) ?? []) {
+        plainWrites++;
+        plainUnits += units(row);
+      }
+      take(stream.push(cols, now + d));
+      const deadline = stream.nextDeadline();
+      if (deadline !== undefined && deadline <= now + d) take(stream.advance(now + d));
+    }
+  }
+  // The last minute closes when its end + lateness passes (here: by the clock, a minute later).
+  take(stream.advance(BASE + 600_000 + 60_000 + 1));
+  const per1k = (n: number): string => (n / (messages / 1000)).toFixed(1).padStart(8);
+  lines.push(`(b) write reduction: ${DEVICES.toLocaleString('en-US')} devices, one reading a second each for 10 simulated minutes (${messages.toLocaleString('en-US')} messages), event time:`);
+  lines.push(`    without a window: ${per1k(plainWrites)} writes and ${per1k(plainUnits)} write units per 1,000 messages (${plainWrites.toLocaleString('en-US')} writes)`);
+  lines.push(`    per-minute window: ${per1k(windowWrites)} writes and ${per1k(windowUnits)} write units per 1,000 messages (${windowWrites.toLocaleString('en-US')} writes)`);
+  lines.push(`    reduction: ${(plainUnits / windowUnits).toFixed(1)}x fewer write units`);
+}
+
+function heap(): number {
+  (global as unknown as { gc?: () => void }).gc?.();
+  (global as unknown as { gc?: () => void }).gc?.();
+  return process.memoryUsage().heapUsed;
+}
+
+function memory(lines: string[]): void {
+  const GROUPS = 100_000;
+  if (typeof (global as unknown as { gc?: unknown }).gc !== 'function') lines.push('    (run with --expose-gc for exact figures)');
+  const rule = compileRule(WINDOWED, { id: 'bench' });
+  const stream = rule.stream({ maxGroups: GROUPS });
+  const before = heap();
+  for (let d = 0; d < GROUPS; d++) stream.push(reading(d, BASE), BASE + 1);
+  const after = heap();
+  const open = stream.stats.openWindows;
+  const bytes = after - before;
+  lines.push(`(c) memory with ${open.toLocaleString('en-US')} groups open (one window each; heap after full GC): total ${(bytes / 1048576).toFixed(1)} MB, ${Math.round(bytes / open)} bytes per open group`);
+  // 10 more events per group change nothing per group: incremental aggregates keep no events.
+  for (let i = 1; i <= 10; i++) for (let d = 0; d < GROUPS; d++) stream.push(reading(d, BASE + i * 1000), BASE + i * 1000);
+  const later = heap();
+  lines.push(`    after 10 more events per group: ${Math.round((later - before) / open)} bytes per open group`);
+  if (stream.flush().length !== GROUPS) throw new Error('expected one row per group');
+}
+
+async function benchStreams(): Promise<string[]> {
+  const load = os.loadavg().map((l) => l.toFixed(1)).join(' ');
+  const lines = [
+    'Benchmark streams (issue 13): windows, aggregates — cost, write reduction, memory',
+    `date ${new Date().toISOString()} · Node ${process.version} · ${os.cpus().length} cores · load average ${load}`,
+  ];
+  costRatio(lines);
+  writeReduction(lines);
+  memory(lines);
+  return lines;
+}
+
+if (require.main === module) runBenchmark(benchStreams);
