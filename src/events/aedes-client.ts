@@ -24,6 +24,10 @@ export interface AedesClientSnapshot {
   errored: boolean;
   /** Another connection with the same client id now holds the registration. */
   replaced: boolean;
+  /** The clean flag of that other connection (EMQX: true discards the session, false takes it over). */
+  replacedByClean: boolean | undefined;
+  /** The connection is TLS (EMQX names a closed TLS socket `ssl_closed`, a TCP one `tcp_closed`). */
+  tls: boolean;
   /** Topic filter → granted QoS. */
   subscriptions: Map<string, number>;
 }
@@ -62,6 +66,8 @@ export function snapshotAedesClient(client: unknown): AedesClientSnapshot {
     sentDisconnect: read(() => c._disconnected) === true,
     errored: read(() => c.errored) === true,
     replaced: registered !== undefined && registered !== null && registered !== client,
+    replacedByClean: registered && registered !== client ? booleanOr(read(() => (registered as Bag).clean)) : undefined,
+    tls: read(() => conn?.encrypted) === true,
     subscriptions: subscriptionsOf(read(() => c.subscriptions)),
   };
 }
@@ -95,4 +101,8 @@ function firstString(...values: unknown[]): string | undefined {
 function firstNumber(...values: unknown[]): number | undefined {
   for (const v of values) if (typeof v === 'number' && Number.isFinite(v)) return v;
   return undefined;
+}
+
+function booleanOr(value: unknown): boolean | undefined {
+  return typeof value === 'boolean' ? value : undefined;
 }

@@ -17,12 +17,14 @@ const EVENT_TOPICS = new Set([
 
 /** What the cache keeps per connected client: plain values only. */
 interface ClientFacts extends Pick<
-  AedesClientSnapshot, 'username' | 'peerhost' | 'peername' | 'sockname' | 'protoVer' | 'clean' | 'keepalive' | 'errored' | 'subscriptions'
+  AedesClientSnapshot, 'username' | 'peerhost' | 'peername' | 'sockname' | 'protoVer' | 'clean' | 'keepalive' | 'errored' | 'subscriptions' | 'tls'
 > {
   clientid: string;
   connectedAt: number | undefined;
   connectedReported: boolean;
   keepaliveTimedOut: boolean;
+  /** EMQX's disconnect reason for the error aedes reported before the close (clientError). */
+  errorReason?: string;
 }
 
 // Enough for any broker a Node-RED instance runs; bounds the cache if disconnects are missed
@@ -77,7 +79,10 @@ export class AedesEventMapper {
         // A refused CONNECT (bad credentials) comes as clientError of a client never registered.
         if (!facts && code !== undefined && CONNACK_REASONS[code]) return [connackColumns(client, CONNACK_REASONS[code], now)];
         const known = facts ?? (client.clientid !== undefined && !client.closed ? this.remember(client) : undefined);
-        if (known) known.errored = true;
+        if (known) {
+          known.errored = true;
+          known.errorReason ??= errorReason(err);
+        }
         return [];
       }
       case 'keepaliveTimeout': {
@@ -111,6 +116,7 @@ export class AedesEventMapper {
       protoVer: client.protoVer,
       clean: client.clean,
       keepalive: client.keepalive,
+      tls: client.tls,
       connectedAt: undefined,
       connectedReported: false,
       keepaliveTimedOut: false,
@@ -173,11 +179,16 @@ export class AedesEventMapper {
     if (client.clientid === undefined) return [];
     const facts = this.clients.get(client.clientid);
     this.clients.delete(client.clientid);
+    // EMQX 5 (emqx_channel, emqx_cm, emqx_connection): `normal` after a DISCONNECT packet;
+    // `keepalive_timeout`; a second connection with the same client id ends this one with
+    // `discarded` when it asks for a clean start (emqx_cm:discard_session) and `takenover` when it
+    // resumes the session; after an error the reason names it (a socket error's POSIX name such
+    // as `econnreset`, `frame_error` for a packet that does not parse, ...); a socket the client
+    // just closed is `tcp_closed` (`ssl_closed` over TLS).
     const reason = client.sentDisconnect ? 'normal'
       : facts?.keepaliveTimedOut ? 'keepalive_timeout'
-      : client.replaced ? 'takenover'
-      : facts?.errored || client.errored ? 'sock_error'
-      : 'sock_closed';
+      : client.replaced ? (client.replacedByClean === false ? 'takenover' : 'discarded')
+      : facts?.errorReason ?? (client.tls || facts?.tls ? 'ssl_closed' : 'tcp_closed');
     const head: Columns = {
       reason,
       clientid: client.clientid,
@@ -252,6 +263,20 @@ export class AedesEventMapper {
     setHiddenColumn(columns, 'client_attrs', {});
     return [columns];
   }
+}
+
+/**
+ * EMQX's client.disconnected reason for an error aedes reports (clientError) before it closes a
+ * connection. EMQX: a socket error ends the connection with the error's own name
+ * (`{sock_error, econnreset}` → `econnreset`); a second CONNECT is `protocol_error`; a PUBLISH
+ * to an invalid topic name `topic_name_invalid`; a packet that does not parse `frame_error`.
+ */
+export function errorReason(err: { code?: unknown; message?: unknown } | undefined): string {
+  if (err && typeof err.code === 'string' && /^E[A-Z0-9]+$/.test(err.code)) return err.code.toLowerCase();
+  const message = typeof err?.message === 'string' ? err.message : '';
+  if (message === 'Invalid protocol') return 'protocol_error';
+  if (/ (is )?not allowed in PUBLISH$/.test(message)) return 'topic_name_invalid';
+  return 'frame_error';
 }
 
 function connackColumns(client: AedesClientSnapshot, reasonCode: string, now: number, facts?: ClientFacts): Columns {

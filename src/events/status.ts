@@ -98,6 +98,7 @@ export function columnsFromStatus(
       expiry_interval: 0,
     }, now);
   }
-  // Node-RED does not say why; a dropped connection is the common case.
-  return clientDisconnectedColumns({ ...base, reason: 'sock_closed' }, now, connectedAt);
+  // Node-RED does not say why; a dropped connection is the common case, which EMQX names
+  // `tcp_closed` (emqx_connection: {tcp_closed, Socket}).
+  return clientDisconnectedColumns({ ...base, reason: 'tcp_closed' }, now, connectedAt);
 }

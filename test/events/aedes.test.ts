@@ -131,17 +131,27 @@ describe('aedes broker messages → EMQX events', function () {
     assert.deepEqual(published.payload, Buffer.from([0xff, 0x00, 0xfe]));
   });
 
-  it('gives sock_closed when the connection drops without DISCONNECT', async () => {
+  // Reasons as EMQX 5 gives them (emqx_channel, emqx_cm, emqx_connection; see src/events/aedes.ts).
+  it('gives tcp_closed when the connection drops without DISCONNECT', async () => {
     const client = await connect(capture.port, { clientId: 'dropper' });
     await capture.waitFor('client.connected');
     (client.stream as net.Socket).destroy();
     const [disconnected] = await capture.waitFor('client.disconnected');
     client.end(true);
-    assert.equal(disconnected.reason, 'sock_closed');
+    assert.equal(disconnected.reason, 'tcp_closed');
     assert.equal(disconnected.clientid, 'dropper');
   });
 
-  it('gives sock_error after a protocol error on the socket', async () => {
+  it('gives the socket error by its POSIX name (econnreset) when the connection is reset', async () => {
+    const client = await connect(capture.port, { clientId: 'resetter' });
+    await capture.waitFor('client.connected');
+    (client.stream as net.Socket).resetAndDestroy();
+    const [disconnected] = await capture.waitFor('client.disconnected');
+    client.end(true);
+    assert.equal(disconnected.reason, 'econnreset');
+  });
+
+  it('gives frame_error after a packet that does not parse', async () => {
     const client = await connect(capture.port, { clientId: 'garbler' });
     await capture.waitFor('client.connected');
     const localPort = (client.stream as net.Socket).localPort;
@@ -149,8 +159,23 @@ describe('aedes broker messages → EMQX events', function () {
     (client.stream as net.Socket).write(Buffer.from([0x00, 0x00]));
     const [disconnected] = await capture.waitFor('client.disconnected');
     client.end(true);
-    assert.equal(disconnected.reason, 'sock_error');
+    assert.equal(disconnected.reason, 'frame_error');
     assert.equal(disconnected.peername, `127.0.0.1:${localPort}`);
+  });
+
+  it('gives protocol_error after a second CONNECT, topic_name_invalid after a PUBLISH to a filter', async () => {
+    for (const [clientId, packet, reason] of [
+      ['twice', { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'twice', keepalive: 30 }, 'protocol_error'],
+      ['wild', { cmd: 'publish', topic: 'a/#', payload: 'x', qos: 0, retain: false, dup: false }, 'topic_name_invalid'],
+    ] as const) {
+      const client = await connect(capture.port, { clientId });
+      await capture.waitFor('client.connected', 1, 5000);
+      (client.stream as net.Socket).write(mqttPacket.generate(packet));
+      const [disconnected] = (await capture.waitFor('client.disconnected', 1, 5000)).filter((e) => e.clientid === clientId);
+      client.end(true);
+      assert.equal(disconnected.reason, reason, clientId);
+      capture.events.length = 0;
+    }
   });
 
   it('gives keepalive_timeout when a client stops talking', async function () {
@@ -167,10 +192,21 @@ describe('aedes broker messages → EMQX events', function () {
     assert.equal(disconnected.reason, 'keepalive_timeout');
   });
 
-  it('gives takenover when another connection takes the client id', async () => {
-    const first = await connect(capture.port, { clientId: 'twin' });
+  it('gives discarded when another connection takes the client id with a clean start (MQTT default)', async () => {
+    const first = await connect(capture.port, { clientId: 'twin', clean: false });
     await capture.waitFor('client.connected');
-    const second = await connect(capture.port, { clientId: 'twin' });
+    const second = await connect(capture.port, { clientId: 'twin', clean: true });
+    const [disconnected] = await capture.waitFor('client.disconnected');
+    await capture.waitFor('client.connected', 2);
+    first.end(true);
+    await second.endAsync();
+    assert.equal(disconnected.reason, 'discarded');
+  });
+
+  it('gives takenover when another connection resumes the session (clean start false)', async () => {
+    const first = await connect(capture.port, { clientId: 'heir', clean: true });
+    await capture.waitFor('client.connected');
+    const second = await connect(capture.port, { clientId: 'heir', clean: false });
     const [disconnected] = await capture.waitFor('client.disconnected');
     await capture.waitFor('client.connected', 2);
     first.end(true);

@@ -45,7 +45,7 @@ describe('Status-node messages → client events', function () {
     connectedMapper.columnsFrom(status('node-red:common.status.connected'), 1000);
     const [d] = connectedMapper.columnsFrom(status('node-red:common.status.disconnected'), 2000);
     assert.equal(d.event, 'client.disconnected');
-    assert.equal(d.reason, 'sock_closed');
+    assert.equal(d.reason, 'tcp_closed');
     assert.equal(d.disconnected_at, 2000);
     assert.equal(d.connected_at, 1000, 'readable by name');
     assert.ok(!Object.keys(d).includes('connected_at'), 'not copied by SELECT *');

@@ -103,6 +103,24 @@ describe('rule-sql with the aedes broker node', function () {
     assert.equal(caught[0].payload.packet.topic, 't/1');
   });
 
+  it('says discarded or takenover, as EMQX 5, when a second connection takes the client id', async () => {
+    const { events } = await startFlow('SELECT clientid, reason, clean_start FROM "$events/client_disconnected"', 'SELECT * FROM "t/#"');
+    const url = `mqtt://127.0.0.1:${port}`;
+    // A clean start (MQTT's default) discards the old session.
+    const first = await connect(url, { clientId: 'twin', protocolVersion: 4, clean: false });
+    const second = await connect(url, { clientId: 'twin', protocolVersion: 4, clean: true });
+    await until(() => events.length === 1, 'the first disconnect');
+    // Resuming the session (clean start false) takes it over.
+    const third = await connect(url, { clientId: 'twin', protocolVersion: 4, clean: false });
+    await until(() => events.length === 2, 'the second disconnect');
+    await third.endAsync();
+    await until(() => events.length === 3, 'the last disconnect');
+    first.end(true);
+    second.end(true);
+    assert.deepEqual(events.map((m) => m.payload.reason), ['discarded', 'takenover', 'normal']);
+    assert.ok(events.every((m) => m.payload.clientid === 'twin'));
+  });
+
   it('sends one row per subscribed topic filter on $events/session/subscribed', async () => {
     const { events } = await startFlow('SELECT clientid, topic, qos FROM "$events/session_subscribed"', 'SELECT * FROM "t/#"');
     const client = await connect(`mqtt://127.0.0.1:${port}`, { clientId: 'subber', protocolVersion: 4 });
@@ -201,7 +219,7 @@ describe('rule-sql with the core mqtt in node and mosquitto', function () {
       const disconnected = got[1];
       assert.equal(disconnected.topic, '$events/client/disconnected');
       assert.equal(disconnected.payload.clientid, 'nr-status');
-      assert.equal(disconnected.payload.reason, 'sock_closed');
+      assert.equal(disconnected.payload.reason, 'tcp_closed');
       assert.equal(disconnected.payload.peername, connected.payload.peername);
     } finally {
       await own.stop();
