@@ -23,6 +23,17 @@ export function hasStaticCredentials(credentials: ConnectorCredentials): boolean
   return id;
 }
 
+/**
+ * The connector's `url` as an endpoint URL. EMQX (emqx_bridge_dynamo_connector:get_host_info)
+ * reads a URL without a scheme as `http://`: `127.0.0.1:8000` is `http://127.0.0.1:8000`, and
+ * `localhost` is `http://localhost` (port 80; `https://` without a port is 443). Empty stays empty
+ * (AWS's endpoint). Any other scheme is kept, for createDynamoClient to refuse by name.
+ */
+export function withScheme(url: string): string {
+  if (url === '' || /^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return url;
+  return `http://${url}`;
+}
+
 /** The endpoint the client talks to: the URL, or AWS's regional endpoint. */
 export function endpointUrl(settings: Pick<ConnectorSettings, 'url' | 'region'>): string {
   if (settings.url) return settings.url.replace(/\/+$/, '');

@@ -2,7 +2,7 @@
 // DynamoDB client and its health monitor, counts the sinks using it, and destroys the client
 // only once they are gone (they flush on close, after the connector's own close began).
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ConnectorConfigError, createDynamoClient, describeEndpoint } from './client';
+import { ConnectorConfigError, createDynamoClient, describeEndpoint, withScheme } from './client';
 import type { ConnectorCredentials, ConnectorSettings, DynamoConnection, HealthState } from './connection';
 import { HealthMonitor } from './health';
 
@@ -31,7 +31,8 @@ export function connectorSettingsFrom(config: Partial<Record<keyof ConnectorSett
     return n;
   };
   return {
-    url: text('url'),
+    // EMQX reads host:port without a scheme as http://host:port (DESIGN.md 1.1).
+    url: withScheme(text('url')),
     region: text('region') || CONNECTOR_DEFAULTS.region,
     table: text('table'),
     poolSize: count('poolSize', 1),

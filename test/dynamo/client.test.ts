@@ -170,6 +170,22 @@ describe('connectorSettingsFrom', () => {
     });
   });
 
+  it('reads a url without a scheme as http:// (EMQX), keeps http(s):// and leaves other schemes to be refused', () => {
+    const url = (u: string) => connectorSettingsFrom({ url: u }).url;
+    assert.equal(url('127.0.0.1:8000'), 'http://127.0.0.1:8000');
+    assert.equal(url(' localhost:8000 '), 'http://localhost:8000');
+    assert.equal(url('dynamodb.local'), 'http://dynamodb.local');
+    assert.equal(url('[::1]:8000'), 'http://[::1]:8000');
+    assert.equal(url('http://127.0.0.1:8000'), 'http://127.0.0.1:8000');
+    assert.equal(url('HTTPS://dynamodb.eu-west-1.amazonaws.com'), 'HTTPS://dynamodb.eu-west-1.amazonaws.com');
+    assert.equal(url(''), '');
+    assert.equal(url('ftp://nowhere'), 'ftp://nowhere');
+    assert.throws(() => createDynamoClient(connectorSettingsFrom({ url: 'ftp://nowhere' }), {}), /must start with http:\/\/ or https:\/\//);
+    // Default ports: 80 for http, 443 for https (what the client will connect to).
+    assert.equal(new URL(url('dynamodb.local')).port || '80', '80');
+    assert.equal(new URL('https://dynamodb.local').port || '443', '443');
+  });
+
   it('names the property of a bad number', () => {
     assert.throws(() => connectorSettingsFrom({ poolSize: 'lots' }), /poolSize must be a whole number of at least 1/);
     assert.throws(() => connectorSettingsFrom({ requestTimeout: 0 }), /requestTimeout/);

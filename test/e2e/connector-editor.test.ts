@@ -137,6 +137,11 @@ describe('dynamodb-connector editor dialog', function () {
     await page.waitForTimeout(300);
     assert.ok(await page.locator('#node-config-input-poolSize.input-error').count(), 'poolSize 0 is marked');
     assert.ok(await page.locator('#node-config-input-url.input-error').count(), 'ftp:// is marked');
+    // host:port without a scheme is http:// (as EMQX reads it): not marked.
+    await page.locator('#node-config-input-url').fill(dynamo.url.replace(/^http:\/\//, ''));
+    await page.locator('#node-config-input-region').click();
+    await page.waitForTimeout(300);
+    assert.equal(await page.locator('#node-config-input-url.input-error').count(), 0, 'host:port is valid');
     await page.locator('#node-config-input-poolSize').fill('4');
     await page.locator('#node-config-input-url').fill(dynamo.url);
     await page.locator('#node-config-dialog-ok').click();

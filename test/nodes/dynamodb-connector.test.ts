@@ -111,6 +111,15 @@ describe('dynamodb-connector node', function () {
     assert.deepEqual(out.TableNames, ['mqtt_msg']);
   });
 
+  it('url: host:port without a scheme means http://host:port, as EMQX reads it', async () => {
+    const bare = signed.url.replace(/^http:\/\//, '');
+    await load([connectorDef({ url: bare, healthCheckInterval: 60000 })], { c1: TEST_CREDENTIALS });
+    const c = getConnector();
+    await waitForHealth(c, 'up');
+    assert.equal(c.describeEndpoint(), `${signed.url} (region us-west-2)`);
+    assert.deepEqual((await c.client.send(new ListTablesCommand({}))).TableNames, ['mqtt_msg']);
+  });
+
   it('region: signs for the given region and defaults to us-east-1', async () => {
     await load([connectorDef({ url: signed.url, region: 'eu-central-1' })], { c1: TEST_CREDENTIALS });
     assert.equal(await getConnector().client.config.region(), 'eu-central-1');
@@ -215,6 +224,13 @@ describe('dynamodb-connector node', function () {
         tables: ['mqtt_msg'],
         table: { name: 'mqtt_msg', status: 'ACTIVE', keySchema: [{ attributeName: 'id', keyType: 'HASH', attributeType: 'S' }] },
       });
+    });
+
+    it('tests a url without a scheme as http://', async () => {
+      await load([]);
+      const res = await post({ url: signed.url.replace(/^http:\/\//, ''), region: 'us-west-2', table: 'mqtt_msg', accessKeyId: 'root', secretAccessKey: SECRET });
+      assert.equal(res.body.ok, true, JSON.stringify(res.body));
+      assert.deepEqual(res.body.tables, ['mqtt_msg']);
     });
 
     it('reports a missing table by name and endpoint', async () => {
