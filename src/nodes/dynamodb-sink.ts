@@ -282,7 +282,11 @@ export default function register(RED: NodeAPI): void {
             handedOver.set(node.id, { writes: left, at: Date.now() });
             node.warn(text('log.handedOver', { count: left.length }));
           } else if (left.length > 0) {
-            node.log(text(state === 'disabled' ? 'log.keptDisabled' : 'log.keptOnDisk', { count: left.length, dir: bufferDir ?? '' }));
+            // Switched to memory mode by this deploy: nothing will send the backlog by itself
+            // (the backlog report after the deploy says how to send or discard it).
+            const switched = !removed && deployedState(RED, node.id).def?.bufferMode !== 'disk';
+            const key = state === 'disabled' ? 'log.keptDisabled' : switched ? 'log.keptSwitched' : 'log.keptOnDisk';
+            node.log(text(key, { count: left.length, dir: bufferDir ?? '' }));
           }
           if (deleted && bufferDir) {
             // The node was deleted: what it could not write was dropped (counted, logged below).

@@ -355,6 +355,7 @@ describe('disk buffer: full or read-only disk, damaged files, disable and delete
     const line = await waitFor('report', () => nr!.output(), (t) => /disk buffer .*disk-sink holds 20 unsent writes/.test(t), 10000, nr);
     assert.match(line, /disk buffer .*disk-sink holds 20 unsent writes \(\d+ bytes\); dynamodb-sink "disk sink" \(disk-sink\) is in memory mode, so nothing sends it\. To send it: .*POST \/dynamodb-sink\/backlogs\/disk-sink\/replay.*DELETE \/dynamodb-sink\/backlogs\/disk-sink/);
     assert.doesNotMatch(line, /for the next start/);
+    assert.match(line, /20 writes are still queued; kept in .*disk-sink, but this sink is now in buffer mode memory and does not send them/);
     const list = (await request(nr!.url, 'GET', '/dynamodb-sink/backlogs')).body;
     assert.deepEqual(
       list.backlogs.map((b: any) => [b.id, b.owner, b.records, b.dir]),
