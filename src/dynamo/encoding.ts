@@ -51,7 +51,8 @@ export function encodeItem(row: unknown, options: EncodeOptions, measure?: ItemM
   if (row === null || typeof row !== 'object' || Array.isArray(row) || Buffer.isBuffer(row)) {
     throw new ItemError('not_object', `the row to write must be an object, not ${describeType(row)}`);
   }
-  const fields = row as Record<string, unknown>;
+  // A function node may hand over a Map as the row: its entries are the attributes.
+  const fields = (!isPlainObject(row) && types.isMap(row) ? mapFields(row) : row) as Record<string, unknown>;
   // An undefined or null key would be stored as the text "undefined"/"null": surely a mistake.
   checkKeyPresent(fields, options.hashKey, 'partition key', 'hashKey');
   if (options.rangeKey) checkKeyPresent(fields, options.rangeKey, 'sort key', 'rangeKey');
@@ -82,6 +83,20 @@ export function encodeItem(row: unknown, options: EncodeOptions, measure?: ItemM
   }
   if (measure) measure.size = size;
   return item;
+}
+
+function mapFields(map: Map<unknown, unknown>): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  try {
+    for (const [key, name] of mapEntryNames(map, '')) {
+      if (name === '__proto__') setOwn(fields, name, map.get(key));
+      else fields[name] = map.get(key);
+    }
+  } catch (err) {
+    if (err instanceof JsonValueError) throw new ItemError('not_object', `the row ${err.reason}`);
+    throw err;
+  }
+  return fields;
 }
 
 /** Only the key attributes of an encoded item (for DeleteItem/UpdateItem and duplicate checks). */

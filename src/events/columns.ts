@@ -2,6 +2,7 @@
 // node name, MQTT 5 properties under EMQX's names, payload text, socket addresses, and the
 // "hidden" columns that SQL can read by name but `SELECT *` does not copy.
 
+import { jsonText, JsonValueError } from '../json/encode';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
@@ -87,12 +88,15 @@ export function payloadText(payload: unknown): string | Buffer {
   if (payload instanceof Uint8Array) return payloadText(Buffer.from(payload));
   if (payload === undefined || payload === null) return '';
   if (typeof payload === 'object') {
-    // A parsed object (mqtt in "auto-detect", a JSON node) goes back to JSON text, since
-    // EMQX rules always see the payload as it travelled.
+    // A parsed object (mqtt in "auto-detect", a JSON node, a function node's Map) goes back to
+    // JSON text, since EMQX rules always see the payload as it travelled; with the encoder the
+    // rule's json_encode and the sink use, so a Map is not an empty map. What cannot be JSON
+    // (a function, a cycle, ...) fails this message by path.
     try {
-      return JSON.stringify(payload) ?? '';
-    } catch {
-      return String(payload);
+      return jsonText(payload, 'msg.payload');
+    } catch (err) {
+      if (err instanceof JsonValueError) throw new Error(`${err.message} (the rule reads msg.payload as JSON text)`);
+      throw err;
     }
   }
   return String(payload);

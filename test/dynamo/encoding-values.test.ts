@@ -152,6 +152,13 @@ describe('encodeItem: JavaScript values (DESIGN.md 4)', () => {
     fails({ id: 'a', m: { e } }, emqx, 'm.e', /Error object/);
   });
 
+  it('takes a Map as the row: its entries are the attributes', () => {
+    const row = new Map<unknown, unknown>([['id', 'dev-1'], ['t', 21.5], ['m', new Map([['a', 1]])]]);
+    assert.deepEqual(encodeItem(row, emqx), { id: { S: 'dev-1' }, t: { N: '21.5' }, m: { S: '{"a":1}' } });
+    assert.deepEqual(encodeItem(row, native), { id: { S: 'dev-1' }, t: { N: '21.5' }, m: { M: { a: { N: '1' } } } });
+    assert.throws(() => encodeItem(new Map([[{}, 1]]), emqx), (err: ItemError) => err.code === 'not_object' && /the row is a Map with a key that is an object/.test(err.message));
+  });
+
   describe('native encoding', () => {
     it('writes the issue example: a Map as M and a Set of text as SS', () => {
       const item = encodeItem({ id: 'dev-1', calib: new Map([['offset', 0.5]]), tags: new Set(['kitchen']) }, native);
