@@ -136,6 +136,9 @@ export class BatchWriter {
     this.nextSeq = Math.max(this.nextSeq, maxSeq + 1);
     const bad = unreadable.map((u) => ({ ...u, why: u.reason }));
     let restored = 0;
+    // A backlog bigger than maxBufferBytes loses its oldest as queue_full (counted, logged once):
+    // those are not "restored", so the number logged is what will be written or fail.
+    const fullBefore = this.metrics.dropsFor('queue_full');
     for (const s of writes) {
       let req: WriteRequest;
       try {
@@ -161,7 +164,7 @@ export class BatchWriter {
       );
     }
     if (restored > 0) this.wake(0);
-    return restored;
+    return restored - (this.metrics.dropsFor('queue_full') - fullBefore);
   }
 
   /**

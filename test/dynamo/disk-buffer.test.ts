@@ -7,6 +7,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DiskBufferError, DiskStore, crc32Hex, inspectBacklog, readSettled } from '../../src/dynamo/disk-buffer';
+import { serializeWrite } from '../../src/dynamo/queue';
+import { BatchWriter } from '../../src/dynamo/writer';
+import { createSeedTable, scanAll, startDynalite, testClient } from '../support/dynamodb';
 import { mountTmpfs, tmpfsUnavailable, type Tmpfs } from '../e2e/support/disk-sink-harness';
 
 const record = (i: number, size = 40) => JSON.stringify({ t: 'x', o: 'put', k: { id: { S: `k${i}` } }, i: { v: { S: 'v'.repeat(size) } } });
@@ -120,5 +123,45 @@ describe('disk buffer store', function () {
     assert.ok(errors.length >= 1 && errors.every((e) => e.code === 'EROFS'), errors.map((e) => e.message).join('\n'));
     t.readWrite();
     assert.deepEqual(new DiskStore(sinkDir).restore().writes.map((w) => w.seq), [1, 2, 3, 4], 'kept for replay');
+  });
+
+  it('a writer restoring a backlog bigger than maxBufferBytes: the oldest go as queue_full, and restore() counts only what it queued', async function () {
+    const server = await startDynalite();
+    const client = testClient(server.url);
+    try {
+      await createSeedTable(server.url, 'restore_full');
+      const store = new DiskStore(dir);
+      for (let i = 1; i <= 40; i++) {
+        const id = { S: `r${i}` };
+        store.append({ seq: i, enqueuedAt: i, record: serializeWrite({ table: 'restore_full', operation: 'put', key: { id }, item: { id, v: { S: 'v'.repeat(200) } } }) });
+      }
+      store.close();
+      const warnings: string[] = [];
+      const w = new BatchWriter({
+        client,
+        queryMode: 'async',
+        batchSize: 25,
+        batchTime: 5,
+        inflightWindow: 4,
+        requestTtl: 20000,
+        maxBufferBytes: 20 * 1024,
+        store: new DiskStore(dir),
+        log: { info: () => undefined, warn: (t) => warnings.push(t) },
+      });
+      const restored = w.restore();
+      const dropped = w.metrics.dropsFor('queue_full');
+      assert.ok(dropped > 0 && dropped < 40, `dropped ${dropped}`);
+      assert.equal(restored, 40 - dropped);
+      const deadline = Date.now() + 10000;
+      while (w.metrics.success < restored && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(w.metrics.success, restored);
+      assert.equal((await scanAll(server.url, 'restore_full')).length, restored);
+      await w.close(1000);
+      assert.equal(inspectBacklog(dir), undefined, 'the dropped ones are settled too');
+      assert.match(warnings.join('\n'), new RegExp(`dropped the ${dropped} oldest`));
+    } finally {
+      client.destroy();
+      await server.stop();
+    }
   });
 });
