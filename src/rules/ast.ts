@@ -17,7 +17,8 @@ export interface PathExpr { type: 'path'; root: string; segments: Segment[]; at:
 export type NameRef = VarExpr | PathExpr;
 
 export type Expr =
-  | { type: 'const'; value: string | number | boolean; float: boolean; at: number; paren?: boolean }
+  /** An integer literal beyond 2^53 - 1 is a BigInt (DESIGN.md section 2: numbers are exact). */
+  | { type: 'const'; value: string | number | bigint | boolean; float: boolean; at: number; paren?: boolean }
   | VarExpr
   | PathExpr
   | { type: 'range'; from: number; to: number; at: number; paren?: boolean }

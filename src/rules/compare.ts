@@ -3,6 +3,7 @@
 
 import { RuleEvaluationError } from './errors';
 import { matchTopic } from './topic';
+import { integerOfText } from './exact-json';
 import { isBinary, textOf, typeName } from './values';
 
 export type ComparisonOp = '=' | '!=' | '<>' | '<' | '>' | '<=' | '>=' | '=~' | '~=';
@@ -12,10 +13,11 @@ export const COMPARISON_OPS: ReadonlySet<string> = new Set(['=', '!=', '<>', '<'
 const INTEGER_TEXT = /^[+-]?\d+$/;
 const FLOAT_TEXT = /^[+-]?\d+\.\d+(?:[eE][+-]?\d+)?$/;
 
-/** EMQX `number/1`: integer syntax first, then Erlang float syntax; anything else raises. */
-function numberOfText(op: string, v: string | Buffer): number {
+/** EMQX `number/1`: integer syntax first (exact), then Erlang float syntax; anything else raises. */
+function numberOfText(op: string, v: string | Buffer): number | bigint {
   const t = typeof v === 'string' ? v : v.toString('utf8');
-  if (INTEGER_TEXT.test(t) || FLOAT_TEXT.test(t)) return Number(t);
+  if (INTEGER_TEXT.test(t)) return integerOfText(t) as number | bigint;
+  if (FLOAT_TEXT.test(t)) return Number(t);
   const shown = t.length > 40 ? `${t.slice(0, 40)}...` : t;
   throw new RuleEvaluationError(
     `operator ${op}: cannot compare the string ${JSON.stringify(shown)} with a number (it is not a number)`,
@@ -71,7 +73,8 @@ export function termCompare(a: unknown, b: unknown): number {
   const rb = rank(b);
   if (ra !== rb) return ra - rb;
   switch (ra) {
-    case 0: return Number(a) < Number(b) ? -1 : Number(a) > Number(b) ? 1 : 0;
+    // JS compares a BigInt with a number exactly (2n ** 60n > 2 ** 60 - 1 is decided by value).
+    case 0: return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
     case 1: return compareText(atomName(a), atomName(b));
     case 4: return compareBinaries(a as string | Uint8Array, b as string | Uint8Array);
     case 3: {
@@ -110,8 +113,8 @@ export function termCompare(a: unknown, b: unknown): number {
  * by the atom's name. Returns a three-way result.
  */
 function coercedCompare(op: string, a: unknown, b: unknown): number {
-  if (typeof a === 'number' && isBinary(b)) return termCompare(a, numberOfText(op, b));
-  if (isBinary(a) && typeof b === 'number') return termCompare(numberOfText(op, a), b);
+  if ((typeof a === 'number' || typeof a === 'bigint') && isBinary(b)) return termCompare(a, numberOfText(op, b));
+  if (isBinary(a) && (typeof b === 'number' || typeof b === 'bigint')) return termCompare(numberOfText(op, a), b);
   if ((typeof a === 'boolean' || a === null) && isBinary(b)) return compareBinaries(atomName(a), b);
   if (isBinary(a) && (typeof b === 'boolean' || b === null)) return compareBinaries(a, atomName(b));
   return termCompare(a, b);

@@ -8,6 +8,7 @@ import { RuleEvaluationError } from './errors';
 import { isUnsupportedFunction, lookupFunction, suggestFunction } from './functions';
 import { SourceMap } from './lexer';
 import { indexOf, isInheritedName, keyStep, rangeGet, rangeList } from './paths';
+import { divide, integerDivision, MAX_SAFE, negateNumber, numericOp, widen } from './numbers';
 import { Scope } from './scope';
 import { exactEquals, isBinary, toText, typeName } from './values';
 
@@ -62,8 +63,9 @@ export function compileExpr(e: Expr, env: CompileEnv): Evaluator {
       const operand = compileExpr(e.operand, env);
       return (s) => {
         const v = operand(s);
-        if (typeof v !== 'number') throw operatorError('unary -', `expected a number, got ${typeName(v)}`);
-        return -v;
+        if (typeof v === 'number') return -v;
+        if (typeof v !== 'bigint') throw operatorError('unary -', `expected a number, got ${typeName(v)}`);
+        return negateNumber(v);
       };
     }
     case 'case': return compileCase(e, env);
@@ -219,30 +221,19 @@ function isStaticFloat(e: Expr): boolean {
 }
 
 export function arithmetic(op: ArithmeticOp, a: unknown, b: unknown): unknown {
+  const numA = typeof a === 'number' || typeof a === 'bigint';
+  const numB = typeof b === 'number' || typeof b === 'bigint';
   if (op === '+') {
-    if (typeof a === 'number' && typeof b === 'number') return a + b;
+    if (numA && numB) return numericOp('+', a, b);
     // EMQX: if either side is a string, both are converted to text and concatenated.
     if (isText(a) || isText(b)) return toText(a) + toText(b);
     throw operatorError('+', `cannot add ${typeName(a)} and ${typeName(b)}`);
   }
-  if (typeof a !== 'number' || typeof b !== 'number') {
+  if (op === 'div' || op === 'mod') return integerDivision(op, a, b);
+  if (!numA || !numB) {
     throw operatorError(op, `expected two numbers, got ${typeName(a)} and ${typeName(b)}`);
   }
-  switch (op) {
-    case '-': return a - b;
-    case '*': return a * b;
-    case '/':
-      if (b === 0) throw new RuleEvaluationError('operator /: division by zero', 'badarith');
-      return a / b;
-    default: {
-      if (!Number.isInteger(a) || !Number.isInteger(b)) {
-        throw operatorError(op, `expected two integers, got ${typeName(a)} and ${typeName(b)}`);
-      }
-      if (b === 0) throw new RuleEvaluationError(`operator ${op}: division by zero`, 'badarith');
-      // div truncates toward zero; mod is Erlang rem (the sign of the dividend), like JS %.
-      return op === 'div' ? Math.trunc(a / b) : a % b;
-    }
-  }
+  return op === '/' ? divide(a, b) : numericOp(op, a, b);
 }
 
 function compileArithmetic(op: ArithmeticOp, l: Expr, r: Expr, env: CompileEnv): Evaluator {
@@ -255,21 +246,35 @@ function compileArithmetic(op: ArithmeticOp, l: Expr, r: Expr, env: CompileEnv):
       throw operatorError(op, `expected two integers, got ${isStaticFloat(l) ? 'float' : 'integer'} and ${isStaticFloat(r) ? 'float' : 'integer'}`);
     };
   }
+  // Two numbers whose result stays within 2^53 (the common case) are done inline; `widen`
+  // makes an integer result beyond that exact (a BigInt), as Erlang's integers are.
   switch (op) {
     case '+': return (s) => {
       const a = left(s);
       const b = right(s);
-      return typeof a === 'number' && typeof b === 'number' ? a + b : arithmetic('+', a, b);
+      if (typeof a === 'number' && typeof b === 'number') {
+        const n = a + b;
+        return n <= MAX_SAFE && n >= -MAX_SAFE ? n : widen('+', a, b, n);
+      }
+      return arithmetic('+', a, b);
     };
     case '-': return (s) => {
       const a = left(s);
       const b = right(s);
-      return typeof a === 'number' && typeof b === 'number' ? a - b : arithmetic('-', a, b);
+      if (typeof a === 'number' && typeof b === 'number') {
+        const n = a - b;
+        return n <= MAX_SAFE && n >= -MAX_SAFE ? n : widen('-', a, b, n);
+      }
+      return arithmetic('-', a, b);
     };
     case '*': return (s) => {
       const a = left(s);
       const b = right(s);
-      return typeof a === 'number' && typeof b === 'number' ? a * b : arithmetic('*', a, b);
+      if (typeof a === 'number' && typeof b === 'number') {
+        const n = a * b;
+        return n <= MAX_SAFE && n >= -MAX_SAFE ? n : widen('*', a, b, n);
+      }
+      return arithmetic('*', a, b);
     };
     default: return (s) => arithmetic(op, left(s), right(s));
   }

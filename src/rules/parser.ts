@@ -2,6 +2,7 @@
 // Pratt loop for expressions, recursive descent for clauses, then a check of where AND, OR,
 // NOT, IN and comparisons may appear.
 
+import { exactInteger } from './exact-json';
 import { ArithmeticOp, CaseBranch, ComparisonOperator, Expr, Field, NameRef, Over, Segment, Source, Statement } from './ast';
 import { SourceMap, Token, tokenize } from './lexer';
 
@@ -307,7 +308,7 @@ class Parser {
     switch (t.kind) {
       case 'int': case 'float':
         this.next();
-        return { type: 'const', value: t.num, float: t.kind === 'float', at };
+        return { type: 'const', value: t.kind === 'int' ? exactInteger(BigInt(t.text)) : t.num, float: t.kind === 'float', at };
       case 'string':
         this.next();
         return { type: 'const', value: t.value, float: false, at };
@@ -339,7 +340,7 @@ class Parser {
           this.next();
           const operand = this.expr(UNARY_BP, t);
           if (t.value === '+') return operand;
-          if (operand.type === 'const' && typeof operand.value === 'number' && !operand.paren) {
+          if (operand.type === 'const' && (typeof operand.value === 'number' || typeof operand.value === 'bigint') && !operand.paren) {
             return { type: 'const', value: -operand.value, float: operand.float, at };
           }
           return { type: 'negate', operand, at };

@@ -3,6 +3,7 @@
 // targets. Values met on the way are never modified: a put copies what it changes.
 
 import { RuleEvaluationError } from './errors';
+import { parseJson } from './exact-json';
 import { typeName } from './values';
 
 export type Step = (value: unknown) => unknown;
@@ -21,7 +22,7 @@ export function decodeLenient(v: string | Uint8Array): unknown {
   const c = text.charCodeAt(0);
   if (c !== 123 && c !== 91 && c !== 32 && c !== 9 && c !== 10 && c !== 13) return undefined;
   try {
-    return JSON.parse(text);
+    return parseJson(text);
   } catch {
     return undefined;
   }

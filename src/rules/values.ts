@@ -5,8 +5,12 @@
 // Values, and how they map EMQX's Erlang terms:
 // - `undefined` is EMQX's atom `undefined` (a missing name, `null()`); `null` is JSON null.
 // - Strings are JS strings. Erlang atoms (`event`, `reason`, ...) are plain strings too.
-// - Integers and floats are JS numbers, so an integral float (`2.0`) behaves as the integer 2
-//   (DESIGN.md section 2: integral floats may print as integers).
+// - Numbers are exact (DESIGN.md section 2), as EMQX's Erlang integers are: an integer with
+//   |n| <= 2^53 - 1 is a JS number; an integer beyond that is a BigInt (a 64-bit serial, a
+//   nanosecond timestamp), never a number; so a JS number beyond 2^53 is a float (from a float
+//   literal such as 1e20, or float arithmetic). `exactInteger` (exact-json.ts) keeps to this.
+//   An integral float below 2^53 (`2.0`) is the same JS number as the integer 2 and behaves as
+//   it, except where the SQL text shows it is a float (DESIGN.md section 2).
 // - Maps are plain objects, lists are arrays.
 // - Bytes: EMQX cannot tell a binary that holds valid UTF-8 from a string, so neither do we.
 //   A function that produces bytes (`hexstr2bin`, `base64_decode`, `gunzip`, ...) returns a
@@ -18,6 +22,7 @@
 import { isUtf8 } from 'node:buffer';
 import { jsonText, JsonValueError } from '../json/encode';
 import { RuleEvaluationError } from './errors';
+import { parseJson } from './exact-json';
 
 export type RuleMap = Record<string, unknown>;
 
@@ -30,8 +35,19 @@ export function isBinary(v: unknown): v is string | Buffer {
   return typeof v === 'string' || Buffer.isBuffer(v);
 }
 
+/** An integer that fits a JS number exactly (|n| <= 2^53 - 1); see `isInt` for any integer. */
 export function isInteger(v: unknown): v is number {
-  return typeof v === 'number' && Number.isInteger(v);
+  return Number.isSafeInteger(v);
+}
+
+/** EMQX `is_integer`: a JS integer up to 2^53 - 1, or a BigInt beyond. */
+export function isInt(v: unknown): v is number | bigint {
+  return typeof v === 'bigint' || Number.isSafeInteger(v);
+}
+
+/** EMQX `is_number`: a JS number or a BigInt. */
+export function isNumber(v: unknown): v is number | bigint {
+  return typeof v === 'number' || typeof v === 'bigint';
 }
 
 /** The text of a string, or of a Buffer holding valid UTF-8; undefined for anything else. */
@@ -59,7 +75,8 @@ export function typeName(v: unknown): string {
   if (v === null) return 'null';
   switch (typeof v) {
     case 'string': return 'string';
-    case 'number': return Number.isInteger(v) ? 'integer' : 'float';
+    case 'number': return Number.isSafeInteger(v) ? 'integer' : 'float';
+    case 'bigint': return 'integer';
     case 'boolean': return 'boolean';
     default:
       if (Array.isArray(v)) return 'list';
@@ -71,6 +88,8 @@ export function typeName(v: unknown): string {
 /** EMQX `float_to_binary(F, [{decimals, 10}, compact])`, but never less than one decimal. */
 export function floatText(f: number): string {
   if (!Number.isFinite(f)) return String(f);
+  // toFixed writes an exponent from 1e21 on; Erlang writes the double's exact digits.
+  if (Math.abs(f) >= 1e21) return `${BigInt(f)}.0`;
   let s = f.toFixed(10);
   s = s.replace(/0+$/, '');
   if (s.endsWith('.')) s += '0';
@@ -78,10 +97,8 @@ export function floatText(f: number): string {
 }
 
 function numberText(n: number): string {
-  if (Number.isInteger(n)) {
-    // String(1e21) is "1e+21"; EMQX prints an integer's digits.
-    return Math.abs(n) < 1e21 ? String(n === 0 ? 0 : n) : BigInt(n).toString();
-  }
+  // Beyond 2^53 a JS number is a float (an integer that large is a BigInt): `1.5e20` → "150000000000000000000.0".
+  if (Number.isSafeInteger(n)) return String(n === 0 ? 0 : n);
   return floatText(n);
 }
 
@@ -115,14 +132,14 @@ export function jsonEncode(v: unknown): string {
   }
 }
 
-/** JSON text to a value; invalid JSON (including '') raises `decode_json_failed`. */
+/** JSON text to a value, integers exact; invalid JSON (including '') raises `decode_json_failed`. */
 export function decodeJson(s: unknown): unknown {
   const text = textOf(s);
   if (text === undefined) {
     throw new RuleEvaluationError(`decode_json_failed: expected JSON text, got ${typeName(s)}`, 'decode_json_failed');
   }
   try {
-    return JSON.parse(text);
+    return parseJson(text);
   } catch {
     const shown = text.length > 40 ? `${text.slice(0, 40)}...` : text;
     throw new RuleEvaluationError(`decode_json_failed: not valid JSON: ${JSON.stringify(shown)}`, 'decode_json_failed');
@@ -131,7 +148,8 @@ export function decodeJson(s: unknown): unknown {
 
 /**
  * Equality without type coercion (IN, `contains`, simple CASE): `'1'` ≠ `1`, maps and lists
- * compare structurally. `2` and `2.0` are the same JS number, so they are equal here.
+ * compare structurally. `2` and `2.0` are the same JS number, so they are equal here; a BigInt
+ * (an integer beyond 2^53) never equals a number (a float that large), as 2^60 =/= 2.0^60 in Erlang.
  */
 export function exactEquals(a: unknown, b: unknown): boolean {
   if (a === b) return true;

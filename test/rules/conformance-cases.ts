@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { compileRule, RuleEvaluationError, RuleSyntaxError } from '../../src';
+import { parseJson, stringifyJson } from '../../src/rules/exact-json';
 
 export interface SqlCase {
   name: string;
@@ -31,7 +32,8 @@ export interface FunctionCase {
 
 /** A case file from test/fixtures. */
 export function loadCases<T>(file: string): T[] {
-  return JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', file), 'utf8')) as T[];
+  // Exact: an expected nanosecond timestamp keeps all its digits (a BigInt), as EMQX's does.
+  return parseJson(readFileSync(path.join(__dirname, '..', 'fixtures', file), 'utf8')) as T[];
 }
 
 const isMarker = (v: unknown, key: string): v is Record<string, unknown> =>
@@ -57,14 +59,17 @@ export function sqlColumnsOf(input: Record<string, unknown>): Record<string, unk
 /** Where `actual` differs from `expected` (section 7 rules), or undefined when it conforms. */
 export function difference(actual: unknown, expected: unknown, at: string): string | undefined {
   if (isMarker(expected, '$undefined')) {
-    return actual === undefined ? undefined : `${at}: expected undefined, got ${JSON.stringify(actual)}`;
+    return actual === undefined ? undefined : `${at}: expected undefined, got ${stringifyJson(actual)}`;
+  }
+  if (typeof expected === 'bigint') {
+    return actual === expected ? undefined : `${at}: expected ${expected}, got ${stringifyJson(actual)}`;
   }
   if (typeof expected === 'number') {
     return typeof actual === 'number' && Math.abs(actual - expected) <= 1e-12 * Math.max(1, Math.abs(expected))
-      ? undefined : `${at}: expected ${expected}, got ${JSON.stringify(actual)}`;
+      ? undefined : `${at}: expected ${expected}, got ${stringifyJson(actual)}`;
   }
   if (Array.isArray(expected)) {
-    if (!Array.isArray(actual)) return `${at}: expected a list, got ${JSON.stringify(actual)}`;
+    if (!Array.isArray(actual)) return `${at}: expected a list, got ${stringifyJson(actual)}`;
     if (actual.length !== expected.length) return `${at}: expected ${expected.length} items, got ${actual.length}`;
     for (let i = 0; i < expected.length; i++) {
       const d = difference(actual[i], expected[i], `${at}[${i}]`);
@@ -74,14 +79,14 @@ export function difference(actual: unknown, expected: unknown, at: string): stri
   }
   if (typeof expected === 'object' && expected !== null) {
     if (typeof actual !== 'object' || actual === null || Array.isArray(actual)) {
-      return `${at}: expected a map, got ${JSON.stringify(actual)}`;
+      return `${at}: expected a map, got ${stringifyJson(actual)}`;
     }
     const act = actual as Record<string, unknown>;
     const exp = { ...(expected as Record<string, unknown>) };
     const keys = new Set(Object.keys(act));
     if (isMarker(exp, '$ephemeral_key')) {
       const generated = [...keys].filter((k) => k.startsWith('_v_'));
-      if (generated.length !== 1) return `${at}: expected one generated _v_ key, got ${JSON.stringify(generated)}`;
+      if (generated.length !== 1) return `${at}: expected one generated _v_ key, got ${stringifyJson(generated)}`;
       const d = difference(act[generated[0]], exp.$ephemeral_key, `${at}.${generated[0]}`);
       if (d) return d;
       keys.delete(generated[0]);
@@ -95,7 +100,7 @@ export function difference(actual: unknown, expected: unknown, at: string): stri
     }
     return keys.size === 0 ? undefined : `${at}: unexpected keys ${[...keys].join(', ')}`;
   }
-  return Object.is(actual, expected) ? undefined : `${at}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`;
+  return Object.is(actual, expected) ? undefined : `${at}: expected ${stringifyJson(expected)}, got ${stringifyJson(actual)}`;
 }
 
 type Outcome = { rows: Record<string, unknown>[] | null } | { error: Error; compile: boolean };
@@ -118,7 +123,7 @@ function runSqlCase(c: SqlCase): Outcome {
 export function checkSqlCase(c: SqlCase, expected: unknown): void {
   const outcome = runSqlCase(c);
   if (isMarker(expected, 'error')) {
-    assert.ok('error' in outcome, `expected an error, got ${JSON.stringify('rows' in outcome ? outcome.rows : null)}`);
+    assert.ok('error' in outcome, `expected an error, got ${stringifyJson('rows' in outcome ? outcome.rows : null)}`);
     const errorClass = (expected as Record<string, unknown>).error_class;
     if (errorClass === 'parse_error') {
       assert.ok(outcome.error instanceof RuleSyntaxError, `expected a syntax error, got ${outcome.error}`);
@@ -134,7 +139,7 @@ export function checkSqlCase(c: SqlCase, expected: unknown): void {
   }
   if ('error' in outcome) throw outcome.error;
   if (isMarker(expected, 'no_match')) {
-    assert.equal(outcome.rows, null, `expected no match, got ${JSON.stringify(outcome.rows)}`);
+    assert.equal(outcome.rows, null, `expected no match, got ${stringifyJson(outcome.rows)}`);
     return;
   }
   assert.ok(outcome.rows !== null, 'expected a result, got no match');
@@ -165,7 +170,7 @@ export function assertMatches(actual: unknown, expected: unknown, where: string)
     const marker = expected as Record<string, unknown>;
     if (marker.$undefined === true) return assert.equal(actual, undefined, where);
     if (typeof marker.$binary_hex === 'string') return assert.equal(hexOf(actual), marker.$binary_hex, where);
-    if (marker.$type === 'integer') return assert.ok(Number.isInteger(actual), `${where}: expected an integer, got ${String(actual)}`);
+    if (marker.$type === 'integer') return assert.ok(typeof actual === 'bigint' || Number.isSafeInteger(actual), `${where}: expected an integer, got ${String(actual)}`);
     if (marker.$type === 'float') return assert.equal(typeof actual, 'number', where);
     if (typeof marker.$matches === 'string') {
       return assert.match(String(actual), new RegExp(marker.$matches), where);
@@ -177,13 +182,17 @@ export function assertMatches(actual: unknown, expected: unknown, where: string)
     return;
   }
   if (Array.isArray(expected)) {
-    assert.ok(Array.isArray(actual), `${where}: expected a list, got ${JSON.stringify(actual)}`);
+    assert.ok(Array.isArray(actual), `${where}: expected a list, got ${stringifyJson(actual)}`);
     assert.equal(actual.length, expected.length, `${where}: list length`);
     expected.forEach((e, i) => assertMatches(actual[i], e, `${where}[${i}]`));
     return;
   }
+  if (typeof expected === 'bigint') {
+    assert.equal(actual, expected, `${where}: expected the integer ${expected}, got ${stringifyJson(actual)}`);
+    return;
+  }
   if (typeof expected === 'number') {
-    assert.equal(typeof actual, 'number', `${where}: expected a number, got ${JSON.stringify(actual)}`);
+    assert.equal(typeof actual, 'number', `${where}: expected a number, got ${stringifyJson(actual)}`);
     const tolerance = 1e-12 * Math.max(1, Math.abs(expected));
     assert.ok(Math.abs((actual as number) - expected) <= tolerance, `${where}: ${String(actual)} != ${expected}`);
     return;
@@ -208,7 +217,7 @@ export function withUtc<T>(on: boolean, run: () => T): T {
 export function evaluateCall(c: FunctionCase): unknown {
   const rule = compileRule(`SELECT ${c.call} AS r FROM "t/#"`, { id: 'test_rule' });
   const rows = rule.evaluate(functionColumnsOf(c));
-  assert.ok(rows !== null && rows.length === 1, `${c.call}: expected one row, got ${JSON.stringify(rows)}`);
+  assert.ok(rows !== null && rows.length === 1, `${c.call}: expected one row, got ${stringifyJson(rows)}`);
   return rows[0].r;
 }
 

@@ -24,7 +24,6 @@ const SQL_DEVIATIONS: Record<string, { reason: string; expected: unknown }> = {
   division_gives_float: { reason: INTEGRAL_FLOAT, expected: { r: 2, f: false } },
   float_literal_is_float: { reason: INTEGRAL_FLOAT, expected: { a: false, b: true, c: '2.5' } },
   cond_in_float_vs_int_false: { reason: INTEGRAL_FLOAT, expected: { r: 1 } },
-  str_large_float_no_exponent: { reason: INTEGRAL_FLOAT, expected: { r: '150000000000000000000' } },
   cond_not_over_and_is_error: { reason: STANDARD_NOT, expected: { r: 1 } },
   cond_not_over_in_is_error: { reason: STANDARD_NOT, expected: { r: 1 } },
 };

@@ -157,7 +157,15 @@ describe('rule bit functions', () => {
     assert.equal(call('subbits', b, 25, 8), undefined, 'a start past the end');
     assert.equal(call('subbits', Buffer.from('3FC00000', 'hex'), 1, 32, 'float'), 1.5);
     assert.deepEqual(call('subbits', b, 9, 16, 'bits'), Buffer.from('02FF', 'hex'));
-    assert.match(failure('subbits', b, 1, 16, 'float').message, /32 or 64 bits/);
+    // Erlang's 16-bit float segment: IEEE 754 half precision.
+    assert.equal(call('subbits', Buffer.from('3E00', 'hex'), 1, 16, 'float'), 1.5);
+    assert.equal(call('subbits', Buffer.from('C000', 'hex'), 1, 16, 'float', 'signed', 'big'), -2);
+    assert.equal(call('subbits', Buffer.from('0001', 'hex'), 1, 16, 'float'), 2 ** -24, 'a subnormal half');
+    assert.equal(call('subbits', Buffer.from('003C', 'hex'), 1, 16, 'float', 'unsigned', 'little'), 1);
+    assert.equal(call('subbits', Buffer.from('7BFF', 'hex'), 1, 16, 'float'), 65504);
+    assert.match(failure('subbits', Buffer.from('7C00', 'hex'), 1, 16, 'float').message, /not a finite float/);
+    assert.match(failure('subbits', Buffer.from('7F800000', 'hex'), 1, 32, 'float').message, /not a finite float/);
+    assert.match(failure('subbits', b, 1, 24, 'float').message, /16, 32 or 64 bits/);
   });
 });
 

@@ -53,7 +53,13 @@ describe('rule values', () => {
     assert.equal(toText(0.300000004), '0.300000004');
     assert.equal(toText(0.000000314159265359), '0.0000003142');
     assert.equal(toText(-1.5), '-1.5');
-    assert.equal(toText(1e21), '1000000000000000000000');
+    // Beyond 2^53 a JS number is a float; an integer that large is a BigInt (DESIGN.md section 2).
+    assert.equal(toText(1e21), '1000000000000000000000.0');
+    assert.equal(toText(1.5e20), '150000000000000000000.0');
+    assert.equal(toText(1e25), '10000000000000000905969664.0');
+    assert.equal(toText(1724442618569203714n), '1724442618569203714');
+    assert.equal(toText(-1724442618569203714n), '-1724442618569203714');
+    assert.equal(toText({ serial: 1724442618569203714n }), '{"serial":1724442618569203714}');
     assert.equal(toText({ a: [1, 'x'] }), '{"a":[1,"x"]}');
     assert.equal(toText(Buffer.from('héllo')), 'héllo');
   });

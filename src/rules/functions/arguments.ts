@@ -30,14 +30,27 @@ export function bytes(fn: string, v: unknown): Buffer {
   return b;
 }
 
+/** An integer that fits a JS number (|n| <= 2^53 - 1): positions, lengths, counts, offsets. */
 export function integer(fn: string, v: unknown): number {
-  if (!isInteger(v)) throw argError(fn, 'an integer', v);
+  if (!isInteger(v)) {
+    if (typeof v === 'bigint') throw callError(fn, `the integer ${v} is out of range here`);
+    throw argError(fn, 'an integer', v);
+  }
   return v;
 }
 
+/** An integer of any size, as a BigInt (bit functions, timestamps). */
+export function bigInteger(fn: string, v: unknown): bigint {
+  if (typeof v === 'bigint') return v;
+  if (!isInteger(v)) throw argError(fn, 'an integer', v);
+  return BigInt(v);
+}
+
+/** A number as a double; an integer beyond 2^53 becomes the nearest double (EMQX: math functions take floats). */
 export function number(fn: string, v: unknown): number {
-  if (typeof v !== 'number') throw argError(fn, 'a number', v);
-  return v;
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  throw argError(fn, 'a number', v);
 }
 
 export function list(fn: string, v: unknown): unknown[] {

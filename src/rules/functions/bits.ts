@@ -2,12 +2,26 @@
 // Erlang, so they go through BigInt here (JS `&` would cut to 32 bits).
 
 import { RuleFunction } from './types';
-import { bytes, callError, define, integer, option } from './arguments';
+import { bigInteger, bytes, callError, define, integer, option } from './arguments';
+import { exactInteger } from '../exact-json';
 import { bytesResult } from '../values';
 
 function bigintOp(name: string, op: (a: bigint, b: bigint) => bigint): RuleFunction {
   return define(name, 2, 2, (args) =>
-    Number(op(BigInt(integer(name, args[0])), BigInt(integer(name, args[1])))));
+    exactInteger(op(bigInteger(name, args[0]), bigInteger(name, args[1]))));
+}
+
+/**
+ * The largest shift we do: Erlang's limit is its bignum size (a system_limit error); a shift
+ * by a payload's number must not stall Node-RED building a huge BigInt.
+ */
+const MAX_SHIFT = 1n << 20n;
+
+function shift(name: string, a: bigint, left: bigint): bigint {
+  if (left > MAX_SHIFT) throw callError(name, `a shift by ${left} bits is beyond the limit of ${MAX_SHIFT} bits`, 'system_limit');
+  if (left >= 0n) return a << left;
+  // A right shift by any amount is bounded: beyond the value's bits it gives 0 or -1.
+  return a >> (-left > MAX_SHIFT ? MAX_SHIFT : -left);
 }
 
 /** The bits of `buf` from bit `begin` (0-based), `count` of them, as a BigInt (big-endian). */
@@ -52,21 +66,35 @@ function subbits(buf: Buffer, start: number, len: number, type: string, signedne
   }
   let value = endianness === 'little' ? littleEndian(raw, n) : raw;
   if (type === 'float') {
-    if (n !== 32 && n !== 64) throw callError('subbits', `a float must be 32 or 64 bits, got ${n}`);
+    // Erlang's float segments are 16, 32 or 64 bits (IEEE 754 half, single, double).
+    if (n !== 16 && n !== 32 && n !== 64) throw callError('subbits', `a float must be 16, 32 or 64 bits, got ${n}`);
     const b = Buffer.from(value.toString(16).padStart(n / 4, '0'), 'hex');
-    return n === 64 ? b.readDoubleBE(0) : b.readFloatBE(0);
+    const f = n === 64 ? b.readDoubleBE(0) : n === 32 ? b.readFloatBE(0) : halfFloat(b.readUInt16BE(0));
+    // Erlang has no infinity or NaN: such bits do not match a float segment (an error in EMQX).
+    if (!Number.isFinite(f)) throw callError('subbits', `the ${n} bits are not a finite float (infinity or NaN)`);
+    return f;
   }
   if (signedness === 'signed' && n > 0 && value >= 1n << BigInt(n - 1)) value -= 1n << BigInt(n);
-  return Number(value);
+  return exactInteger(value);
+}
+
+/** IEEE 754 binary16 bits as a number (Node 20 has no Float16Array / DataView.getFloat16). */
+function halfFloat(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0x1f) return fraction === 0 ? sign * Infinity : NaN;
+  if (exponent === 0) return sign * fraction * 2 ** -24; // subnormal
+  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }
 
 export const bitFunctions: RuleFunction[] = [
-  define('bitnot', 1, 1, (args) => Number(~BigInt(integer('bitnot', args[0])))),
+  define('bitnot', 1, 1, (args) => exactInteger(~bigInteger('bitnot', args[0]))),
   bigintOp('bitand', (a, b) => a & b),
   bigintOp('bitor', (a, b) => a | b),
   bigintOp('bitxor', (a, b) => a ^ b),
-  bigintOp('bitsl', (a, b) => (b >= 0n ? a << b : a >> -b)),
-  bigintOp('bitsr', (a, b) => (b >= 0n ? a >> b : a << -b)),
+  bigintOp('bitsl', (a, b) => shift('bitsl', a, b)),
+  bigintOp('bitsr', (a, b) => shift('bitsr', a, -b)),
   define('bitsize', 1, 1, (args) => bytes('bitsize', args[0]).length * 8),
   define('bytesize', 1, 1, (args) => bytes('bytesize', args[0]).length),
   define('subbits', 2, 6, (args) => {

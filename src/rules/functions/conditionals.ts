@@ -3,7 +3,7 @@
 
 import { RuleFunction } from './types';
 import { argError, define } from './arguments';
-import { decodeJson, isBinary, isMap, textOf } from '../values';
+import { decodeJson, isBinary, isInt, isMap, isNumber, textOf } from '../values';
 
 function firstOf(fn: string, args: unknown[], skip: (v: unknown) => boolean): unknown {
   // coalesce(a, b) looks at its arguments; coalesce([list]) at the list's items.
@@ -37,9 +37,10 @@ export const conditionalFunctions: RuleFunction[] = [
   define('is_not_null_var', 1, 1, (args) => args[0] !== undefined && args[0] !== null),
   define('is_str', 1, 1, (args) => isBinary(args[0])),
   define('is_bool', 1, 1, (args) => typeof args[0] === 'boolean'),
-  define('is_int', 1, 1, (args) => Number.isInteger(args[0])),
-  define('is_float', 1, 1, (args) => typeof args[0] === 'number' && !Number.isInteger(args[0])),
-  define('is_num', 1, 1, (args) => typeof args[0] === 'number'),
+  // An integer beyond 2^53 is a BigInt, and a JS number beyond 2^53 is a float (values.ts).
+  define('is_int', 1, 1, (args) => isInt(args[0])),
+  define('is_float', 1, 1, (args) => typeof args[0] === 'number' && !Number.isSafeInteger(args[0])),
+  define('is_num', 1, 1, (args) => isNumber(args[0])),
   define('is_map', 1, 1, (args) => isMap(args[0])),
   define('is_array', 1, 1, (args) => Array.isArray(args[0])),
   define('is_empty', 1, 1, (args) => isEmpty(args[0])),

@@ -3,18 +3,27 @@
 
 import { RuleFunction } from './types';
 import { argError, bytes, callError, define, integer, text } from './arguments';
+import { integerOfText } from '../exact-json';
 import { bytesResult, decodeJson, isMap, textOf, toText } from '../values';
 
 const INTEGER_TEXT = /^[+-]?\d+$/;
 const FLOAT_TEXT = /^[+-]?\d+\.\d+(?:[eE][+-]?\d+)?$/;
 
-function toInt(v: unknown): number {
-  if (typeof v === 'number') return Math.floor(v);
+/** Erlang floor/1 of a float: an integer, exact beyond 2^53 (a BigInt). */
+function floorToInteger(f: number): number | bigint {
+  if (!Number.isFinite(f)) throw callError('int', `cannot convert ${f} to an integer`);
+  const r = Math.floor(f);
+  return Number.isSafeInteger(r) ? r + 0 : BigInt(r);
+}
+
+function toInt(v: unknown): number | bigint {
+  if (typeof v === 'number') return floorToInteger(v);
+  if (typeof v === 'bigint') return v;
   if (typeof v === 'boolean') return v ? 1 : 0;
   const t = textOf(v);
   if (t !== undefined) {
-    if (INTEGER_TEXT.test(t)) return Number(t);
-    if (FLOAT_TEXT.test(t)) return Math.floor(Number(t));
+    if (INTEGER_TEXT.test(t)) return integerOfText(t) as number | bigint;
+    if (FLOAT_TEXT.test(t)) return floorToInteger(Number(t));
     throw callError('int', `cannot convert ${JSON.stringify(t)} to an integer`);
   }
   throw argError('int', 'a number, boolean or numeric string', v);
@@ -22,6 +31,7 @@ function toInt(v: unknown): number {
 
 export function toFloat(fn: string, v: unknown): number {
   if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
   const t = textOf(v);
   if (t !== undefined) {
     if (FLOAT_TEXT.test(t) || INTEGER_TEXT.test(t)) return Number(t);
@@ -32,6 +42,8 @@ export function toFloat(fn: string, v: unknown): number {
 
 /** Erlang `float_to_binary(F, [{decimals, N}, compact])`: at most N decimals, at least one. */
 export function fixedDecimals(f: number, n: number): string {
+  // toFixed writes an exponent from 1e21 on; such a double is integral, its digits exact.
+  if (Number.isFinite(f) && Math.abs(f) >= 1e21) return `${BigInt(f)}.0`;
   let s = f.toFixed(Math.min(n, 100));
   if (s.includes('.')) {
     s = s.replace(/0+$/, '');
@@ -98,10 +110,10 @@ export const conversionFunctions: RuleFunction[] = [
     return Number(f.toFixed(Math.min(decimals, 100)));
   }),
   define('float2str', 2, 2, (args) => {
-    if (typeof args[0] !== 'number') throw argError('float2str', 'a float', args[0]);
+    if (typeof args[0] !== 'number' && typeof args[0] !== 'bigint') throw argError('float2str', 'a float', args[0]);
     const n = integer('float2str', args[1]);
     if (n < 0) throw callError('float2str', `decimals must not be negative, got ${n}`);
-    return fixedDecimals(args[0], n);
+    return fixedDecimals(Number(args[0]), n);
   }),
   define('bool', 1, 1, (args) => toBool(args[0])),
   define('map', 1, 1, (args) => toMap(args[0])),

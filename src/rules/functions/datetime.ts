@@ -4,7 +4,8 @@
 // that nanosecond timestamps do not lose digits before the final conversion.
 
 import { RuleFunction } from './types';
-import { argError, callError, define, integer, option, text } from './arguments';
+import { argError, bigInteger, callError, define, option, text } from './arguments';
+import { exactInteger } from '../exact-json';
 import { isInteger, textOf } from '../values';
 
 const UNITS = ['second', 'millisecond', 'microsecond', 'nanosecond'] as const;
@@ -183,7 +184,7 @@ function localRfc3339(time: bigint, unit: Unit): string {
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})$/;
 
-function parseRfc3339(s: string, unit: Unit): number {
+function parseRfc3339(s: string, unit: Unit): number | bigint {
   const m = RFC3339.exec(s);
   if (m === null) throw callError('rfc3339_to_unix_ts', `${JSON.stringify(s)} is not an RFC 3339 date-time`);
   const [, y, mo, d, h, mi, sec, frac, zone] = m;
@@ -192,11 +193,12 @@ function parseRfc3339(s: string, unit: Unit): number {
   const nanos = BigInt((frac ?? '').padEnd(9, '0').slice(0, 9));
   const offset = BigInt(offsetSeconds('rfc3339_to_unix_ts', zone));
   const totalNs = (secs - offset) * 1000000000n + nanos;
-  return Number(floorDiv(totalNs, 1000000000n / FACTOR[unit]));
+  return exactInteger(floorDiv(totalNs, 1000000000n / FACTOR[unit]));
 }
 
+/** A timestamp of any size: nanoseconds since 1970 are beyond 2^53 (a BigInt). */
 function timestampArg(fn: string, v: unknown): bigint {
-  return BigInt(integer(fn, v));
+  return bigInteger(fn, v);
 }
 
 function mongoDate(ms: bigint): string {
@@ -206,7 +208,7 @@ function mongoDate(ms: bigint): string {
 export const dateTimeFunctions: RuleFunction[] = [
   define('now_timestamp', 0, 1, (args) => {
     const unit = args.length === 1 ? unitArg('now_timestamp', args[0]) : 'second';
-    return Number(nowNanoseconds() / (1000000000n / FACTOR[unit]));
+    return exactInteger(nowNanoseconds() / (1000000000n / FACTOR[unit]));
   }),
   define('now_rfc3339', 0, 1, (args) => {
     const unit = args.length === 1 ? unitArg('now_rfc3339', args[0]) : 'second';
@@ -230,11 +232,11 @@ export const dateTimeFunctions: RuleFunction[] = [
     const unit = unitArg('date_to_unix_ts', args[0]);
     const [fmt, s] = args.slice(-2).map((a) => text('date_to_unix_ts', a));
     const { time, hadOffset } = parseDate('date_to_unix_ts', s, fmt, unit);
-    if (args.length === 3) return Number(time);
+    if (args.length === 3) return exactInteger(time);
     // Deviation (DESIGN.md section 2): EMQX subtracts the Offset argument even when the text
     // carried its own %z offset; we apply one offset, the text's when it has one.
     const offset = hadOffset ? 0 : offsetSeconds('date_to_unix_ts', args[1]);
-    return Number(time - BigInt(offset) * FACTOR[unit]);
+    return exactInteger(time - BigInt(offset) * FACTOR[unit]);
   }),
   define('timezone_to_offset_seconds', 1, 1, (args) => offsetSeconds('timezone_to_offset_seconds', args[0])),
   define('timezone_to_second', 1, 1, (args) => offsetSeconds('timezone_to_second', args[0])),

@@ -2,6 +2,7 @@
 // `map_get`/`map_put` split their key on dots; `mget`/`mput` take it literally.
 
 import { RuleFunction } from './types';
+import { parseJson } from '../exact-json';
 import { argError, define, mapOrJson, text } from './arguments';
 import { isMap, RuleMap, textOf } from '../values';
 
@@ -10,7 +11,7 @@ function stepInto(value: unknown, key: string): unknown {
   let container = value;
   if (typeof container === 'string' || Buffer.isBuffer(container)) {
     try {
-      container = JSON.parse(textOf(container) ?? '');
+      container = parseJson(textOf(container) ?? '');
     } catch {
       return undefined;
     }
@@ -29,10 +30,25 @@ export function dotPathGet(path: string, value: unknown): unknown {
   return current;
 }
 
+/**
+ * EMQX `nested_put`: a map (or JSON object text, decoded) gets the value at the dot-path;
+ * anything else, undefined included, is replaced by a new map (emqx_rule_maps: a target that
+ * is not a map becomes `#{}`). Keys are own properties, `__proto__` too.
+ */
 function putPath(keys: string[], value: unknown, target: unknown): RuleMap {
-  const base = isMap(target) ? { ...target } : {};
+  let container = target;
+  if (typeof container === 'string' || Buffer.isBuffer(container)) {
+    try {
+      container = parseJson(textOf(container) ?? '');
+    } catch {
+      container = undefined;
+    }
+  }
+  const base: RuleMap = isMap(container) ? { ...container } : {};
   const [head, ...rest] = keys;
-  base[head] = rest.length === 0 ? value : putPath(rest, value, base[head]);
+  const current = Object.prototype.hasOwnProperty.call(base, head) ? base[head] : undefined;
+  const written = rest.length === 0 ? value : putPath(rest, value, current);
+  Object.defineProperty(base, head, { value: written, enumerable: true, writable: true, configurable: true });
   return base;
 }
 
@@ -50,10 +66,7 @@ export const mapFunctions: RuleFunction[] = [
     // EMQX's nested_get: anything that is not a map (or JSON map text) simply has no keys.
     return withDefault(dotPathGet(text('map_get', args[0]), args[1]), args, 2);
   }),
-  define('map_put', 3, 3, (args) => {
-    const m = mapOrJson('map_put', args[2]);
-    return putPath(text('map_put', args[0]).split('.'), args[1], m);
-  }),
+  define('map_put', 3, 3, (args) => putPath(text('map_put', args[0]).split('.'), args[1], args[2])),
   define('mget', 2, 3, (args) => {
     const m = mapOrJson('mget', args[1]);
     // EMQX looks the key up as a term: anything but a string (a list, a number) finds nothing.

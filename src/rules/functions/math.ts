@@ -19,13 +19,26 @@ function binary(name: string, f: (x: number, y: number) => number): RuleFunction
   return define(name, 2, 2, (args) => finite(name, args, f(number(name, args[0]), number(name, args[1]))));
 }
 
+/**
+ * ceil, floor, round: Erlang returns an integer, so a result beyond 2^53 is a BigInt holding the
+ * double's exact value (`ceil(1.5e20)` = 150000000000000000000); an integer argument is itself.
+ */
+function toInteger(name: string, f: (x: number) => number): RuleFunction {
+  return define(name, 1, 1, (args) => {
+    const v = args[0];
+    if (typeof v === 'bigint') return v;
+    const r = finite(name, args, f(number(name, v)));
+    return Number.isSafeInteger(r) ? r + 0 : BigInt(r);
+  });
+}
+
 export const mathFunctions: RuleFunction[] = [
   // Deviation (DESIGN.md section 2): EMQX's abs/1 only takes integers; we take any number.
-  unary('abs', Math.abs),
-  unary('ceil', Math.ceil),
-  unary('floor', Math.floor),
+  define('abs', 1, 1, (args) => (typeof args[0] === 'bigint' ? (args[0] < 0n ? -args[0] : args[0]) : finite('abs', args, Math.abs(number('abs', args[0]))))),
+  toInteger('ceil', Math.ceil),
+  toInteger('floor', Math.floor),
   // Erlang round/1 rounds half away from zero; Math.round rounds half up.
-  unary('round', (x) => Math.sign(x) * Math.round(Math.abs(x))),
+  toInteger('round', (x) => Math.sign(x) * Math.round(Math.abs(x))),
   unary('sqrt', Math.sqrt),
   binary('power', Math.pow),
   unary('exp', Math.exp),

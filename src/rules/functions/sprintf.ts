@@ -40,7 +40,8 @@ function term(v: unknown, unicode: boolean, pretty: boolean): string {
   if (v === undefined) return 'undefined';
   if (v === null) return 'null';
   if (typeof v === 'boolean') return String(v);
-  if (typeof v === 'number') return Number.isInteger(v) ? toText(v) : floatTerm(v);
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? toText(v) : floatTerm(v);
+  if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'string') return binaryTerm(Buffer.from(v, 'utf8'), unicode);
   if (Buffer.isBuffer(v)) return binaryTerm(v, unicode);
   if (Array.isArray(v)) return `[${v.map((x) => term(x, unicode, pretty)).join(',')}]`;
@@ -62,8 +63,14 @@ function stringArg(v: unknown): string {
 }
 
 function intArg(control: string, v: unknown): number {
-  if (!Number.isInteger(v)) throw argError('sprintf', `an integer for ~${control}`, v);
+  if (!Number.isSafeInteger(v)) throw argError('sprintf', `an integer for ~${control}`, v);
   return v as number;
+}
+
+/** An integer to print (~b ~x ~# ~+): any size, a BigInt beyond 2^53. */
+function printedInt(control: string, v: unknown): number | bigint {
+  if (typeof v === 'bigint') return v;
+  return intArg(control, v);
 }
 
 function floatArg(control: string, v: unknown): number {
@@ -137,10 +144,10 @@ export function formatErlang(fmt: string, args: unknown[]): string {
         break;
       }
       case 'b': case 'B': case 'x': case 'X': case '#': case '+': {
-        const n = intArg(control, take());
+        const n = printedInt(control, take());
         const base = precision ?? 10;
         if (base < 2 || base > 36) throw callError('sprintf', `base ${base} is out of range 2..36`);
-        let digits = Math.abs(n).toString(base);
+        let digits = (n < 0 ? -n : n).toString(base);
         digits = control === 'b' || control === 'x' ? digits.toLowerCase() : digits.toUpperCase();
         let prefix = '';
         if (control === 'x' || control === 'X') prefix = stringArg(take());

@@ -2,6 +2,7 @@
 // Erlang's `string` module does (`\r\n` is one); whitespace is Erlang's list, not JS trim()'s.
 
 import { RuleFunction } from './types';
+import { parseJson } from '../exact-json';
 import { argError, callError, define, integer, list, option, text } from './arguments';
 import { isMap, jsonEncode, textOf, toText } from '../values';
 import { fixedDecimals } from './conversion';
@@ -124,13 +125,13 @@ function replace(s: string, pattern: string, replacement: string, where: string)
 
 /** EMQX quote_sql: numbers bare, anything else single-quoted with `\` and `'` escaped. */
 function sqlValue(v: unknown): string {
-  if (typeof v === 'number') return toText(v);
+  if (typeof v === 'number' || typeof v === 'bigint') return toText(v);
   const raw = Array.isArray(v) || isMap(v) ? jsonEncode(v) : toText(v);
   return `'${raw.replace(/[\\']/g, (c) => `\\${c}`)}'`;
 }
 
 function redisHashValue(v: unknown): string {
-  if (typeof v === 'number' && !Number.isInteger(v)) return fixedDecimals(v, 6);
+  if (typeof v === 'number' && !Number.isSafeInteger(v)) return fixedDecimals(v, 6);
   return toText(v);
 }
 
@@ -233,7 +234,7 @@ export const stringFunctions: RuleFunction[] = [
     let m: unknown = args[0];
     if (textOf(m) !== undefined) {
       try {
-        m = JSON.parse(textOf(m)!);
+        m = parseJson(textOf(m)!);
       } catch {
         return ['map_to_redis_hset_args'];
       }
