@@ -6,6 +6,7 @@ import { types } from 'node:util';
 import {
   bytesOf, childPath, dateText, fieldNames, isNumberArray, isPlainObject, jsonText, JsonValueError, mapEntryNames, unboxed, unwritable,
 } from '../json/encode';
+import { integerOfText } from '../rules/exact-json';
 
 export type ItemEncoding = 'emqx' | 'native';
 
@@ -416,14 +417,14 @@ export function decodeItem(item: Item): Record<string, unknown> {
 
 export function decodeValue(value: AttributeValue): unknown {
   if (value.S !== undefined) return value.S;
-  if (value.N !== undefined) return Number(value.N);
+  if (value.N !== undefined) return numberOfN(value.N);
   if (value.B !== undefined) return Buffer.from(value.B);
   if (value.BOOL !== undefined) return value.BOOL;
   if (value.NULL !== undefined) return null;
   if (value.M !== undefined) return decodeItem(value.M);
   if (value.L !== undefined) return value.L.map(decodeValue);
   if (value.SS !== undefined) return [...value.SS];
-  if (value.NS !== undefined) return value.NS.map(Number);
+  if (value.NS !== undefined) return value.NS.map(numberOfN);
   if (value.BS !== undefined) return value.BS.map((b) => Buffer.from(b));
   return undefined;
 }
@@ -443,4 +444,9 @@ export function encodeValue(value: unknown, options: EncodeOptions, name: string
   }
   if (encoded !== undefined) return encoded;
   return value === '' ? { S: '' } : { NULL: true };
+}
+
+/** An N as a number; an integer beyond 2^53 as a BigInt, so that no digit is lost. */
+function numberOfN(text: string): number | bigint {
+  return integerOfText(text) ?? Number(text);
 }

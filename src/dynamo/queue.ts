@@ -2,6 +2,7 @@
 // Each write is kept as the request the writer sends (no text round trip on the hot path); the
 // serialized record (compact JSON) is what the disk buffer stores and reads back.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { integerOfText } from '../rules/exact-json';
 
 export type WriteOperation = 'put' | 'update' | 'delete';
 export type AttributeMap = Record<string, AttributeValue>;
@@ -162,7 +163,8 @@ export function keyIdentity(table: string, key: AttributeMap): string {
 
 function canonicalValue(value: AttributeValue): unknown {
   if (value.S !== undefined) return ['S', value.S];
-  if (value.N !== undefined) return ['N', String(Number(value.N))];
+  // The same number however written ("1.0" is 1), and an integer beyond 2^53 with all its digits.
+  if (value.N !== undefined) return ['N', String(integerOfText(value.N) ?? Number(value.N))];
   if (value.B !== undefined) return ['B', Buffer.from(value.B).toString('base64')];
   return value;
 }

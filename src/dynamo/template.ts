@@ -5,6 +5,7 @@ import { isUtf8 } from 'node:buffer';
 import { types } from 'node:util';
 import { bytesOf, dateText, isNumberArray, jsonText, JsonValueError, unboxed } from '../json/encode';
 import { ItemError } from './encoding';
+import { parseJson as parseExactJson } from '../rules/exact-json';
 
 /** A template that cannot be compiled; `line`/`column` are 1-based, `position` 0-based. */
 export class TemplateSyntaxError extends Error {
@@ -71,7 +72,7 @@ export function lookupPath(row: unknown, path: readonly string[]): unknown {
 
 function parseJson(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseExactJson(text);
   } catch {
     return undefined;
   }
@@ -244,7 +245,8 @@ class TemplateParser {
     const number = NUMBER.exec(this.text);
     if (number) {
       this.pos += number[0].length;
-      return { kind: 'literal', value: Number(number[0]) };
+      // An integer literal beyond 2^53 keeps its digits (a BigInt, written as N).
+      return { kind: 'literal', value: parseExactJson(number[0]) };
     }
     if (c === undefined) throw this.error('unexpected end of template, expected a value');
     throw this.error(`unexpected ${JSON.stringify(c)}, expected a value (string, number, object, array, true, false, null or \${path})`);

@@ -4,6 +4,7 @@
 // operation, key, item or update, condition, values, and a ClientRequestToken for updates that
 // must not be applied twice.
 import { randomUUID } from 'node:crypto';
+import { parseJson } from '../rules/exact-json';
 import { encodeItem, ItemError, itemSize, keyOf, type EncodeOptions, type ItemMeasure } from './encoding';
 import { bindValues, compileExpressions, type CompiledExpressions } from './expression';
 import type { WriteOperation, WriteRequest } from './queue';
@@ -125,7 +126,8 @@ export class WritePlan {
     let value = payload;
     if (typeof value === 'string') {
       try {
-        value = JSON.parse(value);
+        // Integers beyond 2^53 keep every digit (DESIGN.md section 2).
+        value = parseJson(value);
       } catch {
         throw new Error(this.messages.payloadNotJson());
       }

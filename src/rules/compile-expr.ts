@@ -10,7 +10,8 @@ import { SourceMap } from './lexer';
 import { indexOf, isInheritedName, keyStep, rangeGet, rangeList } from './paths';
 import { divide, integerDivision, MAX_SAFE, negateNumber, numericOp, widen } from './numbers';
 import { Scope } from './scope';
-import { exactEquals, isBinary, toText, typeName } from './values';
+import { isStaticFloat, kindsClash, StaticKind, staticKind } from './static-types';
+import { exactEquals, floatText, isBinary, toText, typeName } from './values';
 
 export type Evaluator = (s: Scope) => unknown;
 export type Condition = (s: Scope) => boolean;
@@ -208,18 +209,6 @@ function isText(v: unknown): boolean {
   return typeof v === 'string' || v instanceof Uint8Array;
 }
 
-/** Whether an expression is certainly a float (EMQX keeps 2.0 apart from 2; JS cannot). */
-function isStaticFloat(e: Expr): boolean {
-  switch (e.type) {
-    case 'const': return e.float;
-    case 'negate': return isStaticFloat(e.operand);
-    case 'arith':
-      if (e.op === '/') return true;
-      return (e.op === '+' || e.op === '-' || e.op === '*') && (isStaticFloat(e.left) || isStaticFloat(e.right));
-    default: return false;
-  }
-}
-
 export function arithmetic(op: ArithmeticOp, a: unknown, b: unknown): unknown {
   const numA = typeof a === 'number' || typeof a === 'bigint';
   const numB = typeof b === 'number' || typeof b === 'bigint';
@@ -244,6 +233,17 @@ function compileArithmetic(op: ArithmeticOp, l: Expr, r: Expr, env: CompileEnv):
       left(s);
       right(s);
       throw operatorError(op, `expected two integers, got ${isStaticFloat(l) ? 'float' : 'integer'} and ${isStaticFloat(r) ? 'float' : 'integer'}`);
+    };
+  }
+  if (op === '+' && (isStaticFloat(l) || isStaticFloat(r))) {
+    // `'t=' + 2.0` is "t=2.0" in EMQX: the text of an operand the statement shows to be a float.
+    const floatL = isStaticFloat(l);
+    const floatR = isStaticFloat(r);
+    return (s) => {
+      const a = left(s);
+      const b = right(s);
+      if (!isText(a) && !isText(b)) return arithmetic('+', a, b);
+      return (floatL ? floatTextOf(a) : toText(a)) + (floatR ? floatTextOf(b) : toText(b));
     };
   }
   // Two numbers whose result stays within 2^53 (the common case) are done inline; `widen`
@@ -278,6 +278,68 @@ function compileArithmetic(op: ArithmeticOp, l: Expr, r: Expr, env: CompileEnv):
     };
     default: return (s) => arithmetic(op, left(s), right(s));
   }
+}
+
+/** The text of a value the statement shows to be a float: `2.0` → "2.0" (EMQX str of a float). */
+function floatTextOf(v: unknown): string {
+  return typeof v === 'number' ? floatText(v) : toText(v);
+}
+
+const TEXT_OF_FLOAT = new Set(['str', 'str_utf8', 'str_utf16_le']);
+const BIT_FUNCTIONS = new Set(['bitnot', 'bitand', 'bitor', 'bitxor', 'bitsl', 'bitsr']);
+
+/**
+ * The calls whose result depends on a float being a float (static-types.ts), when an argument
+ * is one the statement shows to be a float or an integer; undefined for every other call.
+ */
+function floatAwareCall(
+  name: string, args: Expr[], evals: Evaluator[], generic: Evaluator, env: CompileEnv,
+  invoke: (values: unknown[], s: Scope) => unknown,
+): Evaluator | undefined {
+  const [a] = evals;
+  if (TEXT_OF_FLOAT.has(name) && isStaticFloat(args[0])) {
+    return (s) => {
+      const v = a(s);
+      return invoke([typeof v === 'number' ? floatText(v) : v], s);
+    };
+  }
+  if ((name === 'is_float' || name === 'is_int') && args.length === 1) {
+    const kind = staticKind(args[0]);
+    if (kind === 'unknown') return undefined;
+    const answer = (name === 'is_float') === (kind === 'float');
+    return (s) => {
+      a(s);
+      return answer;
+    };
+  }
+  if (name === 'float2str' && args.length === 2 && staticKind(args[0]) === 'int') {
+    return (s) => {
+      generic(s);
+      throw new RuleEvaluationError('float2str(): expected a float, got integer', 'bad_sql_function_argument');
+    };
+  }
+  if (BIT_FUNCTIONS.has(name) && args.some(isStaticFloat)) {
+    return (s) => {
+      for (const e of evals) e(s);
+      throw new RuleEvaluationError(`${name}(): expected an integer, got float`, 'bad_sql_function_argument');
+    };
+  }
+  if (name === 'contains' && args.length === 2 && args[1].type === 'list') {
+    const kinds = args[1].items.map(staticKind);
+    const subjectKind = staticKind(args[0]);
+    if (!kinds.some((k) => kindsClash(subjectKind, k))) return undefined;
+    const items = args[1].items.map((item) => compileExpr(item, env));
+    return (s) => {
+      const v = a(s);
+      let found = false;
+      for (let i = 0; i < items.length; i++) {
+        const x = items[i](s);
+        if (!found && !kindsClash(subjectKind, kinds[i]) && exactEquals(v, x)) found = true;
+      }
+      return found;
+    };
+  }
+  return undefined;
 }
 
 /** EMQX event columns that hold Erlang atoms: text here, but not a string for is_str() (3.6). */
@@ -328,6 +390,11 @@ function compileCall(name: string, args: Expr[], at: number, env: CompileEnv): E
       throw new RuleEvaluationError(`${name}(): ${message}`, 'bad_sql_function_argument');
     }
   };
+  const generic = genericCall(evals, invoke);
+  return floatAwareCall(name, args, evals, generic, env, invoke) ?? generic;
+}
+
+function genericCall(evals: Evaluator[], invoke: (values: unknown[], s: Scope) => unknown): Evaluator {
   switch (evals.length) {
     case 0: return (s) => invoke([], s);
     case 1: {
@@ -360,6 +427,17 @@ function compileCase(e: Extract<Expr, { type: 'case' }>, env: CompileEnv): Evalu
   // The simple form compares with exact equality (reference section 3.11).
   const subject = compileExpr(e.subject, env);
   const values = e.branches.map((b) => compileExpr(b.when, env));
+  const clashes = clashesWith(e.subject, e.branches.map((b) => b.when));
+  if (clashes !== undefined) {
+    // `CASE 1.0 WHEN 1`: a float never exactly equals an integer (static-types.ts).
+    return (s) => {
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i](s);
+        if (!clashes[i] && exactEquals(subject(s), v)) return thens[i](s);
+      }
+      return otherwise(s);
+    };
+  }
   return (s) => {
     for (let i = 0; i < values.length; i++) {
       const v = values[i](s);
@@ -367,6 +445,17 @@ function compileCase(e: Extract<Expr, { type: 'case' }>, env: CompileEnv): Evalu
     }
     return otherwise(s);
   };
+}
+
+/**
+ * For each candidate, whether the statement shows it and the subject to be an integer and a
+ * float (never exactly equal); undefined when no candidate does, the usual case.
+ */
+function clashesWith(subject: Expr, candidates: readonly Expr[]): boolean[] | undefined {
+  const kind: StaticKind = staticKind(subject);
+  if (kind === 'unknown') return undefined;
+  const clashes = candidates.map((c) => kindsClash(kind, staticKind(c)));
+  return clashes.some(Boolean) ? clashes : undefined;
 }
 
 const CONDITION_KINDS: Readonly<Record<string, string>> = {
@@ -416,6 +505,19 @@ export function compileCondition(e: Expr, env: CompileEnv, lenient = false): Con
       const subject = compileExpr(e.subject, env);
       const items = e.items.map((item) => compileExpr(item, env));
       const negated = e.negated;
+      const clashes = clashesWith(e.subject, e.items);
+      if (clashes !== undefined) {
+        // `1 IN (1.0)` is false in EMQX: a float never exactly equals an integer (static-types.ts).
+        return (s) => {
+          const v = subject(s);
+          let found = false;
+          for (let i = 0; i < items.length; i++) {
+            const x = items[i](s);
+            if (!clashes[i] && exactEquals(v, x)) found = true;
+          }
+          return found !== negated;
+        };
+      }
       return (s) => {
         const v = subject(s);
         let found = false;

@@ -14,16 +14,11 @@ const statements = loadCases<SqlCase>('sql-cases-reference.json');
 const functions = loadCases<FunctionCase>('function-cases-reference.json');
 
 /** Statement cases where we deliberately differ (DESIGN.md section 2); `expected` is our result. */
-const INTEGRAL_FLOAT = 'integral floats: a JS number cannot tell 2.0 from 2 (DESIGN.md section 2)';
 const STANDARD_NOT = 'NOT over AND/OR/IN works as in standard SQL (DESIGN.md section 2)';
 const NOT_SUPPORTED = 'unknown functions are rejected when the statement is compiled';
 const CHARACTER_LISTS = 'Erlang-only representation: a list of character codes is JSON here, not text (DESIGN.md section 2)';
 
 const SQL_DEVIATIONS: Record<string, { reason: string; expected: unknown }> = {
-  case_simple_exact_equality: { reason: INTEGRAL_FLOAT, expected: { r: 'int' } },
-  division_gives_float: { reason: INTEGRAL_FLOAT, expected: { r: 2, f: false } },
-  float_literal_is_float: { reason: INTEGRAL_FLOAT, expected: { a: false, b: true, c: '2.5' } },
-  cond_in_float_vs_int_false: { reason: INTEGRAL_FLOAT, expected: { r: 1 } },
   cond_not_over_and_is_error: { reason: STANDARD_NOT, expected: { r: 1 } },
   cond_not_over_in_is_error: { reason: STANDARD_NOT, expected: { r: 1 } },
 };
@@ -32,8 +27,6 @@ const SQL_DEVIATIONS: Record<string, { reason: string; expected: unknown }> = {
 const FUNCTION_DEVIATIONS: Record<string, { reason: string; actual: { r: unknown } | { compileError: RegExp } }> = {
   'str([97, 98])': { reason: CHARACTER_LISTS, actual: { r: '[97,98]' } },
   'str([])': { reason: CHARACTER_LISTS, actual: { r: '[]' } },
-  'float2str(1, 2)': { reason: `${INTEGRAL_FLOAT}; 1 is taken as a float`, actual: { r: '1.0' } },
-  'contains(2, [1, 2.0])': { reason: INTEGRAL_FLOAT, actual: { r: true } },
   "reverse('你好')": { reason: 'reverse() works on any Unicode text (DESIGN.md section 2)', actual: { r: '好你' } },
   'abs(-1.2)': { reason: 'abs() accepts floats (DESIGN.md section 2)', actual: { r: 1.2 } },
   "date_to_unix_ts('second', '+08:00', '%Y-%m-%d %H:%M:%S%:z', '2024-02-23 15:00:00+08:00')": {

@@ -10,14 +10,10 @@ import { assertMatches, checkFunctionCase, evaluateCall, FunctionCase, loadCases
 
 const cases = loadCases<FunctionCase>('function-cases.json');
 
-const INTEGRAL_FLOAT = 'integral floats: a JS number cannot tell 2.0 from 2 (DESIGN.md section 2)';
 const NOT_SUPPORTED = 'not supported: the statement is rejected at compile time (issue 2, DESIGN.md section 2)';
 
 /** Deviations: the call, why, and what this engine gives instead. */
 const DEVIATIONS: Record<string, { reason: string; actual: { r: unknown } | { compileError: RegExp } | { error: true } }> = {
-  'str_utf8(2.0)': { reason: INTEGRAL_FLOAT, actual: { r: '2' } },
-  'str_utf16_le(2.0)': { reason: INTEGRAL_FLOAT, actual: { r: { $binary_hex: '3200' } } },
-  'bitand(1.0, 1)': { reason: `${INTEGRAL_FLOAT}; 1.0 is the integer 1 here`, actual: { r: 1 } },
   "bin2hexstr(subbits(hexstr2bin('FF'), 1, 4, 'bits', 'unsigned', 'big'))": {
     reason: 'Erlang-only representation: a 4-bit bitstring has no JS form; bits are left-padded to whole bytes',
     actual: { r: '0F' },
