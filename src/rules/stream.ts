@@ -634,7 +634,10 @@ class WindowStream implements RuleStream {
       win = this.newWin(g, t, t + timeout, out);
     }
     if (t > win.last) win.last = t;
+    const before = win.end;
     win.end = Math.min(win.last + timeout, win.start + maxDuration);
+    // An earlier start can bring the end forward: the heap must see it (a later end is fixed lazily).
+    if (win.end < before) this.heap.push(win.end, win);
     this.foldSession(win, t, vals, kept);
   }
 
