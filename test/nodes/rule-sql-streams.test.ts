@@ -188,3 +188,60 @@ describe('POST /rule-sql/test with several events', () => {
     assert.equal((bad.body as Msg).column, 8);
   });
 });
+
+describe('rule-sql streams: failures', () => {
+  afterEach(async () => {
+    await helper.unload();
+  });
+
+  it('a row that fails when its window closes reaches a Catch node, counted, and the other rows still come out', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+    await helper.load([ruleSqlNode, catchNode] as never, [
+      { id: 'tab', type: 'tab' },
+      { id: 'rf', type: 'rule-sql', z: 'tab', x: 0, y: 0, wires: [['rows']],
+        sql: 'SELECT payload.d as d, 10 div (count(*) - 1) as x FROM "t/#" GROUP BY payload.d, TUMBLINGWINDOW(ms, 200)' },
+      { id: 'rows', type: 'helper', z: 'tab', x: 0, y: 0 },
+      { id: 'c', type: 'catch', z: 'tab', x: 0, y: 0, scope: ['rf'], uncaught: false, wires: [['caught']] },
+      { id: 'caught', type: 'helper', z: 'tab', x: 0, y: 0 },
+    ] as never);
+    const rows: Msg[] = [];
+    const caught: Msg[] = [];
+    helper.getNode('rows')!.on('input', (m: Msg) => rows.push(m));
+    helper.getNode('caught')!.on('input', (m: Msg) => caught.push(m));
+    const node = helper.getNode('rf') as any;
+    node.receive({ topic: 't/1', payload: { d: 'one' } });
+    node.receive({ topic: 't/1', payload: { d: 'two' } });
+    node.receive({ topic: 't/1', payload: { d: 'two' } });
+    await until('the window closed', () => rows.length === 1 && caught.length === 1, 5000);
+    assert.deepEqual(rows[0].payload, { d: 'two', x: 10 });
+    assert.match(caught[0].error.message, /division by zero/);
+    await until('the failure counted in the status', () => /failed 1/.test(node.status.lastCall?.args[0]?.text ?? ''), 3000);
+  });
+
+  it('a bad eventTime value fails its message to a Catch node and changes nothing', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+    await helper.load([ruleSqlNode, catchNode] as never, [
+      { id: 'tab', type: 'tab' },
+      { id: 're', type: 'rule-sql', z: 'tab', x: 0, y: 0, wires: [['rows']], eventTime: 'payload.ts',
+        sql: 'SELECT count(*) as n FROM "t/#" GROUP BY COUNTWINDOW(2)' },
+      { id: 'rows', type: 'helper', z: 'tab', x: 0, y: 0 },
+      { id: 'c', type: 'catch', z: 'tab', x: 0, y: 0, scope: ['re'], uncaught: false, wires: [['caught']] },
+      { id: 'caught', type: 'helper', z: 'tab', x: 0, y: 0 },
+    ] as never);
+    const rows: Msg[] = [];
+    const caught: Msg[] = [];
+    helper.getNode('rows')!.on('input', (m: Msg) => rows.push(m));
+    helper.getNode('caught')!.on('input', (m: Msg) => caught.push(m));
+    const node = helper.getNode('re') as any;
+    node.receive({ topic: 't/1', payload: { ts: 1000 } });
+    node.receive({ topic: 't/1', payload: { ts: 'later' }, marker: 'bad' });
+    node.receive({ topic: 't/1', payload: { ts: 2000 } });
+    await until('the count window and the failure', () => rows.length === 1 && caught.length === 1, 5000);
+    assert.equal(caught[0].marker, 'bad', 'the original message');
+    assert.match(caught[0].error.message, /eventTime payload.ts gave string "later"/);
+    assert.deepEqual(rows[0].payload, { n: 2 });
+    assert.deepEqual(rows[0].rule.window, { start: 1000, end: 2000 });
+  });
+});

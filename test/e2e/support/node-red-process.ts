@@ -33,6 +33,8 @@ export interface NodeRedOptions {
   userDir?: string;
   /** Characters of output kept for output(); 20 000 when absent. */
   keepOutput?: number;
+  /** More settings.js entries (JSON), e.g. contextStorage. */
+  settings?: Record<string, unknown>;
 }
 
 export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRedProcess> {
@@ -51,6 +53,7 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
     telemetry: { enabled: false, updateNotification: false },
     editorTheme: { tours: false, projects: { enabled: false } },
     logging: { console: { level: 'info', metrics: false, audit: false } },
+    ...options.settings,
   };
   const settingsFile = path.join(userDir, 'settings.js');
   fs.writeFileSync(settingsFile, `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
