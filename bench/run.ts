@@ -13,6 +13,7 @@ const BENCHMARKS: Record<string, string> = {
   e2e: 'end-to-end.ts',
   memory: 'memory.ts',
   streams: 'streams.ts',
+  writes: 'writes.ts',
 };
 
 async function runOne(file: string, logFd: number, profileDir?: string): Promise<string[]> {
