@@ -303,6 +303,9 @@ class Parser {
 
   private parsePrimary(): Condition {
     const t = this.peek();
+    if (['AND', 'OR', 'BETWEEN', 'IN'].some((k) => this.isKeyword(k))) {
+      this.fail(t.pos, `expected a condition, found ${t.text.toUpperCase()} (an attribute of that name goes in \`backquotes\`)`);
+    }
     if (this.isPunct('(')) {
       this.next();
       const inner = this.nest(t.pos, () => this.parseOr());

@@ -105,6 +105,7 @@ describe('sink expressions', function () {
       ['attribute_exists(a, b)', 'condition', 1, /takes 1 operand/],
       ["attribute_type(a, 'X')", 'condition', 19, /the type is one of/],
       ['(a = 1', 'condition', 7, /expected '\)'/],
+      ['ts < ${ts} OR OR', 'condition', 15, /expected a condition, found OR/],
       ['a = 1\n AND b =', 'condition', 9, /expected an attribute name/],
     ];
     for (const [text, field, column, reason] of cases) {

@@ -4,7 +4,7 @@
 // exact and only-newer writes that end with the newest value.
 import { strict as assert } from 'node:assert';
 import { GetItemCommand, TransactWriteItemsCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { createSeedTable, scanAll, startDynamoDbLocal, testClient, type DynamoServer } from '../support/dynamodb';
+import { createSeedTable, scanAll, startDynalite, startDynamoDbLocal, testClient, type DynamoServer } from '../support/dynamodb';
 import { startFaultProxy, type FaultAction, type FaultProxy } from '../support/fault-proxy';
 import { CONNECTOR_CREDENTIALS, SINK_NODES, helper, sinkFlow, sinkMetrics, until, watchSink, type SinkWatch } from '../support/sink-flow';
 
@@ -218,6 +218,56 @@ describe('dynamodb-sink writes: expressions, conditions, tables, TTL', function 
       w.send({ payload: { id: 'u', timestamp: 2000 } });
       await until('output', () => w.outputs.length === 1);
       assert.deepEqual(await getItem('u'), { id: { S: 'u' }, n: { N: '1' }, expires: { N: '62' } });
+    });
+  });
+
+  describe('the editor check (POST /dynamodb-sink/check)', function () {
+    const check = async (body: Record<string, unknown>) => {
+      const res = await (helper.request() as unknown as { post(p: string): { send(b: unknown): Promise<{ status: number; body: any }> } })
+        .post('/dynamodb-sink/check')
+        .send(body);
+      return res;
+    };
+
+    it('answers a wrong expression with its field, line and column, and a valid one with the calls it takes', async function () {
+      await load({});
+      let res = await check({ operation: 'update', updateExpression: 'SET a = ${a},\n  b = ', condition: '' });
+      assert.equal(res.status, 400);
+      assert.deepEqual([res.body.field, res.body.line, res.body.column], ['updateExpression', 2, 6]);
+      res = await check({ condition: 'ts < ${ts} OR OR' });
+      assert.deepEqual([res.body.field, res.body.column], ['condition', 15]);
+      res = await check({ table: 'x${a' });
+      assert.equal(res.body.field, 'table');
+      res = await check({ template: '{"id": ' });
+      assert.equal(res.body.field, 'template');
+      res = await check({ operation: 'update', updateExpression: 'ADD n 1', condition: 'attribute_exists(id)', ttlAttribute: 'exp' });
+      assert.equal(res.status, 200);
+      assert.deepEqual(res.body.calls, { put: 'PutItem', update: 'TransactWriteItems', delete: 'DeleteItem' });
+      res = await check({ updateExpression: 'SET a = ${a}' });
+      assert.deepEqual(res.body.calls, { put: 'BatchWriteItem', update: 'UpdateItem', delete: 'BatchWriteItem' });
+    });
+  });
+
+  describe('against dynalite (no TransactWriteItems, no item with a failed condition)', function () {
+    let lite: DynamoServer;
+    before(async function () {
+      lite = await startDynalite();
+    });
+    after(async function () {
+      await lite?.stop();
+    });
+
+    it('sends counter updates as UpdateItem with a warning, and only-newer still works', async function () {
+      await createSeedTable(lite.url, table);
+      const w = await load({ operation: 'update', updateExpression: 'SET ts = ${ts} ADD n 1', condition: 'attribute_not_exists(ts) OR ts < ${ts}', queryMode: 'sync' }, lite.url);
+      for (const ts of [3, 1, 2, 5, 4]) w.send({ payload: { id: 'k', ts } });
+      await until('5 outputs', () => w.outputs.length === 5);
+      assert.match(w.warnings.join('\n'), /no TransactWriteItems/);
+      const m = await counters();
+      assert.equal(m['dropped.condition'], 3);
+      const c = testClient(lite.url);
+      const item = (await c.send(new GetItemCommand({ TableName: table, Key: { id: { S: 'k' } }, ConsistentRead: true })).finally(() => c.destroy())).Item;
+      assert.deepEqual([item?.ts, item?.n], [{ N: '5' }, { N: '2' }]);
     });
   });
 
