@@ -197,6 +197,16 @@ describe('packaging: npm pack, installed alone into a fresh Node-RED (e2e)', fun
           }),
         );
         await client.send(new DescribeTableCommand({ TableName: 'device_status' }));
+        for (const TableName of ['device_counters', 'device_latest']) {
+          await client.send(
+            new CreateTableCommand({
+              TableName,
+              KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+              AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+              BillingMode: 'PAY_PER_REQUEST',
+            }),
+          );
+        }
         // The tables the streams examples name (issue 13).
         for (const [TableName, key] of [['sensor_minutes', 'id'], ['device_state', 'device']]) {
           await client.send(new CreateTableCommand({
@@ -292,6 +302,26 @@ describe('packaging: npm pack, installed alone into a fresh Node-RED (e2e)', fun
         item = await read();
       }
       assert.equal(item?.state.S, 'off');
+    });
+
+    it('"Device state with counters" counts, keeps a history, and refuses an older reading', async function () {
+      await deployExample('Device state with counters', 'nr-example-state');
+      const telemetry = (payload: unknown) =>
+        publishOnce({ port: mosquitto!.port, clientId: 'dev1', topic: 'sensors/dev1/telemetry', payload: JSON.stringify(payload), protocolVersion: 4 });
+      await telemetry({ temp: 21.5, ts: 3 });
+      await waitForItems(() => scanAll(dynamo!.url, 'device_latest'), 1);
+      await telemetry({ temp: 19, ts: 1 });
+      const deadline = Date.now() + 15000;
+      let state = await scanAll(dynamo!.url, 'device_counters');
+      while (state[0]?.msg_count?.N !== '2' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        state = await scanAll(dynamo!.url, 'device_counters');
+      }
+      assert.equal(state.length, 1, JSON.stringify(state));
+      assert.deepEqual([state[0].msg_count, state[0].last_temp, state[0].history], [{ N: '2' }, { N: '19' }, { L: [{ N: '21.5' }, { N: '19' }] }]);
+      const latest = await scanAll(dynamo!.url, 'device_latest');
+      assert.deepEqual([latest[0].ts, latest[0].temp], [{ N: '3' }, { N: '21.5' }], 'the older reading was refused');
+      assert.match(latest[0].expires_at?.N ?? '', /^\d+$/);
     });
   });
 });
