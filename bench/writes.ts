@@ -127,7 +127,7 @@ async function benchOneServer(red: EmbeddedNodeRed, name: string, server: Dynamo
     line('b'),
     line('c'),
     line('d'),
-    `  (e) one PutItem per message, raw SDK, ${CONCURRENCY} in flight ${''.padEnd(7)} ${fmt(m.e).padStart(7)} msg/s   ${(m.e / m.a).toFixed(2)} × (a)   (rounds: ${list('e')})`,
+    `  (e) one PutItem per message, raw SDK, ${CONCURRENCY} in flight  ${fmt(m.e).padStart(7)} msg/s   ${(m.e / m.a).toFixed(2)} × (a)   (rounds: ${list('e')})`,
     ...(anomalies.length > 0 ? [`  rounds that did not write every message: ${anomalies.join('; ')}`] : []),
   ];
 }

@@ -177,6 +177,24 @@ describe(`the editor in a real browser (chromium, Node-RED ${redVersion}, Dynamo
     assert.equal(mine.history[mine.history.length - 1].success, 1 + published);
     assert.equal((await scanAll(dynamo.url, 'mqtt_msg')).length, 1 + published);
   });
+
+  it('checks the sink expressions in its dialog: examples name their DynamoDB call, a wrong condition its column', async () => {
+    const { page } = editor;
+    await openNodeDialog(page, sinkId);
+    await page.locator('#dynamodb-sink-examples').selectOption('deviceState');
+    await page.locator('#dynamodb-sink-check', { hasText: 'TransactWriteItems' }).waitFor();
+    await page.locator('#dynamodb-sink-examples').selectOption('onlyNewer');
+    await page.locator('#dynamodb-sink-check', { hasText: 'PutItem with the condition' }).waitFor();
+    // Typed into the condition's code field: the check answers with the position.
+    await page.locator('#node-input-condition-editor').click();
+    await page.keyboard.press('End');
+    await page.keyboard.type(' OR');
+    const check = page.locator('#dynamodb-sink-check', { hasText: 'condition line 1, column' });
+    await check.waitFor();
+    assert.match((await check.textContent()) ?? '', /column 42: expected an attribute name/);
+    await page.locator('#node-dialog-cancel').click();
+    assert.equal((await editorNode(page, sinkId))?.condition ?? '', '');
+  });
 });
 
 /**
