@@ -1,7 +1,9 @@
 // Builds the one DynamoDB client a connector owns (DESIGN.md 1.1): endpoint, signing region,
 // explicit credentials or the AWS default chain, a socket pool of `poolSize`, a timeout per
-// HTTP attempt, and no SDK retries because the writer owns the retry policy.
+// HTTP attempt over the whole call (body included, DeadlineHttpHandler), and no SDK retries
+// because the writer owns the retry policy.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeadlineHttpHandler } from './deadline-handler';
 import type { ConnectorCredentials, ConnectorSettings } from './connection';
 
 export class ConnectorConfigError extends Error {
@@ -72,13 +74,15 @@ export function createDynamoClient(settings: ConnectorSettings, credentials: Con
         }
       : {}),
     maxAttempts: 1,
-    requestHandler: {
+    // One deadline from the start of a call until its body is read (the SDK's own requestTimeout
+    // stops at the response headers): a stalled answer is a timeout and frees its socket.
+    requestHandler: new DeadlineHttpHandler({
       requestTimeout: settings.requestTimeout,
       connectionTimeout: settings.requestTimeout,
       // Without this the SDK only logs a warning when requestTimeout passes.
       throwOnRequestTimeout: true,
       httpAgent: agent,
       httpsAgent: agent,
-    },
+    }),
   });
 }

@@ -340,6 +340,7 @@ function bytesValue(bytes: Uint8Array): AttributeValue | undefined {
 }
 
 function describeType(value: unknown): string {
+  if (value === undefined) return 'undefined';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (Buffer.isBuffer(value)) return 'a Buffer';

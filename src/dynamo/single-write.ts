@@ -45,6 +45,7 @@ interface AwsError {
  * Sends one write alone. Resolves 'condition' when its condition failed (the message is stale),
  * 'written' otherwise; throws what the writer classifies and retries (errors.ts).
  * `onNoTransactions` is called once when the server turns out to lack TransactWriteItems.
+ * `options.abortSignal` ends every call it makes (the writer's requestTtl, DESIGN.md 6).
  */
 export async function sendSingle(
   client: DynamoDBClient,
@@ -52,11 +53,12 @@ export async function sendSingle(
   attempts: number,
   support: ServerSupport,
   onNoTransactions: () => void,
+  options: { abortSignal?: AbortSignal } = {},
 ): Promise<SingleOutcome> {
   try {
     if (w.token && support.transactions) {
       try {
-        await client.send(transactCommand(w));
+        await client.send(transactCommand(w), options);
         return 'written';
       } catch (err) {
         const e = err as AwsError;
@@ -74,7 +76,7 @@ export async function sendSingle(
         }
       }
     }
-    await sendPlain(client, w);
+    await sendPlain(client, w, options);
     return 'written';
   } catch (err) {
     const e = err as AwsError;
@@ -84,7 +86,7 @@ export async function sendSingle(
     // dynalite does not, so read it (consistent) there: only retries that met a failed
     // condition pay for this read.
     const old =
-      e.Item ?? (await client.send(new GetItemCommand({ TableName: w.table, Key: w.key, ConsistentRead: true }))).Item;
+      e.Item ?? (await client.send(new GetItemCommand({ TableName: w.table, Key: w.key, ConsistentRead: true }), options)).Item;
     return appliedInPlace(w, old) ? 'written' : 'condition';
   }
 }
@@ -115,10 +117,10 @@ function expressionParts(w: WriteRequest) {
   };
 }
 
-async function sendPlain(client: DynamoDBClient, w: WriteRequest): Promise<void> {
-  if (w.operation === 'put') await client.send(new PutItemCommand({ TableName: w.table, Item: w.item, ...expressionParts(w) }));
-  else if (w.operation === 'delete') await client.send(new DeleteItemCommand({ TableName: w.table, Key: w.key, ...expressionParts(w) }));
-  else await client.send(new UpdateItemCommand(updateInput(w)));
+async function sendPlain(client: DynamoDBClient, w: WriteRequest, options: { abortSignal?: AbortSignal }): Promise<void> {
+  if (w.operation === 'put') await client.send(new PutItemCommand({ TableName: w.table, Item: w.item, ...expressionParts(w) }), options);
+  else if (w.operation === 'delete') await client.send(new DeleteItemCommand({ TableName: w.table, Key: w.key, ...expressionParts(w) }), options);
+  else await client.send(new UpdateItemCommand(updateInput(w)), options);
 }
 
 function transactCommand(w: WriteRequest): TransactWriteItemsCommand {

@@ -193,7 +193,9 @@ function compileTableName(text: string): TablePart[] {
   return parts;
 }
 
+/** The payload's kind in words: `undefined`, `null`, `an array`, `a Buffer`, `a number`, ... */
 function describeType(value: unknown): string {
+  if (value === undefined) return 'undefined';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (Buffer.isBuffer(value)) return 'a Buffer';

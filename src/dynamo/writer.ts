@@ -76,6 +76,18 @@ export interface BatchWriterOptions {
   onConditionFailed?: 'skip' | 'error';
   /** ms after its first attempt that a write with a ClientRequestToken may be retried (tests shorten it). */
   clientTokenWindowMs?: number;
+  /**
+   * A write in flight when close() stopped waiting needs another attempt (DESIGN.md 6: a writer
+   * that has closed takes nothing back). It stays counted as queuing; the receiver (the sink,
+   * for the node's successor) must adopt it with `counted: true` or drop it. Without this
+   * option, or after close(..., drop), it ends as dropped.resource_stopped.
+   */
+  onHandOff?: (w: QueuedWrite) => void;
+}
+
+export interface AdoptOptions {
+  /** The writes are already counted in this writer's metrics (a SinkMetrics shared across instances). */
+  counted?: boolean;
 }
 
 export interface EnqueueOptions {
@@ -105,6 +117,11 @@ export class BatchWriter {
   private pause?: PauseState;
   private closing = false;
   private closed = false;
+  /** After close(..., drop): writes that come back from a late call are dropped, not handed off. */
+  private dropLate = false;
+  /** Disk store, closed without drop: calls still in flight were released to the disk (see close). */
+  private released = false;
+  private readonly inflightWrites = new Set<QueuedWrite>();
   private wakeTimer?: NodeJS.Timeout;
   private wakeAt = Infinity;
   private dropBurst?: { count: number; bytes: number; timer: NodeJS.Timeout };
@@ -128,9 +145,13 @@ export class BatchWriter {
    * Takes back the writes a disk store kept from the last run; returns how many are queued
    * again (what will be written or fail, each counted). A record that does not read back is
    * counted as failed (no message to fail: the warning names its file and byte offset) and
-   * settled, so it is reported once.
+   * settled, so it is reported once. `handedOver` (by seq): the same writes as the node's
+   * previous instance in this process held them, so they keep their message's listener and
+   * their requestTtl deadline, and are not counted again (the instances share their metrics);
+   * the entries found on disk are removed from the map. `listener`: for the other restored
+   * writes, whose messages did not survive the restart.
    */
-  restore(): number {
+  restore(handedOver?: Map<number, QueuedWrite>, listener?: WriteListener): number {
     const now = Date.now();
     const { writes, unreadable, maxSeq } = this.store.restore();
     this.nextSeq = Math.max(this.nextSeq, maxSeq + 1);
@@ -150,7 +171,10 @@ export class BatchWriter {
       }
       // The time Node-RED was stopped does not count against requestTtl: surviving the restart
       // is the point of the disk buffer.
-      this.admit(req, s.seq, now, undefined, 0, itemSize(req.item));
+      const before = handedOver?.get(s.seq);
+      if (before) handedOver!.delete(s.seq);
+      // A handed-over write is counted (queuing) already, in the metrics the instances share.
+      this.admit(req, s.seq, now, before ? undefined : listener, 0, itemSize(req.item), before, before !== undefined);
       restored += 1;
     }
     if (bad.length > 0) {
@@ -169,9 +193,11 @@ export class BatchWriter {
 
   /**
    * Takes over writes another writer (the same node before a redeploy, or a backlog moved in)
-   * could not finish. Returns how many a disk store could not keep (they are queued in memory).
+   * could not finish, with their listeners, attempts and requestTtl deadlines when they have
+   * them (a message's whole life, DESIGN.md 6). Returns how many a disk store could not keep
+   * (they are queued in memory).
    */
-  adopt(writes: QueuedWrite[]): number {
+  adopt(writes: QueuedWrite[], options: AdoptOptions = {}): number {
     const now = Date.now();
     let unstored = 0;
     for (const w of writes) {
@@ -182,7 +208,7 @@ export class BatchWriter {
         // Still queued in memory: written in this process, only not kept across a restart.
         if (unstored++ === 0) this.options.log?.warn(`${(err as Error).message} Writes taken over from before the redeploy stay in memory only.`);
       }
-      this.admit(w, seq, now, undefined, 0, itemSize(w.item));
+      this.admit(w, seq, now, w.listener, 0, itemSize(w.item), w, options.counted);
     }
     if (writes.length > 0) this.wake(0);
     return unstored;
@@ -238,10 +264,17 @@ export class BatchWriter {
   }
 
   /**
-   * Stops taking writes and sends what it can within `timeoutMs`, then waits (bounded by the
-   * client's request timeout) for calls in flight so that no outcome is lost. Returns the writes
-   * still queued; a disk store keeps them for the next start, and they are not counted dropped.
-   * With `drop`, they are dropped as resource_stopped (the node was deleted).
+   * Stops taking writes and sends what it can within `timeoutMs`, then waits up to
+   * `settleTimeoutMs` for calls in flight. Returns the writes still queued; a disk store keeps
+   * them for the next start, and they are not counted dropped. With `drop`, they are dropped as
+   * resource_stopped (the node was deleted).
+   *
+   * Calls still in flight after that settle later: a write they leave unwritten is never taken
+   * back into this closed queue (nothing would read it). In memory mode it goes to `onHandOff`
+   * (else, or with `drop`, it is dropped as resource_stopped); with a disk store (no `drop`) the
+   * calls are released at once: their writes stay unsettled on disk, are returned with the
+   * queued ones (counted queuing again), and whatever the late call answers is ignored, so the
+   * next instance sends them again (at least once, as after a crash).
    */
   async close(timeoutMs: number, settleTimeoutMs = 15000, drop = false): Promise<QueuedWrite[]> {
     this.closing = true;
@@ -252,6 +285,7 @@ export class BatchWriter {
       await this.nextSettle(flushDeadline - Date.now());
     }
     this.closed = true;
+    this.dropLate = drop;
     this.clearWake();
     const settleDeadline = Date.now() + settleTimeoutMs;
     while (this.inflightCalls > 0 && Date.now() < settleDeadline) {
@@ -259,6 +293,15 @@ export class BatchWriter {
     }
     const left = [...this.queue];
     for (const w of left) this.queue.remove(w);
+    if (this.persistent && !drop && this.inflightWrites.size > 0) {
+      this.released = true;
+      const inflight = [...this.inflightWrites].sort((a, b) => a.seq - b.seq);
+      this.inflightWrites.clear();
+      this.metrics.inflight -= inflight.length;
+      this.metrics.queuing += inflight.length;
+      left.push(...inflight);
+      left.sort((a, b) => a.seq - b.seq);
+    }
     // Kept writes stay counted as queuing: they are, on disk or in the next instance.
     if (drop) {
       for (const w of left) this.drop(w, 'resource_stopped', 'the sink node was removed before it could write it');
@@ -275,11 +318,14 @@ export class BatchWriter {
     listener: WriteListener | undefined,
     retainedBytes: number,
     itemBytes: number,
+    /** The same write as another writer held it: keeps its life (enqueuedAt, deadline, attempts). */
+    before?: QueuedWrite,
+    counted = false,
   ): void {
     const w: QueuedWrite = {
       seq,
-      enqueuedAt: now,
-      deadline: now + this.options.requestTtl,
+      enqueuedAt: before?.enqueuedAt ?? now,
+      deadline: before?.deadline ?? now + this.options.requestTtl,
       table: req.table,
       operation: req.operation,
       key: req.key,
@@ -291,17 +337,20 @@ export class BatchWriter {
       values: req.values,
       token: req.token,
       expect: req.expect,
-      firstSentAt: undefined,
+      firstSentAt: before?.firstSentAt,
       keyId: keyIdentity(req.table, req.key),
       bytes: requestBytes(req, itemBytes) + ENTRY_OVERHEAD_BYTES + retainedBytes,
-      attempts: 0,
+      attempts: before?.attempts ?? 0,
       notBefore: 0,
-      solo: false,
-      listener,
+      solo: before?.solo ?? false,
+      listener: listener ?? before?.listener,
       queued: false,
     };
-    this.metrics.matched += 1;
-    this.metrics.queuing += 1;
+    if (before?.lastError) w.lastError = before.lastError;
+    if (!counted) {
+      this.metrics.matched += 1;
+      this.metrics.queuing += 1;
+    }
     // Over the limit: the oldest go first (EMQX drops from the head of a full buffer).
     while (this.queue.length > 0 && this.queue.bytes + w.bytes > this.options.maxBufferBytes) {
       this.dropOldest();
@@ -480,12 +529,20 @@ export class BatchWriter {
     for (const w of call) {
       this.queue.remove(w);
       this.inflightKeys.add(w.keyId);
+      this.inflightWrites.add(w);
       w.attempts += 1;
       w.firstSentAt ??= Date.now();
     }
     this.metrics.queuing -= call.length;
     this.metrics.inflight += call.length;
     const requests: WriteRequest[] = call;
+    // requestTtl bounds a message's whole life, attempts in flight included (DESIGN.md 6): the
+    // call is aborted when the first of its writes runs out of time.
+    const ttl = new AbortController();
+    let deadline = Infinity;
+    for (const w of call) deadline = Math.min(deadline, w.deadline);
+    const ttlTimer = setTimeout(() => ttl.abort(), Math.max(0, deadline - Date.now()));
+    const sendOptions = { abortSignal: ttl.signal };
     try {
       if (needsSingleCall(call[0])) {
         const outcome = await sendSingle(this.options.client, call[0], call[0].attempts, this.support, () =>
@@ -493,12 +550,15 @@ export class BatchWriter {
             `${this.options.describeEndpoint?.() ?? 'this DynamoDB server'} has no TransactWriteItems: non-idempotent updates ` +
               '(ADD, list_append, + / -) go as UpdateItem and may be applied twice when an answer is lost and the write is retried',
           ),
+          sendOptions,
         );
+        if (this.released) return;
         this.widenWindow();
         if (outcome === 'written') this.settleWritten(call);
         else this.settleCondition(call[0]);
       } else {
-        const out = await this.options.client.send(new BatchWriteItemCommand({ RequestItems: batchItems(requests) }));
+        const out = await this.options.client.send(new BatchWriteItemCommand({ RequestItems: batchItems(requests) }), sendOptions);
+        if (this.released) return;
         const unprocessed = unprocessedKeys(out.UnprocessedItems, call, requests);
         // UnprocessedItems is DynamoDB's way of throttling part of a batch.
         if (unprocessed.size > 0) this.narrowWindow();
@@ -508,9 +568,21 @@ export class BatchWriter {
         for (const w of again) this.retry(w, 'UnprocessedItems (DynamoDB did not take every write of the batch)');
       }
     } catch (err) {
-      this.settleError(call, err);
+      if (this.released) return;
+      if (ttl.signal.aborted) {
+        // Past its deadline a write expires (retry() finds no time left); the others try again.
+        this.narrowWindow();
+        // The last error is still the best reason to give (the abort itself says nothing new).
+        for (const w of call) this.retry(w, w.lastError ?? 'requestTtl ran out while a call was in flight');
+      } else {
+        this.settleError(call, err);
+      }
     } finally {
-      for (const w of call) this.inflightKeys.delete(w.keyId);
+      clearTimeout(ttlTimer);
+      for (const w of call) {
+        this.inflightKeys.delete(w.keyId);
+        this.inflightWrites.delete(w);
+      }
       this.inflightCalls -= 1;
       this.options.onChange?.();
       this.notifySettled();
@@ -565,7 +637,7 @@ export class BatchWriter {
         this.metrics.inflight -= 1;
         this.metrics.queuing += 1;
         this.metrics.retried += 1;
-        this.queue.insert(w);
+        this.requeue(w);
       }
       return;
     }
@@ -613,7 +685,20 @@ export class BatchWriter {
     w.notBefore = at;
     this.metrics.queuing += 1;
     this.metrics.retried += 1;
-    this.queue.insert(w);
+    this.requeue(w);
+  }
+
+  /** A write back from a call, counted queuing: into the queue, or, once closed, to the successor. */
+  private requeue(w: QueuedWrite): void {
+    if (!this.closed) {
+      this.queue.insert(w);
+      return;
+    }
+    if (!this.dropLate && this.options.onHandOff) {
+      this.options.onHandOff(w);
+      return;
+    }
+    this.drop(w, 'resource_stopped', 'the sink closed while this write was in flight, and it was not written');
   }
 
   private nextSettle(timeoutMs: number): Promise<void> {

@@ -5,9 +5,17 @@
 import type { Node, NodeMessage } from 'node-red';
 import { decodeValue } from '../dynamo/encoding';
 import type { AttributeMap, WriteListener, WriteOperation } from '../dynamo/queue';
+import { completeOn, type SinkInstance, type SinkLineage } from './dynamodb-sink-lineage';
 
 type Send = (msg: NodeMessage) => void;
 type Done = (err?: Error) => void;
+type Act = (send: Send, done: Done, drops: SinkDrops) => void;
+
+/** The instance a message arrived at, and the lineage that knows which instance runs now. */
+export interface MessageHome {
+  lineage: SinkLineage;
+  instance: SinkInstance;
+}
 
 export class MessageWrite implements WriteListener {
   constructor(
@@ -18,35 +26,61 @@ export class MessageWrite implements WriteListener {
     private readonly operation: WriteOperation,
     private readonly key: AttributeMap,
     private readonly drops: SinkDrops,
+    /** Absent: the message always completes on the instance it arrived at. */
+    private readonly home?: MessageHome,
   ) {}
 
   written(attempts: number): void {
-    const plainKey: Record<string, unknown> = {};
-    for (const name in this.key) plainKey[name] = decodeValue(this.key[name]);
-    this.msg.dynamodb = { table: this.table, operation: this.operation, key: plainKey, attempts };
-    this.send(this.msg);
-    this.done();
+    this.deliver((send, done) => {
+      const plainKey: Record<string, unknown> = {};
+      for (const name in this.key) plainKey[name] = decodeValue(this.key[name]);
+      this.msg.dynamodb = { table: this.table, operation: this.operation, key: plainKey, attempts };
+      send(this.msg);
+      done();
+    });
   }
 
   failed(err: Error): void {
-    this.done(err);
+    this.deliver((_send, done) => done(err));
   }
 
   /** A stale message (its condition failed): acknowledged and sent on, marked as skipped. */
   skipped(reason: 'condition', attempts: number): void {
-    const plainKey: Record<string, unknown> = {};
-    for (const name in this.key) plainKey[name] = decodeValue(this.key[name]);
-    this.msg.dynamodb = { table: this.table, operation: this.operation, key: plainKey, attempts, skipped: reason };
-    this.send(this.msg);
-    this.done();
+    this.deliver((send, done) => {
+      const plainKey: Record<string, unknown> = {};
+      for (const name in this.key) plainKey[name] = decodeValue(this.key[name]);
+      this.msg.dynamodb = { table: this.table, operation: this.operation, key: plainKey, attempts, skipped: reason };
+      send(this.msg);
+      done();
+    });
   }
 
   dropped(reason: 'expired' | 'queue_full' | 'resource_stopped', err: Error): void {
     // Drops come in bursts (a full buffer, a removed sink): Catch nodes still get every message,
     // but the log gets one line per burst, not one per message.
-    if (reason === 'queue_full') this.drops.queueFull.fail(this.msg, this.done, err);
-    else if (reason === 'resource_stopped') this.drops.removal.fail(this.msg, this.done, err);
-    else this.done(err);
+    this.deliver((_send, done, drops) => {
+      if (reason === 'queue_full') drops.queueFull.fail(this.msg, done, err);
+      else if (reason === 'resource_stopped') drops.removal.fail(this.msg, done, err);
+      else done(err);
+    });
+  }
+
+  /**
+   * DESIGN.md 6: a message handed over across a redeploy completes like any other, on the
+   * instance that runs now (its wires, its Catch nodes); while none runs, once the successor
+   * starts; when none will, on the instance it arrived at (its log).
+   */
+  private deliver(act: Act): void {
+    const home = this.home;
+    if (!home || home.lineage.live === home.instance) return act(this.send, this.done, this.drops);
+    home.lineage.whenLive((live) => {
+      // No instance will take it (deleted, or no successor in time): its own node, with the
+      // drops of writes that outlived their sink (the removal summary has been written already).
+      if (!live) return act(this.send, this.done, { ...this.drops, removal: this.drops.orphaned });
+      if (live === home.instance) return act(this.send, this.done, this.drops);
+      // The successor's removal drops are its own deletion's; this one is logged per burst.
+      act((m) => live.node.send(m), (err) => completeOn(live.node, this.msg, err), { ...live.drops, removal: live.drops.orphaned });
+    });
   }
 }
 
@@ -56,10 +90,16 @@ export interface SinkDrops {
   queueFull: RemovalLog;
   /** The sink was deleted: delivered to the Catch nodes after the deploy, one summary line. */
   removal: { fail(msg: NodeMessage, done: Done, err: Error): void };
+  /** Writes that outlived their sink instance (a late call, no successor): one line per burst. */
+  orphaned: RemovalLog;
 }
 
 export function sinkDrops(node: Node, removal?: SinkDrops['removal']): SinkDrops {
-  return { queueFull: new RemovalLog(node, false), removal: removal ?? new RemovalLog(node) };
+  return {
+    queueFull: new RemovalLog(node, false),
+    removal: removal ?? new RemovalLog(node),
+    orphaned: new RemovalLog(node, true, 'because the sink closed and no new instance of it took them'),
+  };
 }
 
 interface FlowWithCatch {
@@ -82,6 +122,7 @@ export class RemovalLog {
   constructor(
     private readonly node: Node,
     private readonly summarize = true,
+    private readonly why = 'because the sink was removed before it could write them',
   ) {}
 
   fail(msg: NodeMessage, done: Done, err: Error): void {
@@ -125,8 +166,85 @@ export class RemovalLog {
       return;
     }
     this.node.error(
-      `${uncaught} queued writes were dropped (resource_stopped) because the sink was removed before it ` +
-        `could write them; the first: ${first}`,
+      `${uncaught} queued writes were dropped (resource_stopped) ${this.why}; the first: ${first}`,
     );
+  }
+}
+
+/**
+ * The listener of writes restored from the disk buffer after a restart (DESIGN.md 6): their
+ * messages are gone with the process that received them, so there is nothing to send on and no
+ * Catch node to reach; each outcome is counted (by the writer, as any other) and logged, in one
+ * summary line once every restored write has one (or at close, for what had one by then), and at
+ * once for the first failure or drop, so a problem is not hidden until the end.
+ */
+export class RestoredWrites implements WriteListener {
+  private expected = 0;
+  private written_ = 0;
+  private skipped_ = 0;
+  private failed_ = 0;
+  private dropped_ = 0;
+  private firstProblem?: string;
+  private reported = false;
+
+  constructor(private readonly node: Node) {}
+
+  /** How many restored writes report here (call after restore). */
+  expect(count: number): void {
+    this.expected += count;
+  }
+
+  written(): void {
+    this.written_ += 1;
+    this.check();
+  }
+
+  /** Its condition failed and the sink skips such writes (counted dropped.condition). */
+  skipped(): void {
+    this.skipped_ += 1;
+    this.check();
+  }
+
+  failed(err: Error): void {
+    this.failed_ += 1;
+    this.problem(err);
+  }
+
+  dropped(_reason: 'expired' | 'queue_full' | 'resource_stopped', err: Error): void {
+    this.dropped_ += 1;
+    this.problem(err);
+  }
+
+  /** At close: what the restored writes came to so far, if any are still open. */
+  close(): void {
+    if (this.expected > 0 && !this.reported && this.settled() < this.expected) this.report(true);
+  }
+
+  private settled(): number {
+    return this.written_ + this.skipped_ + this.failed_ + this.dropped_;
+  }
+
+  private problem(err: Error): void {
+    if (this.firstProblem === undefined) {
+      this.firstProblem = err.message;
+      this.node.warn(`a write restored from the disk buffer (from before the restart, so without its message) did not go through: ${err.message}`);
+    }
+    this.check();
+  }
+
+  private check(): void {
+    if (!this.reported && this.expected > 0 && this.settled() >= this.expected) this.report(false);
+  }
+
+  private report(partial: boolean): void {
+    this.reported = true;
+    const text =
+      `writes restored from the disk buffer${partial ? ` (${this.settled()} of ${this.expected} done at close; the rest stay on disk)` : ` (${this.expected})`}: ` +
+      `${this.written_} written, ${this.failed_} failed, ${this.dropped_} dropped` +
+      (this.skipped_ > 0 ? `, ${this.skipped_} skipped (condition failed)` : '') +
+      (this.firstProblem ? `; first problem: ${this.firstProblem}` : '') +
+      '. They came from before the restart: no message is sent on and no Catch node is reached for them.';
+    if (this.failed_ + this.dropped_ > 0) this.node.warn(text);
+    else this.node.log(text);
   }
 }

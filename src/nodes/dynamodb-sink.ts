@@ -13,7 +13,8 @@ import { BatchWriter, type QueryMode } from '../dynamo/writer';
 import { WritePlan, type PlannedWrite } from '../dynamo/write-plan';
 import { readSinkConfig, type SinkConfig, type SinkNodeDef } from './dynamodb-sink-config';
 import { registerSinkCheck } from './dynamodb-sink-check';
-import { MessageWrite, sinkDrops } from './dynamodb-sink-message';
+import { endClosedLineages, forgetLineage, lineageOf, type SinkInstance } from './dynamodb-sink-lineage';
+import { MessageWrite, RestoredWrites, sinkDrops, type MessageHome } from './dynamodb-sink-message';
 import { RemovalDrops, bufferRoot, deployedState, registerBacklogs, type BacklogOwner } from './dynamodb-sink-backlog';
 import { sinkText } from './dynamodb-sink-text';
 
@@ -33,9 +34,11 @@ const CLOSE_SETTLE_MS = 5000;
  */
 const MESSAGE_OVERHEAD_BYTES = 800;
 
-/** Memory-mode writes a closing sink could not finish, for the same node id started next. */
-const handedOver = new Map<string, { writes: QueuedWrite[]; at: number }>();
-/** Running sinks by id, for the metrics endpoint. */
+/** How long a new instance waits for Node-RED's flows:started before delivering earlier instances' outcomes. */
+const FLOWS_STARTED_FALLBACK_MS = 2000;
+/** Runtimes whose stop events this module follows (register() runs once per load in tests). */
+const watchedRuntimes = new WeakSet<object>();
+/** Running sinks by id (refused ones too), for the metrics endpoint. */
 const running = new Map<string, SinkRuntime>();
 
 export interface SinkRuntime extends BacklogOwner {
@@ -53,6 +56,8 @@ export interface SinkMetricsAnswer {
   lastError?: string;
   queuedBytes: number;
   counters: MetricsSnapshot;
+  /** The sink refused its configuration: why; every message fails with it (counted failed). */
+  configError?: string;
 }
 
 interface SinkNode extends Node {
@@ -65,21 +70,23 @@ export default function register(RED: NodeAPI): void {
   function DynamoDbSinkNode(this: SinkNode, def: SinkNodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
+    // Counters and unfinished writes of this node id outlive a redeploy (dynamodb-sink-lineage.ts).
+    const lineage = lineageOf(node.id);
     let config: SinkConfig;
     try {
       config = readSinkConfig(def);
     } catch (err) {
-      return refuseAll(node, text('status.configError', { error: (err as Error).message }), (err as Error).message);
+      return refuseAll(node, def, text('status.configError', { error: (err as Error).message }), (err as Error).message);
     }
     const connection = RED.nodes.getNode(def.connector) as unknown as DynamoConnection | null;
     if (!connection || typeof connection.register !== 'function') {
       const why = text('errors.noConnector');
-      return refuseAll(node, why, why);
+      return refuseAll(node, def, why, why);
     }
     const table = config.table || connection.settings.table;
     if (!table) {
       const why = text('errors.noTable');
-      return refuseAll(node, why, why);
+      return refuseAll(node, def, why, why);
     }
     // What each message becomes (table, operation, key, item or update, condition, TTL), compiled
     // once: a template or expression that does not parse stops the deploy here, with its position.
@@ -103,7 +110,7 @@ export default function register(RED: NodeAPI): void {
         },
       );
     } catch (err) {
-      return refuseAll(node, text('status.configError', { error: (err as Error).message }), (err as Error).message);
+      return refuseAll(node, def, text('status.configError', { error: (err as Error).message }), (err as Error).message);
     }
 
     // Status: throttled; says the connection state, the counts and the last error in words.
@@ -121,7 +128,7 @@ export default function register(RED: NodeAPI): void {
         store = new DiskStore(bufferDir, { onError: onDiskError });
       } catch (err) {
         const why = text('errors.bufferDir', { dir: bufferDir, error: (err as Error).message });
-        return refuseAll(node, why, why);
+        return refuseAll(node, def, why, why);
       }
     } else {
       store = new MemoryStore();
@@ -136,6 +143,9 @@ export default function register(RED: NodeAPI): void {
       requestTtl: config.requestTtl,
       maxBufferBytes: config.maxBufferBytes,
       store,
+      metrics: lineage.metrics,
+      // A write whose call outlived close() comes back here: to the successor, never into the closed queue.
+      onHandOff: (w) => lineage.handOff(w),
       describeEndpoint: () => connection.describeEndpoint(),
       requestTimeout: connection.settings.requestTimeout,
       log: { info: (t) => node.log(t), warn: (t) => node.warn(t) },
@@ -153,18 +163,39 @@ export default function register(RED: NodeAPI): void {
     const unsubscribe = connection.onHealthChange(applyHealth);
     applyHealth(connection.health());
 
+    const removal = new RemovalDrops(RED, node);
+    const drops = sinkDrops(node, removal);
+    const instance: SinkInstance = { node, drops, adopt: (writes) => writer.adopt(writes, { counted: true }) };
+    const parked = lineage.attach(instance);
+    const home: MessageHome = { lineage, instance };
+    const kept = lineage.takeKept();
+    const handedOnDisk = kept.size;
+    const restoredWrites = new RestoredWrites(node);
     try {
-      const restored = writer.restore();
+      const restored = writer.restore(kept, restoredWrites);
+      // Those not handed over in this process came from before a restart: outcomes logged, no message.
+      restoredWrites.expect(restored - (handedOnDisk - kept.size));
       if (restored > 0) node.log(text('log.restored', { count: restored, dir: bufferDir ?? '' }));
     } catch (err) {
       node.error(text('errors.restore', { dir: bufferDir ?? '', error: (err as Error).message }));
     }
-    const parked = handedOver.get(node.id);
-    if (parked) {
-      handedOver.delete(node.id);
-      writer.adopt(parked.writes);
-      node.log(text('log.adopted', { count: parked.writes.length }));
+    // Kept at the last close but gone from the disk now: they can reach no writer.
+    if (kept.size > 0) lineage.expire([...kept.values()], `its record was no longer in ${bufferDir ?? 'the disk buffer'}`);
+    if (parked.length > 0) {
+      writer.adopt(parked, { counted: true });
+      node.log(text('log.adopted', { count: parked.length }));
     }
+    // Outcomes of earlier instances' messages go to this instance's wires once its flow runs.
+    const stopWaiting = () => {
+      clearTimeout(readyFallback);
+      RED.events.removeListener('flows:started', flowsStarted);
+    };
+    const flowsStarted = () => {
+      stopWaiting();
+      lineage.markReady(instance);
+    };
+    const readyFallback = setTimeout(flowsStarted, FLOWS_STARTED_FALLBACK_MS);
+    RED.events.on('flows:started', flowsStarted);
 
     function scheduleStatus(): void {
       if (statusTimer) return;
@@ -222,8 +253,6 @@ export default function register(RED: NodeAPI): void {
       scheduleStatus();
       done(new Error(message));
     };
-    const removal = new RemovalDrops(RED, node);
-    const drops = sinkDrops(node, removal);
 
     /** Moves another directory's backlog into this sink (POST /dynamodb-sink/backlogs/:id/replay). */
     function importBacklog(dir: string): { moved: number; unreadable: number; keptSource: boolean } {
@@ -255,7 +284,7 @@ export default function register(RED: NodeAPI): void {
       const { request, itemBytes } = planned;
       writer.enqueue(
         request,
-        new MessageWrite(msg, send, done, request.table, request.operation, request.key, drops),
+        new MessageWrite(msg, send, done, request.table, request.operation, request.key, drops, home),
         // The message stays in memory until it is acknowledged: count it against maxBufferBytes.
         { retainedBytes: MESSAGE_OVERHEAD_BYTES + (plan.templated ? itemBytes : 0), itemBytes },
       );
@@ -263,6 +292,8 @@ export default function register(RED: NodeAPI): void {
 
     node.on('close', (removed: boolean, done: () => void) => {
       running.delete(node.id);
+      stopWaiting();
+      restoredWrites.close();
       unsubscribe();
       // Node-RED closes a disabled node (or every node of a disabled tab) with removed = true,
       // as a deleted one: the deployed configuration tells them apart. Disabling is maintenance:
@@ -276,16 +307,23 @@ export default function register(RED: NodeAPI): void {
       writer
         .close(flushMs, CLOSE_SETTLE_MS, drop)
         .then((left) => {
+          // From here on this instance is gone: what comes back waits for (or goes to) the successor.
+          lineage.detach(instance, removed);
           if (left.length > 0 && config.bufferMode === 'memory') {
             // Not removed: a full deploy or a restart of the flows. The same node id started next
-            // takes these over; a shutdown loses them (use bufferMode disk to keep them).
-            handedOver.set(node.id, { writes: left, at: Date.now() });
+            // takes these over (with their messages); if none starts, they are dropped as
+            // resource_stopped after a grace period, counted and logged.
+            lineage.park(left);
             node.warn(text('log.handedOver', { count: left.length }));
           } else if (left.length > 0) {
             // Switched to memory mode by this deploy: nothing will send the backlog by itself
             // (the backlog report after the deploy says how to send or discard it).
             const switched = !removed && deployedState(RED, node.id).def?.bufferMode !== 'disk';
             const key = state === 'disabled' ? 'log.keptDisabled' : switched ? 'log.keptSwitched' : 'log.keptOnDisk';
+            // Unsettled on disk: a disk-mode successor in this process gives them back their
+            // messages; a backlog nobody sends leaves this node's counters (as after a restart).
+            if (switched) lineage.release(left);
+            else if (!removed) lineage.keep(left);
             node.log(text(key, { count: left.length, dir: bufferDir ?? '' }));
           }
           if (deleted && bufferDir) {
@@ -319,20 +357,61 @@ export default function register(RED: NodeAPI): void {
         .finally(() => {
           if (statusTimer) clearTimeout(statusTimer);
           connection.deregister(node.id);
+          lineage.detach(instance, removed);
+          if (removed) forgetLineage(node.id);
           done();
         });
     });
   }
 
-  /** A sink that cannot work: says why in its status, and fails every message with it. */
-  function refuseAll(node: SinkNode, status: string, why: string): void {
+  /**
+   * A sink that cannot work: says why in its status, fails every message with it (counted
+   * matched and failed), and still answers its metrics endpoint with that state.
+   */
+  function refuseAll(node: SinkNode, def: SinkNodeDef, status: string, why: string): void {
+    const metrics = lineageOf(node.id).metrics;
     node.error(why);
     node.status({ fill: 'red', shape: 'ring', text: clip(status) });
-    node.on('input', (_msg: NodeMessage, _send: unknown, done: (err?: Error) => void) => done(new Error(why)));
+    const bufferMode = def.bufferMode === 'disk' ? 'disk' : 'memory';
+    const runtime: SinkRuntime = {
+      bufferMode,
+      metrics: () => ({
+        id: node.id,
+        name: def.name ?? '',
+        table: typeof def.table === 'string' ? def.table : '',
+        bufferMode,
+        connection: 'none',
+        paused: false,
+        lastError: why,
+        queuedBytes: 0,
+        counters: metrics.snapshot(),
+        configError: why,
+      }),
+    };
+    node.runtime = runtime;
+    running.set(node.id, runtime);
+    node.on('input', (_msg: NodeMessage, _send: unknown, done: (err?: Error) => void) => {
+      metrics.matched += 1;
+      metrics.failed += 1;
+      done(new Error(why));
+    });
+    node.on('close', (removed: boolean, done: () => void) => {
+      if (running.get(node.id) === runtime) running.delete(node.id);
+      if (removed) forgetLineage(node.id);
+      done();
+    });
   }
 
   registerBacklogs(RED, (id) => running.get(id));
   registerSinkCheck(RED);
+
+  // A stop that is not a deploy (the runtime stopping, flows stopped) ends what waited for successors.
+  if (!watchedRuntimes.has(RED.events)) {
+    watchedRuntimes.add(RED.events);
+    RED.events.on('runtime-event', (event: { id?: string; payload?: { state?: string; deploy?: boolean } }) => {
+      if (event?.id === 'runtime-state' && event.payload?.state === 'stop' && !event.payload.deploy) endClosedLineages();
+    });
+  }
 
   RED.nodes.registerType('dynamodb-sink', DynamoDbSinkNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
 

@@ -315,11 +315,12 @@ describe('dynamodb-sink node', function () {
 
   describe('bad input', function () {
     for (const [what, payload, pattern] of [
-      ['a number', 42, /msg\.payload is a number, not an object/],
-      ['an array', [1, 2], /msg\.payload is an array, not an object/],
-      ['null', null, /msg\.payload is null, not an object/],
+      ['undefined', undefined, /msg\.payload is undefined; expected an object \(e\.g\. a row from rule-sql\)/],
+      ['a number', 42, /msg\.payload is a number; expected an object/],
+      ['an array', [1, 2], /msg\.payload is an array; expected an object/],
+      ['null', null, /msg\.payload is null; expected an object/],
       ['a string that is not JSON', 'hello', /msg\.payload is a string but not JSON/],
-      ['a string holding an array', '[1]', /msg\.payload is an array, not an object/],
+      ['a string holding an array', '[1]', /msg\.payload is an array; expected an object/],
     ] as const) {
       it(`fails a payload that is ${what}, counted failed, caught with the original message`, async function () {
         const w = await load({});
@@ -372,6 +373,14 @@ describe('dynamodb-sink node', function () {
       w.send({ payload: { id: 'z' } });
       await until('caught', () => w.caught.length === 1);
       assert.match(w.caught[0].error!.message, /batchSize/);
+      // Issue 9 item 8: a sink that refused its configuration still answers its metrics
+      // endpoint, with its state and each refused message counted.
+      const m = await sinkMetrics(sinkId);
+      assert.equal(m.status, 200);
+      assert.match(m.body.configError, /batchSize is "lots"/);
+      assert.equal(m.body.connection, 'none');
+      assert.deepEqual([m.body.counters.matched, m.body.counters.failed], [1, 1]);
+      assert.equal(m.body.consistent, true);
     });
   });
 });

@@ -14,6 +14,9 @@ export type FaultAction =
   | 'reset' // destroy the socket before forwarding
   | 'reset-after' // forward, then destroy the socket instead of answering (the write happened)
   | 'delay' // wait `delayMs`, then forward
+  | 'hang' // accept the request and never answer (the socket stays open until the client gives up)
+  | 'stall-body' // forward, answer the headers and half the body, then send nothing more
+  | 'drop-mid-response' // forward, answer the headers and half the body, then destroy the connection
   | 'partial' // BatchWriteItem: forward a part, answer the rest as UnprocessedItems
   | 'validation' // 400 ValidationException
   | 'condition-failed' // 400 ConditionalCheckFailedException
@@ -68,6 +71,8 @@ export interface FaultProxy {
   /** The most requests of one operation (e.g. BatchWriteItem) at once. */
   maxActiveOf: Record<string, number>;
   rules: FaultRule[];
+  /** Client connections open now (a socket the client frees shows up here as closed). */
+  connections(): number;
   setRules(rules: FaultRule[]): void;
   stop(): Promise<void>;
 }
@@ -83,10 +88,11 @@ export async function startFaultProxy(targetUrl: string, rules: FaultRule[] = []
   const counts = {
     forwarded: 0,
   } as Record<FaultAction | 'forwarded', number>;
-  for (const action of Object.keys(ERROR_TYPES).concat(['reset', 'reset-after', 'delay', 'partial'])) {
+  for (const action of Object.keys(ERROR_TYPES).concat(['reset', 'reset-after', 'delay', 'partial', 'hang', 'stall-body', 'drop-mid-response'])) {
     counts[action as FaultAction] = 0;
   }
   const operations: Record<string, number> = {};
+  const sockets = new Set<import('node:net').Socket>();
   const activeOf: Record<string, number> = {};
   const proxy: FaultProxy = {
     url: '',
@@ -96,6 +102,7 @@ export async function startFaultProxy(targetUrl: string, rules: FaultRule[] = []
     maxActive: 0,
     maxActiveOf: {},
     rules,
+    connections: () => sockets.size,
     setRules(next) {
       proxy.rules = next;
     },
@@ -144,6 +151,23 @@ export async function startFaultProxy(targetUrl: string, rules: FaultRule[] = []
     clean['content-length'] = String(Buffer.byteLength(text));
     res.writeHead(status, clean);
     res.end(text);
+  }
+
+  /**
+   * The real answer's status, headers and first half of its body (at least one byte short of
+   * Content-Length), then: nothing more (`stall-body`) or a destroyed connection (`drop-mid-response`).
+   */
+  function answerPart(res: http.ServerResponse, status: number, headers: http.IncomingHttpHeaders, text: string, drop: boolean) {
+    const clean: http.OutgoingHttpHeaders = {};
+    for (const [name, value] of Object.entries(headers)) {
+      if (['content-length', 'transfer-encoding', 'connection'].includes(name)) continue;
+      if (value !== undefined) clean[name] = value;
+    }
+    const bytes = Buffer.from(text);
+    clean['content-length'] = String(bytes.length);
+    res.writeHead(status, clean);
+    res.write(bytes.subarray(0, Math.floor(bytes.length / 2)));
+    if (drop) setTimeout(() => res.socket?.destroy(), 20);
   }
 
   function answerError(res: http.ServerResponse, action: FaultAction): void {
@@ -225,6 +249,13 @@ export async function startFaultProxy(targetUrl: string, rules: FaultRule[] = []
         case 'delay':
           setTimeout(pass, rule.delayMs ?? 1000);
           return;
+        case 'hang':
+          // Nothing: the request stays open until the client destroys it or the proxy stops.
+          return;
+        case 'stall-body':
+        case 'drop-mid-response':
+          forward(req, body, (status, headers, text) => answerPart(res, status, headers, text, action === 'drop-mid-response'), fail);
+          return;
         case 'partial':
           if (operation !== 'BatchWriteItem') {
             counts.partial -= 1;
@@ -238,6 +269,10 @@ export async function startFaultProxy(targetUrl: string, rules: FaultRule[] = []
           answerError(res, action);
       }
     });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
