@@ -690,7 +690,9 @@ export class BatchWriter {
 
   /** A write back from a call, counted queuing: into the queue, or, once closed, to the successor. */
   private requeue(w: QueuedWrite): void {
-    if (!this.closed) {
+    // A disk store closing without drop keeps what is unwritten: close() returns the queue (the
+    // records stay on disk for the successor or the next start), so back into it until then.
+    if (!this.closed || (this.persistent && !this.dropLate && !this.released)) {
       this.queue.insert(w);
       return;
     }

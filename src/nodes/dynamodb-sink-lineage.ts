@@ -28,6 +28,8 @@ export interface SinkInstance {
   drops: SinkDrops;
   /** Takes writes already counted in the lineage's metrics (BatchWriter.adopt with counted). */
   adopt(writes: QueuedWrite[]): void;
+  /** Set when its close begins: writes handed off from then on wait for the successor. */
+  closing?: boolean;
 }
 
 /** Send, done and burst logs of the live instance, for a message another instance received. */
@@ -65,7 +67,8 @@ export class SinkLineage {
     this.retired = false;
     this.warn = (text) => instance.node.warn(text);
     this.clearGrace();
-    const parked = this.parked;
+    // In their original order (writes that came back from late calls were parked first).
+    const parked = this.parked.sort((a, b) => a.enqueuedAt - b.enqueuedAt || a.seq - b.seq);
     this.parked = [];
     return parked;
   }
@@ -100,7 +103,7 @@ export class SinkLineage {
 
   /** A write the closed writer hands back: to the live successor, or parked for it. */
   handOff(w: QueuedWrite): void {
-    if (this.live) this.live.adopt([w]);
+    if (this.live && !this.live.closing) this.live.adopt([w]);
     else if (this.retired) this.expire([w], 'the sink node was removed');
     else {
       this.parked.push(w);
@@ -139,7 +142,7 @@ export class SinkLineage {
   }
 
   private armGrace(): void {
-    if (this.live || this.graceTimer) return;
+    if ((this.live && !this.live.closing) || this.graceTimer) return;
     this.graceTimer = setTimeout(() => this.endGrace(), PARK_GRACE_MS);
     this.graceTimer.unref();
   }

@@ -292,6 +292,7 @@ export default function register(RED: NodeAPI): void {
 
     node.on('close', (removed: boolean, done: () => void) => {
       running.delete(node.id);
+      instance.closing = true;
       stopWaiting();
       restoredWrites.close();
       unsubscribe();
