@@ -70,8 +70,17 @@ export class HealthMonitor {
 
   private async runCheck(): Promise<void> {
     const { client, settings } = this.options;
+    let guard: NodeJS.Timeout | undefined;
     try {
-      await client.send(new ListTablesCommand({ Limit: 1 }));
+      // The client's handler bounds the HTTP call (body included); this bounds the whole check,
+      // credential lookup and signing too, so no stall can keep the state from changing.
+      const limit = settings.requestTimeout + 1000;
+      await Promise.race([
+        client.send(new ListTablesCommand({ Limit: 1 })),
+        new Promise<never>((_, reject) => {
+          guard = setTimeout(() => reject(Object.assign(new Error(`health check did not finish within ${limit} ms`), { name: 'TimeoutError' })), limit);
+        }),
+      ]);
       this.set({ status: 'up', since: Date.now() });
     } catch (err) {
       const problem = classifyError(err, {
@@ -83,6 +92,8 @@ export class HealthMonitor {
       // working connection: AccessDenied means DynamoDB knew who we are.
       if (problem.code === 'AccessDeniedException') this.set({ status: 'up', since: Date.now() });
       else this.set({ status: 'down', since: Date.now(), reason: problem.message });
+    } finally {
+      clearTimeout(guard);
     }
   }
 
