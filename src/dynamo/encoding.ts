@@ -158,8 +158,12 @@ function encodeEmqx(value: unknown, options: EncodeOptions, name: string): Attri
   }
 }
 
-/** DynamoDB limit: maps and lists nest at most 32 levels deep. */
-const MAX_NATIVE_DEPTH = 32;
+/**
+ * DynamoDB limit: 32 levels of nesting, the item being the first, so an attribute holds at most
+ * 31 maps and lists one inside the other (DynamoDB Local refuses 32: "Nesting Levels have
+ * exceeded supported limits").
+ */
+const MAX_NATIVE_DEPTH = 31;
 const CYCLE_REASON = 'refers back to a value that contains it (a cycle), which cannot be written: copy the data without the back reference';
 
 function encodeNative(value: unknown, options: EncodeOptions, path: string, walk: NativeWalk): AttributeValue | undefined {
@@ -258,7 +262,7 @@ function nativeOther(value: object, options: EncodeOptions, path: string, walk: 
 
 /**
  * Enters a map or list. Only the depth is checked on the way down (cheap); a cycle always
- * goes past DynamoDB's 32 levels, and is then told apart from a merely deep value by finding
+ * goes past DynamoDB's limit, and is then told apart from a merely deep value by finding
  * the object that repeats, named by its path.
  */
 function descend(value: object, path: string, walk: NativeWalk): void {
@@ -268,7 +272,7 @@ function descend(value: object, path: string, walk: NativeWalk): void {
       if (stack.indexOf(stack[j]) < j) throw new JsonValueError(paths[j], CYCLE_REASON, 'cycle');
     }
     if (stack.includes(value)) throw new JsonValueError(path, CYCLE_REASON, 'cycle');
-    throw new JsonValueError(path, `is nested deeper than ${MAX_NATIVE_DEPTH} levels of maps and lists (DynamoDB limit): flatten the data, or use the emqx encoding, which writes nested data as JSON text`, 'depth');
+    throw new JsonValueError(path, `nests maps and lists deeper than DynamoDB's limit of 32 levels (the item is the first): flatten the data, or use the emqx encoding, which writes nested data as JSON text`, 'depth');
   }
   walk.stack.push(value);
   walk.paths.push(path);

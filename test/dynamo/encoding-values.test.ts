@@ -226,13 +226,16 @@ describe('encodeItem: JavaScript values (DESIGN.md 4)', () => {
       fails({ id: 'x', a }, native, 'a.list[0].a', /cycle/);
     });
 
-    it('fails with the path past 32 levels of maps and lists (DynamoDB limit)', () => {
+    it('fails with the path past DynamoDB\'s 32 levels (the item and 31 maps or lists)', () => {
       let ok: unknown = 'leaf';
-      for (let i = 0; i < 32; i++) ok = { d: ok };
+      for (let i = 0; i < 31; i++) ok = i % 2 ? { d: ok } : [ok];
       assert.doesNotThrow(() => encodeItem({ id: 'a', ok }, native));
+      let over: unknown = 'leaf';
+      for (let i = 0; i < 32; i++) over = { d: over };
+      fails({ id: 'a', over }, native, `over${'.d'.repeat(31)}`, /nests maps and lists deeper than DynamoDB's limit of 32 levels/);
       let deep: unknown = 'leaf';
       for (let i = 0; i < 100000; i++) deep = { d: deep };
-      fails({ id: 'a', deep }, native, `deep${'.d'.repeat(32)}`, /deeper than 32 levels of maps and lists \(DynamoDB limit\)/);
+      fails({ id: 'a', deep }, native, `deep${'.d'.repeat(31)}`, /deeper than DynamoDB's limit of 32 levels \(the item is the first\)/);
     });
 
     it('fails, naming the path, for functions, symbols, NaN, invalid Dates and empty class instances', () => {

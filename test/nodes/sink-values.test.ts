@@ -162,6 +162,30 @@ describe('dynamodb-sink: the values a function node or a rule hands it', functio
       }
     });
 
+    it('native: writes 31 nested maps (DynamoDB takes them) and fails 32, a cycle or a 50,000-level payload by path', async function () {
+      const w = await load({
+        only: 'sinkN',
+        code: `const nest = (n) => { let v = 'leaf'; for (let i = 0; i < n; i++) v = { d: v }; return v; };
+          const loop = { d: {} }; loop.d.back = loop;
+          const p = msg.payload;
+          msg.payload = { id: p, v: p === 'ok' ? nest(31) : p === 'over' ? nest(32) : p === 'cycle' ? loop : nest(50000) };
+          return msg;`,
+      });
+      for (const p of ['ok', 'over', 'cycle', 'deep']) w.send({ payload: p });
+      let failed = 0;
+      for (const deadline = Date.now() + 15000; !(w.outputs.length === 1 && failed === 3 && w.caught.length >= 2);) {
+        assert.ok(Date.now() < deadline, `1 write and 3 failures, got ${w.outputs.length} and ${failed}`);
+        await new Promise((r) => setTimeout(r, 50));
+        failed = (await sinkMetrics('sinkN')).body.counters.failed;
+      }
+      assert.ok(await getItem(nativeTable, 'ok'), 'DynamoDB accepts 31 maps in an attribute');
+      const reasons = w.caught.map((m) => m.error!.message.replace(/^Error: /, ''));
+      assert.ok(reasons.some((r) => /^attribute "v(\.d){31}" nests maps and lists deeper than DynamoDB's limit of 32 levels/.test(r)), reasons.join(' | '));
+      assert.ok(reasons.includes('attribute "v.d.back" refers back to a value that contains it (a cycle), which cannot be written: copy the data without the back reference'), reasons.join(' | '));
+      // The 50,000-level message fails the same way (counted above); Node-RED itself cannot copy
+      // so deep a message for the Catch node (its clone recurses), so it may not arrive there.
+    });
+
     it('B: writes a map holding bytes that are not UTF-8 as the rule json_encode writes it', async function () {
       const w = await load({
         sql: `SELECT 'dev-1' as id, map_put('raw', payload, map_new()) as m, json_encode(map_put('raw', payload, map_new())) as j,
