@@ -80,6 +80,11 @@ describe(`the editor in a real browser (chromium, Node-RED ${redVersion}, Dynamo
     // The seed's statement from the examples menu; its event type comes with it.
     await page.locator('#rule-sql-examples').selectOption('store');
     await page.locator('#rule-sql-validation', { hasText: 'Valid' }).waitFor();
+    // The event list arrives from the runtime (GET rule-sql/events) after the dialog opens; on a
+    // busy machine that is after the example was picked, and the list's own guess sets it then.
+    await page
+      .waitForFunction(() => (globalThis as unknown as { $: (s: string) => { val(): unknown } }).$('#rule-sql-event-type').val() === 'message_publish')
+      .catch(() => undefined);
     assert.equal(await page.locator('#rule-sql-event-type').inputValue(), 'message_publish');
     await page.locator('#rule-sql-run').click();
     await page.locator('#rule-sql-outcome', { hasText: 'Result' }).waitFor();
