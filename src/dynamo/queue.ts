@@ -15,6 +15,15 @@ export interface WriteRequest {
   key: AttributeMap;
   /** The whole item for put; the attributes to set for update; the key for delete. */
   item: AttributeMap;
+  /** An update expression and/or a condition (a sink with expressions); absent for plain puts and deletes. */
+  expression?: WriteExpression;
+}
+
+/**
+ * What a write carries beyond its item when the sink has expressions (DESIGN.md 1.3): one object,
+ * so plain puts and deletes pay a single empty field for it.
+ */
+export interface WriteExpression {
   /** update: DynamoDB's UpdateExpression (aliased); absent = SET every non-key attribute of `item`. */
   update?: string;
   /** ConditionExpression (aliased): makes this a single-item call (BatchWriteItem takes none). */
@@ -31,6 +40,8 @@ export interface WriteRequest {
   token?: string;
   /** What shows this update in the item once applied (expression.ts Expectation). */
   expect?: { path: (string | number)[]; value?: string }[];
+  /** When the first attempt was sent (the token is honoured 10 minutes from then); not stored on disk. */
+  firstSentAt?: number;
 }
 
 /** What the sink learns about a write it queued: exactly one of these, once. */
@@ -58,8 +69,6 @@ export interface QueuedWrite extends WriteRequest {
   attempts: number;
   /** Not to be sent before this time (retry backoff). */
   notBefore: number;
-  /** When the first attempt was sent (a ClientRequestToken is honoured 10 minutes from then). */
-  firstSentAt?: number;
   /** Send alone: its batch was rejected as a whole and is being split. */
   solo: boolean;
   lastError?: string;
@@ -96,15 +105,18 @@ const B64_MARK = `"${B64}"`;
 export function serializeWrite(req: WriteRequest): string {
   const record: Record<string, unknown> = { t: req.table, o: req.operation, k: req.key, i: req.item };
   // Expressions only where a sink has them: plain puts keep their short record.
-  if (req.update !== undefined) record.u = req.update;
-  if (req.condition !== undefined) record.c = req.condition;
-  if (req.names !== undefined) record.n = req.names;
-  if (req.values !== undefined) record.v = req.values;
-  if (req.token !== undefined) record.tk = req.token;
-  if (req.expect !== undefined) record.x = req.expect;
+  const x = req.expression;
+  if (x) {
+    if (x.update !== undefined) record.u = x.update;
+    if (x.condition !== undefined) record.c = x.condition;
+    if (x.names !== undefined) record.n = x.names;
+    if (x.values !== undefined) record.v = x.values;
+    if (x.token !== undefined) record.tk = x.token;
+    if (x.expect !== undefined) record.x = x.expect;
+  }
   // A replacer costs a call per value and turns off JSON.stringify's fast path: walking the item
   // for binary values first is cheaper, and most items have none.
-  if (!hasBinary(req.key) && !hasBinary(req.item) && !hasBinary(req.values)) return JSON.stringify(record);
+  if (!hasBinary(req.key) && !hasBinary(req.item) && !hasBinary(x?.values)) return JSON.stringify(record);
   return JSON.stringify(record, function (this: any, name, value) {
     const original = this[name];
     if (original instanceof Uint8Array) return { [B64]: Buffer.from(original).toString('base64') };
@@ -132,15 +144,19 @@ export function parseWrite(record: string): WriteRequest {
     n?: Record<string, string>;
     v?: AttributeMap;
     tk?: string;
-    x?: WriteRequest['expect'];
+    x?: WriteExpression['expect'];
   };
   const req: WriteRequest = { table: raw.t, operation: raw.o, key: raw.k, item: raw.i };
-  if (raw.u !== undefined) req.update = raw.u;
-  if (raw.c !== undefined) req.condition = raw.c;
-  if (raw.n !== undefined) req.names = raw.n;
-  if (raw.v !== undefined) req.values = raw.v;
-  if (raw.tk !== undefined) req.token = raw.tk;
-  if (raw.x !== undefined) req.expect = raw.x;
+  if (raw.u !== undefined || raw.c !== undefined) {
+    const x: WriteExpression = {};
+    if (raw.u !== undefined) x.update = raw.u;
+    if (raw.c !== undefined) x.condition = raw.c;
+    if (raw.n !== undefined) x.names = raw.n;
+    if (raw.v !== undefined) x.values = raw.v;
+    if (raw.tk !== undefined) x.token = raw.tk;
+    if (raw.x !== undefined) x.expect = raw.x;
+    req.expression = x;
+  }
   return req;
 }
 

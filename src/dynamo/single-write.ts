@@ -14,7 +14,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { attributeAt, sameItem, sameValue } from './expression';
-import type { AttributeMap, WriteRequest } from './queue';
+import type { AttributeMap, WriteExpression, WriteRequest } from './queue';
 
 export type SingleOutcome = 'written' | 'condition';
 
@@ -31,7 +31,7 @@ export interface ServerSupport {
 
 /** This write needs a call of its own (BatchWriteItem takes puts and deletes without conditions). */
 export function needsSingleCall(w: WriteRequest): boolean {
-  return w.operation === 'update' || w.condition !== undefined;
+  return w.operation === 'update' || w.expression?.condition !== undefined;
 }
 
 interface AwsError {
@@ -56,7 +56,7 @@ export async function sendSingle(
   options: { abortSignal?: AbortSignal } = {},
 ): Promise<SingleOutcome> {
   try {
-    if (w.token && support.transactions) {
+    if (w.expression?.token && support.transactions) {
       try {
         await client.send(transactCommand(w), options);
         return 'written';
@@ -96,44 +96,46 @@ export function appliedInPlace(w: WriteRequest, old: AttributeMap | undefined): 
   if (w.operation === 'delete') return old === undefined;
   if (!old) return false;
   if (w.operation === 'put') return sameItem(old, w.item);
-  if (w.update === undefined) {
+  const expression = w.expression;
+  if (expression?.update === undefined) {
     for (const name in w.item) if (!(name in w.key) && !sameValue(old[name], w.item[name])) return false;
     return true;
   }
-  if (!w.expect || w.expect.length === 0) return false;
-  return w.expect.every((x) => {
+  if (!expression.expect || expression.expect.length === 0) return false;
+  return expression.expect.every((x) => {
     const found = attributeAt(old, x.path);
-    return x.value === undefined ? found === undefined : sameValue(found, w.values?.[x.value]);
+    return x.value === undefined ? found === undefined : sameValue(found, expression.values?.[x.value]);
   });
 }
 
 const RETURN_OLD = { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } as const;
 
-function expressionParts(w: WriteRequest) {
+function expressionParts(x: WriteExpression = {}) {
   return {
-    ...(w.condition !== undefined ? { ConditionExpression: w.condition, ...RETURN_OLD } : {}),
-    ...(w.names && Object.keys(w.names).length > 0 ? { ExpressionAttributeNames: w.names } : {}),
-    ...(w.values && Object.keys(w.values).length > 0 ? { ExpressionAttributeValues: w.values } : {}),
+    ...(x.condition !== undefined ? { ConditionExpression: x.condition, ...RETURN_OLD } : {}),
+    ...(x.names && Object.keys(x.names).length > 0 ? { ExpressionAttributeNames: x.names } : {}),
+    ...(x.values && Object.keys(x.values).length > 0 ? { ExpressionAttributeValues: x.values } : {}),
   };
 }
 
 async function sendPlain(client: DynamoDBClient, w: WriteRequest, options: { abortSignal?: AbortSignal }): Promise<void> {
-  if (w.operation === 'put') await client.send(new PutItemCommand({ TableName: w.table, Item: w.item, ...expressionParts(w) }), options);
-  else if (w.operation === 'delete') await client.send(new DeleteItemCommand({ TableName: w.table, Key: w.key, ...expressionParts(w) }), options);
+  if (w.operation === 'put') await client.send(new PutItemCommand({ TableName: w.table, Item: w.item, ...expressionParts(w.expression) }), options);
+  else if (w.operation === 'delete') await client.send(new DeleteItemCommand({ TableName: w.table, Key: w.key, ...expressionParts(w.expression) }), options);
   else await client.send(new UpdateItemCommand(updateInput(w)), options);
 }
 
 function transactCommand(w: WriteRequest): TransactWriteItemsCommand {
-  return new TransactWriteItemsCommand({ ClientRequestToken: w.token, TransactItems: [{ Update: updateInput(w) as never }] });
+  return new TransactWriteItemsCommand({ ClientRequestToken: w.expression?.token, TransactItems: [{ Update: updateInput(w) as never }] });
 }
 
 /** UpdateItem's input: the sink's expression, or SET every non-key attribute given (creating the item if absent). */
 function updateInput(w: WriteRequest) {
-  if (w.update !== undefined) {
-    return { TableName: w.table, Key: w.key, UpdateExpression: w.update, ...expressionParts(w) };
+  const x = w.expression;
+  if (x?.update !== undefined) {
+    return { TableName: w.table, Key: w.key, UpdateExpression: x.update, ...expressionParts(x) };
   }
-  const names: Record<string, string> = { ...w.names };
-  const values: AttributeMap = { ...w.values };
+  const names: Record<string, string> = { ...x?.names };
+  const values: AttributeMap = { ...x?.values };
   const sets: string[] = [];
   for (const [name, value] of Object.entries(w.item)) {
     if (name in w.key) continue;
@@ -145,7 +147,7 @@ function updateInput(w: WriteRequest) {
   return {
     TableName: w.table,
     Key: w.key,
-    ...expressionParts({ ...w, names, values }),
+    ...expressionParts({ ...x, names, values }),
     ...(sets.length > 0 ? { UpdateExpression: `SET ${sets.join(', ')}` } : {}),
   };
 }

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { parseJson } from '../rules/exact-json';
 import { encodeItem, ItemError, itemSize, keyOf, type EncodeOptions, type ItemMeasure } from './encoding';
 import { bindValues, compileExpressions, type CompiledExpressions } from './expression';
-import type { WriteOperation, WriteRequest } from './queue';
+import type { WriteExpression, WriteOperation, WriteRequest } from './queue';
 import { compileTemplate, lookupPath, type CompiledTemplate } from './template';
 
 /** DynamoDB limit: a table name is 3-255 characters of a-z, A-Z, 0-9, `_`, `-` and `.`. */
@@ -99,26 +99,29 @@ export class WritePlan {
     const { update, condition } = this.expressions;
     const ttl = ttlAttribute && operation !== 'delete' ? expiry(row, this.settings.ttlSeconds, now) : undefined;
     const request: WriteRequest = { table, operation, key, item };
+    let expression: WriteExpression | undefined;
     if (operation === 'delete') {
       request.item = key;
     } else if (operation === 'update' && update) {
       // The expression says what changes: the item only gave the key.
       request.item = key;
-      request.update = update.text;
-      request.values = bindValues(update, row, encode, {}, ttl);
-      request.expect = this.expressions.expect;
-      if (this.expressions.nonIdempotent) request.token = randomUUID();
-      itemBytes = itemSize(request.values);
+      expression = { update: update.text, values: bindValues(update, row, encode, {}, ttl), expect: this.expressions.expect };
+      if (this.expressions.nonIdempotent) expression.token = randomUUID();
+      itemBytes = itemSize(expression.values!);
     } else if (ttl !== undefined) {
       item[ttlAttribute] = { N: String(ttl) };
       itemBytes += ttlAttribute.length + 6;
     }
     if (condition) {
-      request.condition = condition.text;
-      request.values = bindValues(condition, row, encode, request.values ?? {});
+      expression ??= {};
+      expression.condition = condition.text;
+      expression.values = bindValues(condition, row, encode, expression.values ?? {});
     }
-    const names = operation === 'update' && update ? this.updateNames : this.conditionNames;
-    if (names) request.names = names;
+    if (expression) {
+      const names = operation === 'update' && update ? this.updateNames : this.conditionNames;
+      if (names) expression.names = names;
+      request.expression = expression;
+    }
     return { request, itemBytes };
   }
 

@@ -330,14 +330,8 @@ export class BatchWriter {
       operation: req.operation,
       key: req.key,
       item: req.item,
-      // One shape for every queued write (undefined where a sink has no expressions).
-      update: req.update,
-      condition: req.condition,
-      names: req.names,
-      values: req.values,
-      token: req.token,
-      expect: req.expect,
-      firstSentAt: before?.firstSentAt,
+      // Taken over: the earlier object keeps when its token's window began (firstSentAt).
+      expression: before?.expression ?? req.expression,
       keyId: keyIdentity(req.table, req.key),
       bytes: requestBytes(req, itemBytes) + ENTRY_OVERHEAD_BYTES + retainedBytes,
       attempts: before?.attempts ?? 0,
@@ -531,7 +525,7 @@ export class BatchWriter {
       this.inflightKeys.add(w.keyId);
       this.inflightWrites.add(w);
       w.attempts += 1;
-      w.firstSentAt ??= Date.now();
+      if (w.expression?.token !== undefined) w.expression.firstSentAt ??= Date.now();
     }
     this.metrics.queuing -= call.length;
     this.metrics.inflight += call.length;
@@ -611,7 +605,7 @@ export class BatchWriter {
       return;
     }
     this.metrics.failed += 1;
-    const message = `${this.describeWrite(w)}: the condition failed (ConditionalCheckFailedException): ${w.condition}`;
+    const message = `${this.describeWrite(w)}: the condition failed (ConditionalCheckFailedException): ${w.expression?.condition}`;
     this.lastError = message;
     w.listener?.failed(new Error(message), w.attempts);
   }
@@ -665,7 +659,8 @@ export class BatchWriter {
     this.metrics.inflight -= 1;
     const at = nextAttemptAt(Date.now(), w.attempts, w.deadline, this.options.backoff ?? DEFAULT_BACKOFF);
     const tokenWindow = this.options.clientTokenWindowMs ?? CLIENT_TOKEN_WINDOW_MS;
-    if (at !== null && w.token !== undefined && w.firstSentAt !== undefined && at >= w.firstSentAt + tokenWindow) {
+    const sentAt = w.expression?.token !== undefined ? w.expression.firstSentAt : undefined;
+    if (at !== null && sentAt !== undefined && at >= sentAt + tokenWindow) {
       // Past the token's window DynamoDB would apply the update again if an earlier attempt went
       // through: not retrying is the only way to never apply it twice.
       this.metrics.queuing += 1; // drop() takes it off the queuing count

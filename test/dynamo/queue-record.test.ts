@@ -23,14 +23,18 @@ describe('queued write records', function () {
       operation: 'update',
       key: { id: { S: 'd1' } },
       item: { id: { S: 'd1' } },
-      update: 'SET #u0 = :u0 ADD #u1 :u1',
-      condition: 'attribute_not_exists(#c0) OR #c1 < :c0',
-      names: { '#u0': 'last', '#u1': 'count', '#c0': 'id', '#c1': 'ts' },
-      values: { ':u0': { B: bytes(1, 2) }, ':u1': { N: '1' }, ':c0': { N: '5' } },
-      token: '6f1c2a9e-1d1b-4f7e-9c55-0a4f4f1f7a10',
-      expect: [{ path: ['last'], value: ':u0' }, { path: ['gone', 0] }],
+      expression: {
+        update: 'SET #u0 = :u0 ADD #u1 :u1',
+        condition: 'attribute_not_exists(#c0) OR #c1 < :c0',
+        names: { '#u0': 'last', '#u1': 'count', '#c0': 'id', '#c1': 'ts' },
+        values: { ':u0': { B: bytes(1, 2) }, ':u1': { N: '1' }, ':c0': { N: '5' } },
+        token: '6f1c2a9e-1d1b-4f7e-9c55-0a4f4f1f7a10',
+        expect: [{ path: ['last'], value: ':u0' }, { path: ['gone', 0] }],
+      },
     };
     assert.deepEqual(parseWrite(serializeWrite(req)), req);
+    const plain: WriteRequest = { table: 't', operation: 'put', key: { id: { S: 'a' } }, item: { id: { S: 'a' } } };
+    assert.ok(!('expression' in parseWrite(serializeWrite(plain))), 'a plain put stays without an expression');
   });
 
   it('round-trips binary values at the top level and nested in M and L as Uint8Array', function () {

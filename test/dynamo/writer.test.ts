@@ -141,10 +141,7 @@ describe('BatchWriter (against DynamoDB Local through the fault proxy)', functio
       operation: 'update',
       key: { id: { S: 'c' } },
       item: { id: { S: 'c' } },
-      update: 'ADD #u0 :u0',
-      names: { '#u0': 'n' },
-      values: { ':u0': { N: '1' } },
-      token: 'writer-test-token-window',
+      expression: { update: 'ADD #u0 :u0', names: { '#u0': 'n' }, values: { ':u0': { N: '1' } }, token: 'writer-test-token-window' },
     };
     send(w, [add], outcomes);
     await until('outcome', () => outcomes.length === 1);
