@@ -41,6 +41,15 @@ function deployedDefs(RED: NodeAPI): Map<string, FlowDef> {
   return defs;
 }
 
+/** deployedDefs, or undefined before any flow configuration is loaded (eachNode throws then). */
+function tryDeployedDefs(RED: NodeAPI): Map<string, FlowDef> | undefined {
+  try {
+    return deployedDefs(RED);
+  } catch {
+    return undefined;
+  }
+}
+
 export type DeployedState = 'enabled' | 'disabled' | 'deleted';
 
 /**
@@ -48,9 +57,22 @@ export type DeployedState = 'enabled' | 'disabled' | 'deleted';
  * or sits on a tab with `disabled: true` (Node-RED stops both with removed = true, as if deleted),
  * `deleted` when no node has that id any more.
  */
-export function deployedState(RED: NodeAPI, id: string): { state: DeployedState; def?: FlowDef } {
-  const defs = deployedDefs(RED);
-  const def = defs.get(id);
+export function deployedState(RED: NodeAPI, id: string, alias?: string): { state: DeployedState; def?: FlowDef } {
+  const defs = tryDeployedDefs(RED);
+  // No configuration to look at: never take that for a deletion.
+  if (!defs) return { state: 'enabled' };
+  let def = defs.get(id);
+  if (!def && alias && id.endsWith(`-${alias}`)) {
+    // A node inside a subflow instance: Node-RED names it "<instance id>-<template node id>"
+    // (_alias). It lives as long as its template node and its instance do.
+    const instance = defs.get(id.slice(0, -alias.length - 1));
+    const template = defs.get(alias);
+    if (!instance || !template) return { state: 'deleted' };
+    if (instance.d === true || template.d === true) return { state: 'disabled', def: template };
+    const tab = instance.z ? defs.get(instance.z) : undefined;
+    if (tab && tab.type === 'tab' && tab.disabled === true) return { state: 'disabled', def: template };
+    return { state: 'enabled', def: template };
+  }
   if (!def) return { state: 'deleted' };
   if (def.d === true) return { state: 'disabled', def };
   const tab = def.z ? defs.get(def.z) : undefined;
@@ -135,7 +157,12 @@ export class RemovalDrops {
 
   /** The flow object now running the sink's tab, through any running Catch node on it. */
   private currentFlow(): Partial<FlowWithCatch> | undefined {
-    const tab = (this.node as Node & { z?: string }).z;
+    // The tab: the flow just below the global one (a node inside a subflow instance sits in the
+    // instance's flow, whose parent is the tab's).
+    type FlowRef = { id?: string; parent?: FlowRef };
+    let f = (this.node as unknown as { _flow?: FlowRef })._flow;
+    while (f?.parent?.parent && f.parent.id !== 'global') f = f.parent;
+    const tab = f?.id ?? (this.node as Node & { z?: string }).z;
     let flow: Partial<FlowWithCatch> | undefined;
     this.RED.nodes.eachNode((def) => {
       if (flow || def.type !== 'catch' || (def as unknown as FlowDef).z !== tab) return;
@@ -212,7 +239,8 @@ export function listBacklogs(RED: NodeAPI, options: { unsent?: boolean; known?: 
     const info = inspectBacklog(dir);
     if (!info) continue;
     let owner: BacklogEntry['owner'];
-    const { state, def } = deployedState(RED, id);
+    // "<instance>-<template id>": a sink inside a subflow instance.
+    const { state, def } = deployedState(RED, id, id.includes('-') ? id.slice(id.lastIndexOf('-') + 1) : undefined);
     if (running?.bufferMode === 'disk') owner = 'running';
     else if (state === 'deleted' || def?.type !== 'dynamodb-sink') owner = 'none';
     else if (state === 'disabled') owner = 'disabled';
@@ -261,7 +289,7 @@ export function reportBacklogs(RED: NodeAPI): void {
   // Known = unchanged files with the same owner state as last time: skipped without reading.
   const known = new Map<string, string>();
   for (const [id, key] of reported) {
-    const { state, def } = deployedState(RED, id);
+    const { state, def } = deployedState(RED, id, id.includes('-') ? id.slice(id.lastIndexOf('-') + 1) : undefined);
     const owner = state === 'deleted' || def?.type !== 'dynamodb-sink' ? 'none' : state === 'disabled' ? 'disabled' : (def.bufferMode ?? 'memory');
     const [files, was] = splitKey(key);
     if (was === owner) known.set(id, files);

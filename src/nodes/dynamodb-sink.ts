@@ -299,9 +299,13 @@ export default function register(RED: NodeAPI): void {
       // Node-RED closes a disabled node (or every node of a disabled tab) with removed = true,
       // as a deleted one: the deployed configuration tells them apart. Disabling is maintenance:
       // a disk backlog stays. Only a deletion drops what is queued.
-      const state = removed ? deployedState(RED, node.id).state : 'enabled';
+      // Inside a subflow instance (_alias) Node-RED closes with removed = false even when the
+      // instance is deleted: there the deployed configuration alone tells.
+      const alias = (node as SinkNode & { _alias?: string })._alias;
+      const deployed = removed || alias ? deployedState(RED, node.id, alias) : undefined;
+      const state = deployed && (removed || deployed.state === 'deleted') ? deployed.state : 'enabled';
       const deleted = state === 'deleted';
-      const drop = removed && (deleted || config.bufferMode === 'memory');
+      const drop = deleted || (removed && config.bufferMode === 'memory');
       // Disk mode keeps what is left anyway: flush briefly so a redeploy stays quick.
       const flushMs = drop || config.bufferMode === 'memory' ? CLOSE_FLUSH_MS : Math.min(CLOSE_FLUSH_MS, 2000);
       const droppedBefore = writer.metrics.dropsFor('resource_stopped');
@@ -319,7 +323,8 @@ export default function register(RED: NodeAPI): void {
           } else if (left.length > 0) {
             // Switched to memory mode by this deploy: nothing will send the backlog by itself
             // (the backlog report after the deploy says how to send or discard it).
-            const switched = !removed && deployedState(RED, node.id).def?.bufferMode !== 'disk';
+            const now = deployedState(RED, node.id, alias).def;
+            const switched = !removed && now !== undefined && now.bufferMode !== 'disk';
             const key = state === 'disabled' ? 'log.keptDisabled' : switched ? 'log.keptSwitched' : 'log.keptOnDisk';
             // Unsettled on disk: a disk-mode successor in this process gives them back their
             // messages; a backlog nobody sends leaves this node's counters (as after a restart).

@@ -343,6 +343,45 @@ describe('disk buffer: full or read-only disk, damaged files, disable and delete
     assertUp();
   });
 
+  it('4: a disk-mode sink inside a subflow: disabling the subflow instance keeps its backlog, deleting the instance drops it', async function () {
+    const id = 'inst-sfsink';
+    const subflow = (instance: FlowNode | null) =>
+      diskSinkFlow({
+        dynamoUrl: proxy.url,
+        withoutSink: true,
+        feed: instance ? ['inst'] : [],
+        extra: [
+          { id: 'sf', type: 'subflow', name: 'store it', info: '', in: [{ x: 50, y: 30, wires: [{ id: 'sfsink' }] }], out: [], z: undefined, x: undefined, y: undefined, wires: undefined },
+          { id: 'sfsink', type: 'dynamodb-sink', z: 'sf', name: 'inner', connector: 'ddb', table: TABLE, bufferMode: 'disk', batchTime: 5, requestTtl: 120000, wires: [[]] },
+          ...(instance ? [instance] : []),
+        ],
+      });
+    const instance = { id: 'inst', type: 'subflow:sf', wires: [] };
+    await start(subflow(instance));
+    down();
+    await waitFor('down', () => sinkCounters(nr!, id), (m) => m.paused, 10000, nr);
+    await ingest(nr!, payloads('sub', 10));
+    await waitFor('10 queued', () => sinkCounters(nr!, id), (m) => m.counters.queuing === 10, 10000, nr);
+    await deployFull(nr!, subflow({ ...instance, d: true }));
+    // Node-RED closes the nodes inside a disabled instance as not removed: kept either way.
+    await waitFor('closed', () => nr!.output(), (t) => /still queued; kept|disabled with|were dropped/.test(t), 10000, nr);
+    assert.equal(unsettledOnDisk(bufferDir(id)), 10, 'the backlog stays on disk');
+    up();
+    await deployFull(nr!, subflow(instance));
+    await waitFor('10 written', () => sinkCounters(nr!, id), (m) => m.counters.success === 10, 20000, nr);
+    down();
+    await waitFor('down', () => sinkCounters(nr!, id), (m) => m.paused, 10000, nr);
+    await ingest(nr!, payloads('subdel', 5));
+    await waitFor('5 queued', () => sinkCounters(nr!, id), (m) => m.counters.queuing === 5, 10000, nr);
+    // Deleting the instance (Node-RED closes its inner nodes as not removed) is a deletion.
+    await deployFull(nr!, subflow(null));
+    await waitFor('dropped', () => nr!.output(), (t) => /5 queued writes were dropped \(resource_stopped\)/.test(t), 10000, nr);
+    const o = await outcomes(nr!);
+    assert.deepEqual(o.caught.map((c) => c.id).sort(), payloads('subdel', 5).map((p) => p.id).sort());
+    assert.ok(!fs.existsSync(bufferDir(id)));
+    assertUp();
+  });
+
   it('7: a backlog no sink sends is reported at start with size and path; it can be replayed into a disk-mode sink or discarded', async function () {
     await start(diskSinkFlow({ dynamoUrl: proxy.url }));
     down();

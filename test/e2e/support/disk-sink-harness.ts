@@ -94,6 +94,8 @@ export interface SinkFlowSpec {
   tabDisabled?: boolean;
   /** More nodes (e.g. a second sink on the tab, wired like the first when its wires are absent). */
   extra?: FlowNode[];
+  /** More ids the ingest node feeds (e.g. a subflow instance). */
+  feed?: string[];
 }
 
 const TAB = 'disk-tab';
@@ -106,7 +108,8 @@ const TAB = 'disk-tab';
 export function diskSinkFlow(spec: SinkFlowSpec): FlowNode[] {
   const sinkId = spec.sinkId ?? 'disk-sink';
   const sinks = spec.withoutSink ? [] : [sinkId];
-  for (const n of spec.extra ?? []) if (n.type === 'dynamodb-sink') sinks.push(n.id as string);
+  for (const n of spec.extra ?? []) if (n.type === 'dynamodb-sink' && (n.z ?? TAB) === TAB) sinks.push(n.id as string);
+  sinks.push(...(spec.feed ?? []));
   const at = { z: TAB, x: 100, y: 100 };
   const nodes: FlowNode[] = [
     { id: TAB, type: 'tab', label: 'disk buffer', ...(spec.tabDisabled ? { disabled: true } : {}) },
@@ -238,7 +241,11 @@ export async function waitFor<T>(what: string, probe: () => Promise<T> | T, ok: 
       if (nr?.exited()) continue;
       if (Date.now() > deadline) throw err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last)?.slice(0, 2000)}`);
+    if (Date.now() > deadline) {
+      // A log is read from its end, anything else from its start.
+      const shown = typeof last === 'string' ? last.slice(-4000) : JSON.stringify(last)?.slice(0, 2000);
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${shown}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
