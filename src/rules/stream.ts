@@ -561,7 +561,8 @@ class WindowStream implements RuleStream {
         for (const w of victim.wins) if (w.end < oldest.end) oldest = w;
         this.close(oldest, out);
       } else {
-        if (this.window?.kind === 'count' && victim.entries !== null && victim.entries.length > 0) this.emitEntries(victim, victim.entries, out);
+        // Only events since the last trigger make a new window (the earlier ones were emitted).
+        if (this.window?.kind === 'count' && victim.entries !== null && victim.count > 0) this.emitEntries(victim, victim.entries, out);
         victim.entries = null;
         victim.count = 0;
         this.openWindows--;
@@ -841,7 +842,7 @@ class WindowStream implements RuleStream {
     const all: Win[] = [];
     for (const g of this.groups.values()) {
       for (const w of g.wins) all.push(w);
-      if (g.entries !== null && this.window?.kind === 'count') this.emitEntries(g, g.entries, out);
+      if (g.entries !== null && g.count > 0 && this.window?.kind === 'count') this.emitEntries(g, g.entries, out);
     }
     all.sort((a, b) => a.end - b.end || a.seq - b.seq);
     for (const w of all) this.close(w, out);

@@ -216,6 +216,13 @@ describe('streams: count windows', () => {
     const out: Cols[] = [];
     for (let i = 1; i <= 10; i++) out.push(...rows(s.push(ev('a', { v: i }), i)));
     assert.deepEqual(out, [{ vs: [2, 3, 4, 5, 6] }, { vs: [4, 5, 6, 7, 8] }, { vs: [6, 7, 8, 9, 10] }]);
+    s.push(ev('a', { v: 11 }), 11);
+    assert.deepEqual(rows(s.flush()), [{ vs: [7, 8, 9, 10, 11] }], 'flush: the last n, with the new event');
+    for (let i = 1; i <= 2; i++) s.push(ev('a', { v: i }), i);
+    assert.deepEqual(rows(s.push(ev('b', { v: 0 }), 3)), []);
+    const again = stream('SELECT collect(payload.v) as vs FROM "s/#" GROUP BY COUNTWINDOW(3, 3)');
+    for (let i = 1; i <= 3; i++) again.push(ev('a', { v: i }), i);
+    assert.deepEqual(rows(again.flush()), [], 'nothing new since the last window');
   });
 });
 
