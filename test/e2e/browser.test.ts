@@ -102,20 +102,29 @@ describe(`the editor in a real browser (chromium, Node-RED ${redVersion}, Dynamo
   it('runs a windowed statement over several sample events and shows the row of each window', async () => {
     const { page } = editor;
     await openNodeDialog(page, ruleId);
-    await page.locator('#rule-sql-examples').selectOption('window');
-    await page.locator('#rule-sql-validation', { hasText: 'stateful' }).waitFor();
-    await page.locator('#rule-sql-run').click();
-    await page.locator('#rule-sql-outcome', { hasText: 'Result' }).waitFor();
-    const text = (await page.locator('#rule-sql-result').textContent()) ?? '';
-    // The example's four events: three in the minute from 22:13, one in the next (issue 13).
-    assert.match(text, /window 2023-11-14T22:13:00\.000Z – 2023-11-14T22:14:00\.000Z:\n\{[^}]*"clientid": "d1",\n\s+"avg_temp": 21\.5/);
-    assert.match(text, /"clientid": "d2",\n\s+"avg_temp": 18/);
-    assert.match(text, /window 2023-11-14T22:14:00\.000Z – 2023-11-14T22:15:00\.000Z:/);
-    // Cancel, and wait until the dialog is gone (the next step drags on the workspace).
-    const cancel = await page.locator('#node-dialog-cancel').elementHandle();
-    await cancel!.click();
-    await page.waitForFunction((el) => !(el as unknown as { isConnected: boolean }).isConnected, cancel);
-    await cancel!.dispose();
+    try {
+      await page.locator('#rule-sql-examples').selectOption('window');
+      await page.locator('#rule-sql-validation', { hasText: 'stateful' }).waitFor({ timeout: 30000 });
+      await page.locator('#rule-sql-run').click();
+      // Whatever the answer, once it is there (a loaded machine can take a while).
+      await page.waitForFunction(() => {
+        const t = document.querySelector('#rule-sql-outcome')?.textContent ?? '';
+        return t !== '' && !/Running/.test(t);
+      }, undefined, { timeout: 30000 });
+      const outcome = (await page.locator('#rule-sql-outcome').textContent()) ?? '';
+      const text = (await page.locator('#rule-sql-result').textContent()) ?? '';
+      assert.match(outcome, /Result/, `${outcome}\n${text}`);
+      // The example's four events: three in the minute from 22:13, one in the next (issue 13).
+      assert.match(text, /window 2023-11-14T22:13:00\.000Z – 2023-11-14T22:14:00\.000Z:\n\{[^}]*"clientid": "d1",\n\s+"avg_temp": 21\.5/);
+      assert.match(text, /"clientid": "d2",\n\s+"avg_temp": 18/);
+      assert.match(text, /window 2023-11-14T22:14:00\.000Z – 2023-11-14T22:15:00\.000Z:/);
+    } finally {
+      // Cancel, and wait until the dialog is gone (the next steps work on the workspace).
+      const cancel = await page.locator('#node-dialog-cancel').elementHandle();
+      await cancel!.click();
+      await page.waitForFunction((el) => !(el as unknown as { isConnected: boolean }).isConnected, cancel);
+      await cancel!.dispose();
+    }
     assert.match(String((await editorNode(page, ruleId))?.sql), /SELECT\s+\*\s+FROM\s+"t\/#"/);
   });
 
