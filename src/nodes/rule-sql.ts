@@ -3,6 +3,7 @@
 // Also serves the editor's SQL test and validation endpoints (section 5).
 
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { stringifyJson } from '../rules/exact-json';
 import { compileRule, eventTopicOf, Rule, RuleSyntaxError, triggerTopicOf } from '../index';
 import { Columns, MessageColumnMapper, detachAedesClient, exampleTestContext, EVENT_TYPES, eventNameOf, isAedesMessage } from '../events';
 import { mqttNodeDescriber } from './mqtt-node-client';
@@ -187,7 +188,7 @@ export default function register(RED: NodeAPI): void {
   const canWrite = RED.auth.needsPermission('rule-sql.write');
   const canRead = RED.auth.needsPermission('rule-sql.read');
   type Req = { body?: unknown; is(type: string): string | false | null; params: Record<string, string> };
-  type Res = { status(code: number): Res; json(body: unknown): void };
+  type Res = { status(code: number): Res; json(body: unknown): void; type(t: string): Res; send(body: string): void };
   const answer = (handler: (body: unknown) => { status: number; body: unknown }) => (req: Req, res: Res) => {
     if (!req.is('application/json')) {
       res.status(415).json({ code: 'UNSUPPORTED_MEDIA_TYPE', message: 'send the request as application/json' });
@@ -195,7 +196,8 @@ export default function register(RED: NodeAPI): void {
     }
     try {
       const { status, body } = handler(req.body);
-      res.status(status).json(body);
+      // A row may hold integers beyond 2^53 (BigInt): written with all their digits, as EMQX does.
+      res.status(status).type('application/json').send(stringifyJson(body) ?? 'null');
     } catch (err) {
       res.status(500).json({ code: 'INTERNAL_ERROR', message: err instanceof Error ? err.message : String(err) });
     }

@@ -30,6 +30,15 @@ describe('rule-sql admin endpoints', function () {
     assert.equal(res.body.mountpoint, 'undefined', 'undefined is encoded as the string "undefined"');
   });
 
+  it('answers integers beyond 2^53 with all their digits (JSON text, as EMQX)', async () => {
+    const res = await test({
+      sql: 'SELECT payload.serial as serial, payload.serial + 1 as next, str(payload.serial) as text FROM "t/#"',
+      context: { event_type: 'message_publish', topic: 't/a', payload: '{"serial":1724442618569203714}' },
+    });
+    assert.equal(res.status, 200);
+    assert.match(res.text, /"serial":1724442618569203714,"next":1724442618569203715,"text":"1724442618569203714"/);
+  });
+
   it('gives the full example column set for SELECT * on an event', async () => {
     const res = await test({
       sql: 'SELECT * FROM "$events/client_connected"',
