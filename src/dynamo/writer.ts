@@ -598,14 +598,20 @@ export class BatchWriter {
   private settleCondition(w: QueuedWrite): void {
     this.metrics.inflight -= 1;
     if (this.persistent) this.store.settle([w.seq]);
-    const skip = this.options.onConditionFailed !== 'error';
+    // Only a condition of the sink's own makes a stale message: DynamoDB answering
+    // ConditionalCheckFailedException to a write that carried none is an error, never a skip.
+    const condition = w.expression?.condition;
+    const skip = condition !== undefined && this.options.onConditionFailed !== 'error';
     if (skip && (w.listener?.skipped || !w.listener)) {
       this.metrics.drop('condition');
       w.listener?.skipped?.('condition', w.attempts);
       return;
     }
     this.metrics.failed += 1;
-    const message = `${this.describeWrite(w)}: the condition failed (ConditionalCheckFailedException): ${w.expression?.condition}`;
+    const message =
+      condition === undefined
+        ? `${this.describeWrite(w)}: DynamoDB refused it with ConditionalCheckFailedException although the sink set no condition`
+        : `${this.describeWrite(w)}: the condition failed (ConditionalCheckFailedException): ${condition}`;
     this.lastError = message;
     w.listener?.failed(new Error(message), w.attempts);
   }
