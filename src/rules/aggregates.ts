@@ -5,6 +5,7 @@
 // collect, deduplicate, median and percentile keep the values they need.
 
 import { RuleEvaluationError } from './errors';
+import { numericOp } from './numbers';
 import { typeName } from './values';
 
 /** One aggregate: `add` folds one event's argument values into the accumulator. */
@@ -120,7 +121,12 @@ const AGGREGATES: AggregateFunction[] = [
   {
     name: 'sum', minArgs: 1, maxArgs: 1, incremental: true,
     init: () => null,
-    add: (acc, v) => (isNull(v) ? acc : ((acc as number | null) ?? 0) + numberOf('sum', v)),
+    // Exact as the engine's + is: integers past 2^53 become a BigInt, not a rounded double.
+    add: (acc, v) => {
+      if (isNull(v)) return acc;
+      if (typeof v !== 'number' && typeof v !== 'bigint') numberOf('sum', v);
+      return numericOp('+', (acc as number | bigint | null) ?? 0, v as number | bigint);
+    },
     result: (acc) => acc,
   },
   {
