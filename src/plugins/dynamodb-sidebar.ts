@@ -20,8 +20,16 @@ type PluginAPI = NodeAPI & {
 export default function register(RED: PluginAPI): void {
   const history = new SinkMetricsHistory<SinkMetricsAnswer>(HISTORY_MS, SAMPLE_INTERVAL_MS / 2);
 
+  // Node-RED loads plugins before any flow configuration: RED.nodes.eachNode throws until the
+  // first flows have started, so sampling waits for that event instead of warning every 2 s.
+  let flowsLoaded = false;
+  RED.events.once('flows:started', () => {
+    flowsLoaded = true;
+  });
+
   function runningSinks(): Map<string, SinkMetricsAnswer> {
     const running = new Map<string, SinkMetricsAnswer>();
+    if (!flowsLoaded) return running;
     RED.nodes.eachNode((def) => {
       if (def.type !== 'dynamodb-sink') return;
       // A sink that started exposes its runtime (src/nodes/dynamodb-sink.ts); one that refused
@@ -33,6 +41,7 @@ export default function register(RED: PluginAPI): void {
   }
 
   function sample(): void {
+    if (!flowsLoaded) return;
     try {
       history.record(Date.now(), runningSinks());
     } catch (err) {
@@ -47,6 +56,7 @@ export default function register(RED: PluginAPI): void {
 
   function runningRules(): RuleSeries[] {
     const rules: RuleSeries[] = [];
+    if (!flowsLoaded) return rules;
     RED.nodes.eachNode((def) => {
       if (def.type !== 'rule-sql') return;
       const node = RED.nodes.getNode(def.id) as unknown as { runtime?: RuleRuntime } | null;

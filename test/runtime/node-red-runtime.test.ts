@@ -77,6 +77,8 @@ describe('the package in a running Node-RED', function () {
     const html = await adminGetText(`${red.url}/plugins`, 'text/html');
     assert.match(html, /RED\.plugins\.registerPlugin\('dynamodb-sidebar'/);
     assert.match(html, /RED\.sidebar\.addTab\(/);
+    // The plugin loads before any flows: it must not sample (and warn) until they have started.
+    assert.doesNotMatch(red.output(), /dynamodb-sidebar: sampling sink metrics failed/);
   });
 
   it('writes a message published to the aedes broker, and the plugin reports the write', async () => {
