@@ -290,6 +290,7 @@ export function unwritable(path: string, value: unknown): JsonValueError {
 
 /** "a function", "a symbol", "a Promise", "NaN", ... for error messages (never the value's content). */
 export function describe(value: unknown): string {
+  if (value === undefined) return 'undefined';
   if (value === null) return 'null';
   switch (typeof value) {
     case 'function':
