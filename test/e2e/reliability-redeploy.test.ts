@@ -73,9 +73,10 @@ describe('reliability across redeploys and stalled answers (e2e, dynalite + faul
   it('item 1 + 6: DynamoDB hangs through a full redeploy (memory mode): every message completes on the new flow, none lost, counters carried over', async function () {
     const { table, sinkId, flow, w } = await setup(
       { requestTtl: 60000, batchSize: 10, batchTime: 5 },
-      // requestTimeout shorter than the default (10 s) only to keep the test short: the close's
-      // 8 s flush + 5 s settle still outlasts calls that time out and go out again.
-      { requestTimeout: 3000, healthCheckInterval: 1000 },
+      // Calls sent before the redeploy time out 7 s later, inside the close's 8 s flush, and go
+      // out again; those time out at about 14 s, after the close's 5 s settle (13 s): the old
+      // writer has closed by then (today's code put them back into its dead queue, lost).
+      { requestTimeout: 7000, healthCheckInterval: 1000 },
     );
     proxy.setRules([{ action: 'hang', operations: ['BatchWriteItem'] }]);
     for (let i = 0; i < 30; i++) w.send({ payload: { id: `good${i}` }, tag: 'good' });
