@@ -313,7 +313,7 @@ export default function register(RED: NodeAPI): void {
         .close(flushMs, CLOSE_SETTLE_MS, drop)
         .then((left) => {
           // From here on this instance is gone: what comes back waits for (or goes to) the successor.
-          lineage.detach(instance, removed);
+          lineage.detach(instance, removed || deleted);
           if (left.length > 0 && config.bufferMode === 'memory') {
             // Not removed: a full deploy or a restart of the flows. The same node id started next
             // takes these over (with their messages); if none starts, they are dropped as
@@ -363,8 +363,8 @@ export default function register(RED: NodeAPI): void {
         .finally(() => {
           if (statusTimer) clearTimeout(statusTimer);
           connection.deregister(node.id);
-          lineage.detach(instance, removed);
-          if (removed) forgetLineage(node.id);
+          lineage.detach(instance, removed || deleted);
+          if (removed || deleted) forgetLineage(node.id);
           done();
         });
     });
