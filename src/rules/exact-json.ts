@@ -4,7 +4,7 @@
 // JSON.parse turns every number into a double, so 1724442618569203714 would become
 // 1724442618569203700. An integer beyond 2^53 needs at least 16 digits in a row, so text
 // without such a run (almost every payload) goes to JSON.parse unchanged, and only text with
-// one is parsed by `lossless-json`, which hands each number's source text to us. Node 20's
+// one outside strings is parsed by `lossless-json`, which hands each number's source text to us. Node 20's
 // JSON.parse has no source text access for a reviver, and a reviver would slow every parse.
 //
 // The value model (src/rules/values.ts): an integer with |n| <= 2^53 - 1 is a JS number, an
@@ -57,6 +57,33 @@ export function hasLongDigitRun(text: string): boolean {
   return false;
 }
 
+/**
+ * Whether JSON text holds a number of 16 or more digits outside strings: the second, exact
+ * look once `hasLongDigitRun` found a run, so that long digit strings (an ICCID, a serial
+ * number sent as text) keep the fast path.
+ */
+export function hasLongNumberToken(text: string): boolean {
+  let inString = false;
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+      continue;
+    }
+    if (c === 34) {
+      inString = true;
+      run = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (++run >= 16) return true;
+    } else {
+      run = 0;
+    }
+  }
+  return false;
+}
+
 /** A JSON number's text as the engine's number: integers exact (BigInt beyond 2^53), others doubles. */
 function parseNumber(text: string): number | bigint {
   const n = Number(text);
@@ -81,7 +108,7 @@ const LOSSLESS_OPTIONS = {
  * own property, as with JSON.parse.
  */
 export function parseJson(text: string): unknown {
-  if (text.length < 16 || !hasLongDigitRun(text)) return JSON.parse(text);
+  if (text.length < 16 || !hasLongDigitRun(text) || !hasLongNumberToken(text)) return JSON.parse(text);
   let value: unknown;
   try {
     value = losslessParse(text, null, LOSSLESS_OPTIONS as never);

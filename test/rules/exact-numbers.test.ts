@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { compileRule, RuleEvaluationError } from '../../src';
-import { hasLongDigitRun, integerOfText, parseJson, stringifyJson } from '../../src/rules/exact-json';
+import { hasLongDigitRun, hasLongNumberToken, integerOfText, parseJson, stringifyJson } from '../../src/rules/exact-json';
 
 const SERIAL = 1724442618569203714n; // a double would make it 1724442618569203700
 const MAX = BigInt(Number.MAX_SAFE_INTEGER); // 2^53 - 1
@@ -70,6 +70,15 @@ describe('exact JSON text (exact-json.ts)', () => {
         assert.equal(hasLongDigitRun(text), len >= 16, `${len} digits at ${at}`);
       }
     }
+  });
+
+  it('takes the exact path only for a long number outside strings', () => {
+    assert.equal(hasLongNumberToken('{"iccid":"89014103211118510720","n":1}'), false, 'digits in a string');
+    assert.equal(hasLongNumberToken('{"s":"a\\"1234567890123456","n":1}'), false, 'after an escaped quote, still in the string');
+    assert.equal(hasLongNumberToken(`{"s":"x","n":${SERIAL}}`), true);
+    assert.equal(hasLongNumberToken(`[${SERIAL}]`), true);
+    assert.equal(hasLongNumberToken('{"f":1234567890.123456}'), false, '10 + 6 digits, not a run');
+    assert.deepEqual(parseJson('{"iccid":"89014103211118510720","n":1}'), { iccid: '89014103211118510720', n: 1 });
   });
 
   it('writes a BigInt as its digits and reads integer text exactly', () => {
