@@ -299,6 +299,18 @@ describe('streams: aggregates', () => {
     assert.deepEqual(aggregate('sum(payload.v) as s, avg(payload.v) as a, min(payload.v) as m', [null]), { s: null, a: null, m: null });
   });
 
+  it('sum keeps integers beyond 2^53 exact; min, max and last keep them as they are', () => {
+    const s = stream('SELECT sum(payload.n) as s, max(payload.n) as m, min(payload.n) as lo, avg(payload.n) as a FROM "s/#" GROUP BY COUNTWINDOW(3)');
+    s.push({ topic: 's/a', payload: '{"n": 9007199254740993}' }, 0);
+    s.push({ topic: 's/a', payload: '{"n": 9007199254740995}' }, 0);
+    const [row] = rows(s.push({ topic: 's/a', payload: '{"n": 1}' }, 0));
+    assert.equal(row.s, 18014398509481989n);
+    assert.equal(row.m, 9007199254740995n);
+    assert.equal(row.lo, 1);
+    assert.equal(typeof row.a, 'number');
+    assert.deepEqual(aggregate('sum(payload.v) as s', [0.5, 1, 2]), { s: 3.5 });
+  });
+
   it('first_value and last_value, with and without ignoreNull', () => {
     assert.deepEqual(aggregate('first_value(payload.v) as a, last_value(payload.v) as b, first_value(payload.v, true) as c, last_value(payload.v, true) as d',
       [null, 2, 3, null]), { a: null, b: null, c: 2, d: 3 });
