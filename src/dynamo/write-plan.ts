@@ -170,7 +170,12 @@ export class WritePlan {
  */
 export function expiry(row: Record<string, unknown>, ttlSeconds: number, now: number): number {
   const ts = row.timestamp;
-  const ms = typeof ts === 'number' && Number.isFinite(ts) ? ts : typeof ts === 'string' && /^\d+$/.test(ts) ? Number(ts) : now;
+  const ms =
+    typeof ts === 'number' && Number.isFinite(ts)
+      ? ts
+      : typeof ts === 'bigint' || (typeof ts === 'string' && /^\d+$/.test(ts))
+        ? Number(ts)
+        : now;
   return Math.floor(ms / 1000) + ttlSeconds;
 }
 

@@ -608,10 +608,12 @@ export class BatchWriter {
       return;
     }
     this.metrics.failed += 1;
+    // The condition as the user wrote its names (the :values stay placeholders).
+    const names = w.expression?.names ?? {};
     const message =
       condition === undefined
         ? `${this.describeWrite(w)}: DynamoDB refused it with ConditionalCheckFailedException although the sink set no condition`
-        : `${this.describeWrite(w)}: the condition failed (ConditionalCheckFailedException): ${condition}`;
+        : `${this.describeWrite(w)}: the condition failed (ConditionalCheckFailedException): ${condition.replace(/#c\d+/g, (alias) => names[alias] ?? alias)}`;
     this.lastError = message;
     w.listener?.failed(new Error(message), w.attempts);
   }
