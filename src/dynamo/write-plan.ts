@@ -151,7 +151,14 @@ export class WritePlan {
         continue;
       }
       const value = lookupPath(row, part);
-      name += typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint' ? String(value) : value === undefined ? '' : JSON.stringify(value);
+      // A missing field must not route the row to a table named without it (telemetry_).
+      if ((typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'bigint') || value === '') {
+        throw new ItemError(
+          'template',
+          `the table name "${this.settings.table}" needs \${${part.join('.')}}, which this message ${value === undefined || value === '' ? 'lacks' : `holds as ${value === null ? 'null' : typeof value}`}: give it a text or number there`,
+        );
+      }
+      name += String(value);
     }
     if (!TABLE_NAME.test(name)) {
       throw new ItemError(
