@@ -57,6 +57,47 @@ export function hasLongDigitRun(text: string): boolean {
   return false;
 }
 
+/** Characters that may come right before a JSON number: structure, whitespace, a minus sign. */
+function mayPrecedeNumber(c: number): boolean {
+  return c === 44 /* , */ || c === 58 /* : */ || c === 91 /* [ */ || c === 45 /* - */
+    || c === 32 || c === 10 || c === 13 || c === 9;
+}
+
+/**
+ * Whether JSON text may hold an integer of 16 or more digits: `hasLongDigitRun`, but a run
+ * right after a quote, a letter or a point (`"89014103211118510720"`, an ICCID sent as text;
+ * a float's fraction) is skipped without reading the rest of the text.
+ */
+export function mayHoldLongInteger(text: string): boolean {
+  const n = text.length;
+  let i = 15;
+  while (i < n) {
+    let c = text.charCodeAt(i);
+    if (c < 48 || c > 57) {
+      i += 16;
+      continue;
+    }
+    let j = i;
+    const stop = i - 15;
+    while (j > stop) {
+      c = text.charCodeAt(j - 1);
+      if (c < 48 || c > 57) break;
+      j--;
+    }
+    if (j !== stop) {
+      i = j + 15;
+      continue;
+    }
+    // 16 digits end at i: find where the run starts and ends.
+    while (j > 0 && (c = text.charCodeAt(j - 1)) >= 48 && c <= 57) j--;
+    if (j === 0 || mayPrecedeNumber(text.charCodeAt(j - 1))) return true;
+    let end = i + 1;
+    while (end < n && (c = text.charCodeAt(end)) >= 48 && c <= 57) end++;
+    i = end + 16;
+  }
+  return false;
+}
+
 /**
  * Whether JSON text holds a number of 16 or more digits outside strings: the second, exact
  * look once `hasLongDigitRun` found a run, so that long digit strings (an ICCID, a serial
@@ -108,7 +149,7 @@ const LOSSLESS_OPTIONS = {
  * own property, as with JSON.parse.
  */
 export function parseJson(text: string): unknown {
-  if (text.length < 16 || !hasLongDigitRun(text) || !hasLongNumberToken(text)) return JSON.parse(text);
+  if (text.length < 16 || !mayHoldLongInteger(text) || !hasLongNumberToken(text)) return JSON.parse(text);
   let value: unknown;
   try {
     value = losslessParse(text, null, LOSSLESS_OPTIONS as never);

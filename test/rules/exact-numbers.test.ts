@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { compileRule, RuleEvaluationError } from '../../src';
-import { hasLongDigitRun, hasLongNumberToken, integerOfText, parseJson, stringifyJson } from '../../src/rules/exact-json';
+import { hasLongDigitRun, hasLongNumberToken, integerOfText, mayHoldLongInteger, parseJson, stringifyJson } from '../../src/rules/exact-json';
 
 const SERIAL = 1724442618569203714n; // a double would make it 1724442618569203700
 const MAX = BigInt(Number.MAX_SAFE_INTEGER); // 2^53 - 1
@@ -79,6 +79,15 @@ describe('exact JSON text (exact-json.ts)', () => {
     assert.equal(hasLongNumberToken(`[${SERIAL}]`), true);
     assert.equal(hasLongNumberToken('{"f":1234567890.123456}'), false, '10 + 6 digits, not a run');
     assert.deepEqual(parseJson('{"iccid":"89014103211118510720","n":1}'), { iccid: '89014103211118510720', n: 1 });
+    // The quick look skips runs right after a quote, a letter or a point, and never a number.
+    assert.equal(mayHoldLongInteger('{"iccid":"89014103211118510720","n":1}'), false);
+    assert.equal(mayHoldLongInteger('{"id":"dev12345678901234567"}'), false);
+    assert.equal(mayHoldLongInteger('{"f":0.12345678901234567}'), false);
+    assert.equal(mayHoldLongInteger('{"a":"x","iccid":"89014103211118510720","n":-1724442618569203714}'), true);
+    for (const prefix of ['', '[', '{"n":', '{"n": ', '{"n":-', '[1,', '[\n']) {
+      assert.equal(mayHoldLongInteger(`${prefix}${SERIAL}`), true, prefix);
+      assert.equal(mayHoldLongInteger(`${prefix}${SERIAL}0000]`), true, `${prefix} longer run`);
+    }
   });
 
   it('writes a BigInt as its digits and reads integer text exactly', () => {
