@@ -66,6 +66,8 @@ export interface QueuedWrite extends WriteRequest {
   keyId: string;
   /** What it counts against maxBufferBytes (requestBytes + entry + what the caller retains). */
   bytes: number;
+  /** Write capacity units it costs (write-rate.ts `writeUnits`), spent before its call. */
+  units: number;
   attempts: number;
   /** Not to be sent before this time (retry backoff). */
   notBefore: number;

@@ -11,6 +11,7 @@ import {
   PutItemCommand,
   TransactWriteItemsCommand,
   UpdateItemCommand,
+  type ConsumedCapacity,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { attributeAt, sameItem, sameValue } from './expression';
@@ -53,12 +54,13 @@ export async function sendSingle(
   attempts: number,
   support: ServerSupport,
   onNoTransactions: () => void,
-  options: { abortSignal?: AbortSignal } = {},
+  options: { abortSignal?: AbortSignal; onConsumed?: (reported: ConsumedCapacity[] | undefined) => void } = {},
 ): Promise<SingleOutcome> {
   try {
     if (w.expression?.token && support.transactions) {
       try {
-        await client.send(transactCommand(w), options);
+        const out = await client.send(transactCommand(w), { abortSignal: options.abortSignal });
+        options.onConsumed?.(out.ConsumedCapacity);
         return 'written';
       } catch (err) {
         const e = err as AwsError;
@@ -76,7 +78,8 @@ export async function sendSingle(
         }
       }
     }
-    await sendPlain(client, w, options);
+    const consumed = await sendPlain(client, w, { abortSignal: options.abortSignal });
+    options.onConsumed?.(consumed ? [consumed] : undefined);
     return 'written';
   } catch (err) {
     const e = err as AwsError;
@@ -118,14 +121,24 @@ function expressionParts(x: WriteExpression = {}) {
   };
 }
 
-async function sendPlain(client: DynamoDBClient, w: WriteRequest, options: { abortSignal?: AbortSignal }): Promise<void> {
-  if (w.operation === 'put') await client.send(new PutItemCommand({ TableName: w.table, Item: w.item, ...expressionParts(w.expression) }), options);
-  else if (w.operation === 'delete') await client.send(new DeleteItemCommand({ TableName: w.table, Key: w.key, ...expressionParts(w.expression) }), options);
-  else await client.send(new UpdateItemCommand(updateInput(w)), options);
+/** Sends a plain single-item call; gives the capacity it consumed (ReturnConsumedCapacity TOTAL, for consumed.wcu). */
+async function sendPlain(client: DynamoDBClient, w: WriteRequest, options: { abortSignal?: AbortSignal }): Promise<ConsumedCapacity | undefined> {
+  const capacity = { ReturnConsumedCapacity: 'TOTAL' } as const;
+  if (w.operation === 'put') {
+    return (await client.send(new PutItemCommand({ TableName: w.table, Item: w.item, ...expressionParts(w.expression), ...capacity }), options)).ConsumedCapacity;
+  }
+  if (w.operation === 'delete') {
+    return (await client.send(new DeleteItemCommand({ TableName: w.table, Key: w.key, ...expressionParts(w.expression), ...capacity }), options)).ConsumedCapacity;
+  }
+  return (await client.send(new UpdateItemCommand({ ...updateInput(w), ...capacity }), options)).ConsumedCapacity;
 }
 
 function transactCommand(w: WriteRequest): TransactWriteItemsCommand {
-  return new TransactWriteItemsCommand({ ClientRequestToken: w.expression?.token, TransactItems: [{ Update: updateInput(w) as never }] });
+  return new TransactWriteItemsCommand({
+    ClientRequestToken: w.expression?.token,
+    TransactItems: [{ Update: updateInput(w) as never }],
+    ReturnConsumedCapacity: 'TOTAL',
+  });
 }
 
 /** UpdateItem's input: the sink's expression, or SET every non-key attribute given (creating the item if absent). */

@@ -3,7 +3,9 @@
 // single-item calls: updates and conditional writes (single-write.ts); it
 // keeps at most `inflightWindow` calls in flight (1 and strict order in sync mode), re-sends
 // only UnprocessedItems, retries what may succeed later with backoff inside requestTtl, splits
-// a batch rejected as a whole, and waits while the connector reports DynamoDB down.
+// a batch rejected as a whole, and waits while the connector reports DynamoDB down. Write
+// capacity is paced for the whole sink (write-rate.ts): maxWriteUnits and the adaptive rate
+// DynamoDB's throttling sets; throttled writes go back in order and out again in full batches.
 import {
   BatchWriteItemCommand,
   type DynamoDBClient,
@@ -24,8 +26,9 @@ import {
   type WriteListener,
   type WriteRequest,
 } from './queue';
-import { DEFAULT_BACKOFF, nextAttemptAt, type BackoffPolicy } from './retry';
+import { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from './retry';
 import { CLIENT_TOKEN_WINDOW_MS, needsSingleCall, sendSingle, type ServerSupport } from './single-write';
+import { WriteRate, writeUnits, type WriteRateState } from './write-rate';
 
 /** DynamoDB's limit on writes per BatchWriteItem call. */
 export const MAX_BATCH_WRITES = 25;
@@ -55,6 +58,8 @@ export interface BatchWriterOptions {
   inflightWindow: number;
   requestTtl: number;
   maxBufferBytes: number;
+  /** Most write capacity units per second to spend; 0 or absent = only the adaptive rate. */
+  maxWriteUnits?: number;
   store?: WriteStore;
   metrics?: SinkMetrics;
   backoff?: BackoffPolicy;
@@ -133,8 +138,10 @@ export class BatchWriter {
    * one per call that goes through (AIMD), so a struggling server is not buried in retries.
    */
   private window: number;
+  private readonly rate: WriteRate;
 
   constructor(private readonly options: BatchWriterOptions) {
+    this.rate = new WriteRate(options.maxWriteUnits ?? 0);
     this.metrics = options.metrics ?? new SinkMetrics();
     this.store = options.store ?? new MemoryStore();
     this.persistent = this.store.kind !== 'memory';
@@ -263,6 +270,11 @@ export class BatchWriter {
     return this.queue.bytes;
   }
 
+  /** The write-capacity limits in force (maxWriteUnits, the adaptive rate while throttled). */
+  writeRate(): WriteRateState {
+    return this.rate.state();
+  }
+
   /**
    * Stops taking writes and sends what it can within `timeoutMs`, then waits up to
    * `settleTimeoutMs` for calls in flight. Returns the writes still queued; a disk store keeps
@@ -334,6 +346,8 @@ export class BatchWriter {
       expression: before?.expression ?? req.expression,
       keyId: keyIdentity(req.table, req.key),
       bytes: requestBytes(req, itemBytes) + ENTRY_OVERHEAD_BYTES + retainedBytes,
+      // A write with a ClientRequestToken goes as TransactWriteItems: DynamoDB charges it twice.
+      units: writeUnits(itemBytes, (before?.expression ?? req.expression)?.token !== undefined),
       attempts: before?.attempts ?? 0,
       notBefore: 0,
       solo: before?.solo ?? false,
@@ -452,6 +466,12 @@ export class BatchWriter {
       const { call, waitUntil } = this.selectCall(now);
       nextReady = Math.min(nextReady, waitUntil);
       if (call.length === 0) break;
+      // Write capacity is spent before the call; short of it, the whole sink waits.
+      const wait = this.rate.reserve(unitsOf(call), now);
+      if (wait > 0) {
+        nextReady = Math.min(nextReady, now + wait);
+        break;
+      }
       void this.send(call);
     }
     const head = this.queue.first();
@@ -488,6 +508,9 @@ export class BatchWriter {
   private selectCall(now: number): { call: QueuedWrite[]; waitUntil: number } {
     const sync = this.options.queryMode === 'sync';
     const cap = Math.max(1, Math.min(this.options.batchSize, MAX_BATCH_WRITES));
+    // A call costs at most what the write-capacity limit gives in a second.
+    const unitCap = this.rate.callLimit(now);
+    let units = 0;
     // Keys passed over in this scan; keys in flight are looked up in place, not copied per call.
     const busy = new Set<string>();
     const inflight = this.inflightKeys;
@@ -511,7 +534,9 @@ export class BatchWriter {
         busy.add(w.keyId);
         continue;
       }
+      if (units + w.units > unitCap && call.length > 0) break;
       call.push(w);
+      units += w.units;
       busy.add(w.keyId);
       if (call.length >= cap) break;
     }
@@ -537,6 +562,7 @@ export class BatchWriter {
     for (const w of call) deadline = Math.min(deadline, w.deadline);
     const ttlTimer = setTimeout(() => ttl.abort(), Math.max(0, deadline - Date.now()));
     const sendOptions = { abortSignal: ttl.signal };
+    const sentAt = Date.now();
     try {
       if (needsSingleCall(call[0])) {
         const outcome = await sendSingle(this.options.client, call[0], call[0].attempts, this.support, () =>
@@ -544,22 +570,32 @@ export class BatchWriter {
             `${this.options.describeEndpoint?.() ?? 'this DynamoDB server'} has no TransactWriteItems: non-idempotent updates ` +
               '(ADD, list_append, + / -) go as UpdateItem and may be applied twice when an answer is lost and the write is retried',
           ),
-          sendOptions,
+          { ...sendOptions, onConsumed: (reported) => this.consumed(reported, call, sentAt) },
         );
         if (this.released) return;
         this.widenWindow();
         if (outcome === 'written') this.settleWritten(call);
         else this.settleCondition(call[0]);
       } else {
-        const out = await this.options.client.send(new BatchWriteItemCommand({ RequestItems: batchItems(requests) }), sendOptions);
+        const out = await this.options.client.send(
+          new BatchWriteItemCommand({ RequestItems: batchItems(requests), ReturnConsumedCapacity: 'TOTAL' }),
+          sendOptions,
+        );
         if (this.released) return;
         const unprocessed = unprocessedKeys(out.UnprocessedItems, call, requests);
-        // UnprocessedItems is DynamoDB's way of throttling part of a batch.
-        if (unprocessed.size > 0) this.narrowWindow();
-        else this.widenWindow();
-        this.settleWritten(call.filter((w) => !unprocessed.has(w.keyId)));
-        const again = call.filter((w) => unprocessed.has(w.keyId));
-        for (const w of again) this.retry(w, 'UnprocessedItems (DynamoDB did not take every write of the batch)');
+        const written = unprocessed.size > 0 ? call.filter((w) => !unprocessed.has(w.keyId)) : call;
+        this.consumed(out.ConsumedCapacity, written, sentAt, unprocessed.size === 0);
+        // UnprocessedItems is DynamoDB's way of throttling part of a batch: the whole sink slows
+        // down, and these go back in their place to go out again in full batches.
+        if (unprocessed.size > 0) {
+          this.narrowWindow();
+          this.rate.throttled(sentAt, Date.now(), unitsOf(call) - unitsOf(written));
+        } else this.widenWindow();
+        this.settleWritten(written);
+        if (unprocessed.size > 0) {
+          const now = Date.now();
+          for (const w of call) if (unprocessed.has(w.keyId)) this.retry(w, 'UnprocessedItems (DynamoDB did not take every write of the batch)', now);
+        }
       }
     } catch (err) {
       if (this.released) return;
@@ -567,9 +603,10 @@ export class BatchWriter {
         // Past its deadline a write expires (retry() finds no time left); the others try again.
         this.narrowWindow();
         // The last error is still the best reason to give (the abort itself says nothing new).
-        for (const w of call) this.retry(w, w.lastError ?? 'requestTtl ran out while a call was in flight');
+        const now = Date.now();
+        for (const w of call) this.retry(w, w.lastError ?? 'requestTtl ran out while a call was in flight', now);
       } else {
-        this.settleError(call, err);
+        this.settleError(call, err, sentAt);
       }
     } finally {
       clearTimeout(ttlTimer);
@@ -618,7 +655,16 @@ export class BatchWriter {
     w.listener?.failed(new Error(message), w.attempts);
   }
 
-  private settleError(call: QueuedWrite[], err: unknown): void {
+  /** Counts the capacity DynamoDB reports (ReturnConsumedCapacity TOTAL) and tells the rate. */
+  private consumed(reported: { CapacityUnits?: number }[] | undefined, written: QueuedWrite[], sentAt: number, whole = true): void {
+    let units = 0;
+    for (const c of reported ?? []) units += c.CapacityUnits ?? 0;
+    this.metrics.consumedWcu += units;
+    // A server that does not report capacity (some local ones): the writes' own count.
+    this.rate.granted(reported ? units : unitsOf(written), sentAt, Date.now(), whole);
+  }
+
+  private settleError(call: QueuedWrite[], err: unknown, sentAt = Date.now()): void {
     const c = classifyError(err, {
       table: call[0].table,
       endpoint: this.options.describeEndpoint?.(),
@@ -627,7 +673,17 @@ export class BatchWriter {
     if (c.retryable) {
       if (c.kind === 'network' || c.kind === 'timeout') this.options.onConnectionError?.();
       this.narrowWindow();
-      for (const w of call) this.retry(w, c.message);
+      const now = Date.now();
+      let at: number;
+      if (c.kind === 'throttle') {
+        // Throttled: the shared rate decides when the sink sends again, not a timer per write.
+        this.rate.throttled(sentAt, now, unitsOf(call));
+        at = now;
+      } else {
+        // One backoff for the whole call, so its writes go out again together.
+        at = now + backoffDelay(Math.max(...call.map((w) => w.attempts)), this.options.backoff ?? DEFAULT_BACKOFF);
+      }
+      for (const w of call) this.retry(w, c.message, at);
       return;
     }
     if ((c.kind === 'validation' || (c.kind === 'not_found' && call.some((w) => w.table !== call[0].table))) && call.length > 1) {
@@ -661,14 +717,14 @@ export class BatchWriter {
     this.window = Math.min(Math.max(1, this.options.inflightWindow), this.window + 1);
   }
 
-  private retry(w: QueuedWrite, why: string): void {
+  /** Queues `w` again, not to be sent before `at`; past its requestTtl deadline it expires instead. */
+  private retry(w: QueuedWrite, why: string, at: number): void {
     w.lastError = why;
     this.lastError = why;
     this.metrics.inflight -= 1;
-    const at = nextAttemptAt(Date.now(), w.attempts, w.deadline, this.options.backoff ?? DEFAULT_BACKOFF);
     const tokenWindow = this.options.clientTokenWindowMs ?? CLIENT_TOKEN_WINDOW_MS;
-    const sentAt = w.expression?.token !== undefined ? w.expression.firstSentAt : undefined;
-    if (at !== null && sentAt !== undefined && at >= sentAt + tokenWindow) {
+    const firstSentAt = w.expression?.token !== undefined ? w.expression.firstSentAt : undefined;
+    if (at < w.deadline && firstSentAt !== undefined && at >= firstSentAt + tokenWindow) {
       // Past the token's window DynamoDB would apply the update again if an earlier attempt went
       // through: not retrying is the only way to never apply it twice.
       this.metrics.queuing += 1; // drop() takes it off the queuing count
@@ -680,7 +736,7 @@ export class BatchWriter {
       );
       return;
     }
-    if (at === null) {
+    if (at >= w.deadline) {
       this.metrics.queuing += 1; // drop() takes it off the queuing count
       this.expireWrite(w);
       return;
@@ -721,4 +777,10 @@ export class BatchWriter {
     this.settledWaiters = [];
     for (const resolve of waiters) resolve();
   }
+}
+
+function unitsOf(writes: QueuedWrite[]): number {
+  let units = 0;
+  for (const w of writes) units += w.units;
+  return units;
 }

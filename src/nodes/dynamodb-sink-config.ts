@@ -24,6 +24,7 @@ export interface SinkNodeDef extends NodeDef {
   requestTtl?: number | string;
   maxBufferBytes?: number | string;
   bufferMode?: string;
+  maxWriteUnits?: number | string;
 }
 
 export interface SinkConfig {
@@ -46,6 +47,8 @@ export interface SinkConfig {
   requestTtl: number;
   maxBufferBytes: number;
   bufferMode: 'memory' | 'disk';
+  /** Most write capacity units per second (0 = no fixed limit; the adaptive rate still applies). */
+  maxWriteUnits: number;
 }
 
 export const SINK_DEFAULTS: SinkConfig = {
@@ -68,6 +71,7 @@ export const SINK_DEFAULTS: SinkConfig = {
   requestTtl: 45000,
   maxBufferBytes: 67108864,
   bufferMode: 'memory',
+  maxWriteUnits: 0,
 };
 
 /** Accepted ranges; the editor validates with the same numbers. */
@@ -79,6 +83,7 @@ export const SINK_LIMITS = {
   maxBufferBytes: [1024, 2 ** 40],
   // Up to 100 years: more is surely a unit mistake.
   ttlSeconds: [0, 3153600000],
+  maxWriteUnits: [0, 1000000],
 } as const;
 
 export class SinkConfigError extends Error {
@@ -138,5 +143,6 @@ export function readSinkConfig(def: SinkNodeDef): SinkConfig {
     requestTtl: whole('requestTtl', def.requestTtl, 'ms'),
     maxBufferBytes: whole('maxBufferBytes', def.maxBufferBytes, 'bytes'),
     bufferMode: choice('bufferMode', def.bufferMode, ['memory', 'disk'] as const, 'memory'),
+    maxWriteUnits: whole('maxWriteUnits', def.maxWriteUnits, 'write capacity units per second (0 = no fixed limit)'),
   };
 }

@@ -10,6 +10,7 @@ import type { ItemEncoding } from '../dynamo/encoding';
 import { countersAddUp, type MetricsSnapshot } from '../dynamo/metrics';
 import { parseWrite, type QueuedWrite } from '../dynamo/queue';
 import { BatchWriter, type QueryMode } from '../dynamo/writer';
+import type { WriteRateState } from '../dynamo/write-rate';
 import { WritePlan, type PlannedWrite } from '../dynamo/write-plan';
 import { readSinkConfig, type SinkConfig, type SinkNodeDef } from './dynamodb-sink-config';
 import { registerSinkCheck } from './dynamodb-sink-check';
@@ -55,6 +56,8 @@ export interface SinkMetricsAnswer {
   paused: boolean;
   lastError?: string;
   queuedBytes: number;
+  /** maxWriteUnits, and the adaptive rate (WCU/s) while DynamoDB throttles. */
+  writeRate?: WriteRateState;
   counters: MetricsSnapshot;
   /** The sink refused its configuration: why; every message fails with it (counted failed). */
   configError?: string;
@@ -142,6 +145,7 @@ export default function register(RED: NodeAPI): void {
       inflightWindow: config.inflightWindow,
       requestTtl: config.requestTtl,
       maxBufferBytes: config.maxBufferBytes,
+      maxWriteUnits: config.maxWriteUnits,
       store,
       metrics: lineage.metrics,
       // A write whose call outlived close() comes back here: to the successor, never into the closed queue.
@@ -209,7 +213,9 @@ export default function register(RED: NodeAPI): void {
     function showStatus(): void {
       const m = writer.metrics.snapshot();
       const counts = text('status.counts', { success: m.success, failed: m.failed, queued: m.queuing + m.inflight });
-      const dropped = m.dropped > 0 ? text('status.dropped', { dropped: m.dropped }) : '';
+      const dropped =
+        (m.dropped > 0 ? text('status.dropped', { dropped: m.dropped }) : '') +
+        (m['consumed.wcu'] > 0 ? text('status.wcu', { wcu: Math.round(m['consumed.wcu'] * 10) / 10 }) : '');
       const pause = writer.paused();
       const health = connection!.health();
       if (pause) {
@@ -237,6 +243,7 @@ export default function register(RED: NodeAPI): void {
           paused: writer.paused() !== undefined,
           ...(writer.lastError ? { lastError: writer.lastError } : {}),
           queuedBytes: writer.queuedBytes(),
+          writeRate: writer.writeRate(),
           counters: writer.metrics.snapshot(),
         };
       },

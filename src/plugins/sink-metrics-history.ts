@@ -12,6 +12,8 @@ export interface MetricsSample {
   retried: number;
   queuing: number;
   inflight: number;
+  /** consumed.wcu: write capacity units DynamoDB reported so far. */
+  wcu: number;
 }
 
 export interface SinkHistory<Current> {
@@ -49,6 +51,7 @@ export class SinkMetricsHistory<Current extends { counters: MetricsSnapshot }> {
         retried: c.retried,
         queuing: c.queuing,
         inflight: c.inflight,
+        wcu: c['consumed.wcu'] ?? 0,
       };
       let entry = this.sinks.get(id);
       const last = entry?.samples[entry.samples.length - 1];

@@ -199,6 +199,10 @@ describe(`the editor in a real browser (chromium, Node-RED ${redVersion}, Dynamo
     await page.waitForTimeout(2500);
     const rateLine = (await card.locator('path.dynamodb-chart-rate').getAttribute('d')) ?? '';
     assert.ok(rateLine.split('L').length > 5, `a write-rate line with several points: ${rateLine}`);
+    // Small items: one write capacity unit each, as DynamoDB reported them (ReturnConsumedCapacity).
+    assert.equal(await card.locator('[data-counter="consumed.wcu"]').textContent(), total);
+    const wcuLine = (await card.locator('path.dynamodb-chart-wcu').getAttribute('d')) ?? '';
+    assert.ok(wcuLine.split('L').length > 5, `a WCU/s line with several points: ${wcuLine}`);
     await page.screenshot({ path: path.join(IMAGES, 'sidebar.png') });
 
     const all = (await adminGet(`${red.url}/dynamodb-sink/metrics`)) as {

@@ -18,6 +18,7 @@ function answer(success: number, queuing = 0): { counters: MetricsSnapshot } {
       retried: 0,
       queuing,
       inflight: 0,
+      'consumed.wcu': success * 2,
     },
   };
 }
@@ -30,10 +31,10 @@ describe('SinkMetricsHistory (sidebar chart data)', () => {
     const [a] = h.all();
     assert.equal(a.id, 'a');
     assert.deepEqual(
-      a.samples.map((s) => [s.t, s.success, s.queuing]),
+      a.samples.map((s) => [s.t, s.success, s.queuing, s.wcu]),
       [
-        [1000, 0, 3],
-        [3000, 10, 1],
+        [1000, 0, 3, 0],
+        [3000, 10, 1, 20],
       ],
     );
     assert.equal(a.current.counters.success, 10);

@@ -116,7 +116,7 @@ describe('the package in a running Node-RED', function () {
     assert.equal(sampleValue(f, 'dynamodb_sink_failed_total', sink), 0);
     assert.equal(sampleValue(f, 'dynamodb_sink_queuing', sink), 0);
     assert.equal(f.get('dynamodb_sink_inflight')?.type, 'GAUGE');
-    assert.equal(f.get('dynamodb_sink_consumed_wcu_total')?.type, 'COUNTER');
+    assert.equal(sampleValue(f, 'dynamodb_sink_consumed_wcu_total', sink), 1, 'a put under 1 KB consumes 1 WCU (ReturnConsumedCapacity)');
     assert.equal(sampleValue(f, 'rule_sql_matched_total', { rule: 'rule', name: '' }), 1);
     assert.equal(sampleValue(f, 'rule_sql_passed_total', { rule: 'rule' }), 1);
     assert.equal(sampleValue(f, 'rule_sql_failed_total', { rule: 'rule' }), 0);

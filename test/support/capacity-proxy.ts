@@ -1,0 +1,239 @@
+// A provisioned table's write capacity in front of a real DynamoDB server (dynalite or DynamoDB
+// Local, 127.0.0.1 only): an HTTP proxy that throttles writes the way DynamoDB does for a table
+// provisioned at `writeUnits` per second, and counts what it granted. Neither local server
+// throttles at all, so without this a test cannot see whether a sink stays inside capacity.
+//
+// DynamoDB's rules it follows (Developer Guide, "Read/write capacity mode" and BatchWriteItem):
+// - a write costs 1 WCU per started KB of the item (1 KB = 1024 bytes; attribute names count);
+//   a transactional write costs twice that;
+// - the table has `writeUnits` per second, refilled continuously; like DynamoDB's burst
+//   capacity, up to `burstSeconds` of unused units are kept (1 s by default: strict);
+// - BatchWriteItem: as many items, in order, as the units allow are written; the rest come back
+//   as UnprocessedItems; when none can be written the call fails with
+//   ProvisionedThroughputExceededException (HTTP 400);
+// - PutItem/UpdateItem/DeleteItem/TransactWriteItems: all or nothing (the exception);
+// - ReturnConsumedCapacity TOTAL is answered with the units this proxy charged, so a sink's
+//   `consumed.wcu` can be compared with `granted`.
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface CapacityProxyOptions {
+  /** Provisioned write capacity units per second. */
+  writeUnits: number;
+  /** Seconds of unused capacity kept for bursts (DynamoDB keeps up to 300). Default 1. */
+  burstSeconds?: number;
+}
+
+export interface CapacityProxy {
+  url: string;
+  /** Write calls seen (BatchWriteItem, PutItem, UpdateItem, DeleteItem, TransactWriteItems). */
+  calls: number;
+  /** Write calls that were throttled at least in part (UnprocessedItems or the exception). */
+  throttledCalls: number;
+  /** Calls refused whole with ProvisionedThroughputExceededException. */
+  refusedCalls: number;
+  /** Items written through the proxy. */
+  itemsWritten: number;
+  /** Write capacity units granted (what ConsumedCapacity reported). */
+  granted: number;
+  /** Largest number of write calls the proxy held at once. */
+  maxConcurrent: number;
+  stop(): Promise<void>;
+}
+
+const WRITE_OPERATIONS = new Set(['BatchWriteItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems']);
+const THROTTLED = {
+  __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
+  message:
+    'The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.',
+};
+
+type Wire = Record<string, any>;
+
+/** DynamoDB's size of one attribute value in bytes, from its wire JSON. */
+function valueSize(v: Wire): number {
+  if (v.S !== undefined) return Buffer.byteLength(v.S);
+  // Numbers: about 1 byte per 2 significant digits, plus 1.
+  if (v.N !== undefined) return Math.ceil(String(v.N).replace(/^-|\.|e.*$/gi, '').replace(/^0+/, '').length / 2) + 1;
+  if (v.B !== undefined) return Buffer.from(v.B, 'base64').length;
+  if (v.BOOL !== undefined || v.NULL !== undefined) return 1;
+  if (v.SS) return v.SS.reduce((n: number, s: string) => n + Buffer.byteLength(s), 0);
+  if (v.NS) return v.NS.reduce((n: number, s: string) => n + valueSize({ N: s }), 0);
+  if (v.BS) return v.BS.reduce((n: number, s: string) => n + Buffer.from(s, 'base64').length, 0);
+  if (v.L) return 3 + v.L.reduce((n: number, e: Wire) => n + 1 + valueSize(e), 0);
+  if (v.M) return 3 + itemBytes(v.M) + Object.keys(v.M).length;
+  return 0;
+}
+
+function itemBytes(item: Wire): number {
+  let n = 0;
+  for (const [name, value] of Object.entries(item)) n += Buffer.byteLength(name) + valueSize(value as Wire);
+  return n;
+}
+
+/** WCU of one write: 1 per started KB, at least 1. */
+export function writeUnitsOf(item: Wire): number {
+  return Math.max(1, Math.ceil(itemBytes(item) / 1024));
+}
+
+export async function startCapacityProxy(targetUrl: string, options: CapacityProxyOptions): Promise<CapacityProxy> {
+  const target = new URL(targetUrl);
+  const rate = options.writeUnits;
+  const capacity = rate * (options.burstSeconds ?? 1);
+  let tokens = capacity;
+  let refilledAt = performance.now();
+  const refill = () => {
+    const now = performance.now();
+    tokens = Math.min(capacity, tokens + ((now - refilledAt) / 1000) * rate);
+    refilledAt = now;
+  };
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  let active = 0;
+
+  const proxy: CapacityProxy = {
+    url: '',
+    calls: 0,
+    throttledCalls: 0,
+    refusedCalls: 0,
+    itemsWritten: 0,
+    granted: 0,
+    maxConcurrent: 0,
+    stop: async () => undefined,
+  };
+
+  function forward(req: http.IncomingMessage, body: string, answer: (status: number, headers: http.IncomingHttpHeaders, body: string) => void, fail: (err: Error) => void): void {
+    const headers = { ...req.headers, host: target.host, 'content-length': String(Buffer.byteLength(body)) };
+    const out = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => answer(res.statusCode ?? 500, res.headers, text));
+      res.on('error', fail);
+    });
+    out.on('error', fail);
+    out.end(body);
+  }
+
+  function reply(res: http.ServerResponse, status: number, body: string, headers: http.IncomingHttpHeaders = {}): void {
+    res.writeHead(status, {
+      'content-type': headers['content-type'] ?? 'application/x-amz-json-1.0',
+      'x-amzn-requestid': headers['x-amzn-requestid'] ?? 'capacity-proxy',
+      'content-length': Buffer.byteLength(body),
+    });
+    res.end(body);
+  }
+
+  const server = http.createServer((req, res) => {
+    let raw = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (raw += c));
+    req.on('end', () => {
+      const operation = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
+      const failed = (err: Error) => {
+        if (!res.headersSent) reply(res, 500, JSON.stringify({ __type: 'InternalServerError', message: err.message }));
+        else res.destroy();
+      };
+      if (!WRITE_OPERATIONS.has(operation)) {
+        forward(req, raw, (status, headers, text) => reply(res, status, text, headers), failed);
+        return;
+      }
+      proxy.calls += 1;
+      active += 1;
+      proxy.maxConcurrent = Math.max(proxy.maxConcurrent, active);
+      res.on('close', () => (active -= 1));
+      const data = JSON.parse(raw) as Wire;
+      refill();
+      if (operation === 'BatchWriteItem') {
+        const granted: Record<string, Wire[]> = {};
+        const unprocessed: Record<string, Wire[]> = {};
+        const units: Record<string, number> = {};
+        let grantedCount = 0;
+        let left = 0;
+        for (const [table, writes] of Object.entries(data.RequestItems as Record<string, Wire[]>)) {
+          for (const w of writes) {
+            const cost = writeUnitsOf(w.PutRequest?.Item ?? w.DeleteRequest?.Key ?? {});
+            if (tokens >= cost) {
+              tokens -= cost;
+              (granted[table] ??= []).push(w);
+              units[table] = (units[table] ?? 0) + cost;
+              grantedCount += 1;
+            } else {
+              (unprocessed[table] ??= []).push(w);
+              left += 1;
+            }
+          }
+        }
+        if (left > 0) proxy.throttledCalls += 1;
+        if (grantedCount === 0) {
+          proxy.refusedCalls += 1;
+          reply(res, 400, JSON.stringify(THROTTLED));
+          return;
+        }
+        forward(
+          req,
+          JSON.stringify({ ...data, RequestItems: granted }),
+          (status, headers, text) => {
+            if (status !== 200) return reply(res, status, text, headers);
+            const out = JSON.parse(text) as Wire;
+            // What the server left unprocessed itself (it never does locally) goes back too.
+            for (const [table, writes] of Object.entries((out.UnprocessedItems ?? {}) as Record<string, Wire[]>)) (unprocessed[table] ??= []).push(...writes);
+            out.UnprocessedItems = unprocessed;
+            const total = Object.values(units).reduce((a, b) => a + b, 0);
+            proxy.granted += total;
+            proxy.itemsWritten += grantedCount;
+            if (data.ReturnConsumedCapacity === 'TOTAL' || data.ReturnConsumedCapacity === 'INDEXES') {
+              out.ConsumedCapacity = Object.entries(units).map(([TableName, CapacityUnits]) => ({ TableName, CapacityUnits }));
+            } else {
+              delete out.ConsumedCapacity;
+            }
+            reply(res, 200, JSON.stringify(out), headers);
+          },
+          failed,
+        );
+        return;
+      }
+      // Single-item and transactional writes: all or nothing.
+      const items: Wire[] =
+        operation === 'TransactWriteItems'
+          ? (data.TransactItems as Wire[]).map((t) => t.Put?.Item ?? t.Update?.Key ?? t.Delete?.Key ?? t.ConditionCheck?.Key ?? {})
+          : [data.Item ?? { ...data.Key, ...Object.fromEntries(Object.entries(data.ExpressionAttributeValues ?? {})) }];
+      const cost = items.reduce((n, item) => n + writeUnitsOf(item), 0) * (operation === 'TransactWriteItems' ? 2 : 1);
+      if (tokens < cost) {
+        proxy.throttledCalls += 1;
+        proxy.refusedCalls += 1;
+        reply(res, 400, JSON.stringify(THROTTLED));
+        return;
+      }
+      tokens -= cost;
+      forward(
+        req,
+        raw,
+        (status, headers, text) => {
+          if (status !== 200) {
+            // A refused write (a failed condition) consumes capacity all the same in DynamoDB.
+            proxy.granted += cost;
+            return reply(res, status, text, headers);
+          }
+          const out = (text ? JSON.parse(text) : {}) as Wire;
+          proxy.granted += cost;
+          proxy.itemsWritten += items.length;
+          const table = data.TableName ?? 'transaction';
+          if (data.ReturnConsumedCapacity === 'TOTAL' || data.ReturnConsumedCapacity === 'INDEXES') {
+            out.ConsumedCapacity = operation === 'TransactWriteItems' ? [{ TableName: table, CapacityUnits: cost }] : { TableName: table, CapacityUnits: cost };
+          }
+          reply(res, 200, JSON.stringify(out), headers);
+        },
+        failed,
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  proxy.stop = () =>
+    new Promise<void>((resolve) => {
+      agent.destroy();
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  return proxy;
+}
