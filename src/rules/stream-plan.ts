@@ -273,7 +273,6 @@ export function planStream(statement: Statement, map: SourceMap): StreamPlan {
   }
   read(having);
   if (rowRoots !== undefined) {
-    rowRoots.add('metadata');
     for (const r of [...rowRoots]) if (r.startsWith('\u0000')) rowRoots.delete(r);
   }
 

@@ -111,9 +111,12 @@ interface Group {
   entries: Entry[] | null;
   /** Count windows: events since the last trigger. */
   count: number;
+  /** When the group was last used (a stream-wide counter), for least-recently-used eviction. */
+  used: number;
 }
 
-const SNAPSHOT_VERSION = 1;
+// 2: group keys are the text itself for a single text value.
+const SNAPSHOT_VERSION = 2;
 const hasOwn = Object.prototype.hasOwnProperty;
 
 function hide(target: Record<string, unknown>, name: string, value: unknown): void {
@@ -123,21 +126,20 @@ function hide(target: Record<string, unknown>, name: string, value: unknown): vo
 /** A group or partition key: the values, typed, so that 1 and "1" stay apart. */
 function keyOf(values: unknown[]): string {
   if (values.length === 1) return keyPart(values[0]);
-  let k = '';
-  for (let i = 0; i < values.length; i++) k += (i ? '\u0001' : '') + keyPart(values[i]);
-  return k;
+  return JSON.stringify(values.map(keyPart));
 }
 
 function keyPart(v: unknown): string {
   switch (typeof v) {
-    case 'string': return `s${v}`;
-    case 'number': case 'bigint': return `n${String(v)}`;
-    case 'boolean': return v ? 't' : 'f';
-    case 'undefined': return 'u';
+    // Text is its own key (no new string to hash per event); every other type starts with \u0001.
+    case 'string': return v.charCodeAt(0) === 1 ? `\u0001s${v}` : v;
+    case 'number': case 'bigint': return `\u0001n${String(v)}`;
+    case 'boolean': return v ? '\u0001t' : '\u0001f';
+    case 'undefined': return '\u0001u';
     default:
-      if (v === null) return 'z';
-      if (v instanceof Uint8Array) return `b${Buffer.from(v).toString('latin1')}`;
-      return `j${JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x instanceof Uint8Array ? Buffer.from(x).toString('latin1') : x))}`;
+      if (v === null) return '\u0001z';
+      if (v instanceof Uint8Array) return `\u0001b${Buffer.from(v).toString('latin1')}`;
+      return `\u0001j${JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x instanceof Uint8Array ? Buffer.from(x).toString('latin1') : x))}`;
   }
 }
 
@@ -243,6 +245,15 @@ class WindowHeap {
   }
 }
 
+/** The trigger topic (section 3.1) without building triggerTopicOf's answer object: the common publish case inline. */
+function triggerTopic(columns: Record<string, unknown>): string | undefined {
+  const event = columns.event;
+  if ((event === undefined || event === 'message.publish') && typeof columns.event_topic !== 'string') {
+    return typeof columns.topic === 'string' ? columns.topic : undefined;
+  }
+  return triggerTopicOf(columns)?.topic;
+}
+
 function mod(t: number, size: number): number {
   return ((t % size) + size) % size;
 }
@@ -254,6 +265,12 @@ class StreamProgram {
   readonly aggArgs: (Evaluator | undefined)[];
   readonly aggFns: AggregateFunction[];
   readonly aggExtra: unknown[][];
+  /** count(*): every event counts 1. */
+  readonly countStar: boolean[];
+  /** Aggregates whose values are checked before any state changes (numbers, comparable values). */
+  readonly checked: boolean[];
+  /** The columns a row reads outside aggregates (undefined: all). */
+  readonly rowRoots: string[] | undefined;
   readonly analytics: { slot: AnalyticSlot; args: Evaluator[]; partition: Evaluator[]; when: Condition | undefined }[];
   readonly fields: FieldRun[];
   readonly having: Condition | undefined;
@@ -271,6 +288,9 @@ class StreamProgram {
     this.aggFns = plan.aggregates.map((a) => a.fn);
     this.aggArgs = plan.aggregates.map((a) => a.arg && compileExpr(a.arg, env));
     this.aggExtra = plan.aggregates.map((a) => a.extra);
+    this.countStar = plan.aggregates.map((a) => a.arg === undefined && a.fn.name === 'count');
+    this.checked = plan.aggregates.map((a) => !['count', 'collect', 'first_value', 'last_value', 'deduplicate'].includes(a.fn.name));
+    this.rowRoots = plan.rowRoots && [...plan.rowRoots];
     this.groupBy = plan.groupBy.map((g) => compileExpr(g, env));
     if (plan.window === undefined) {
       this.where = undefined;
@@ -344,6 +364,12 @@ class WindowStream implements RuleStream {
   private lastNow = -Infinity;
   private lastSweep = -Infinity;
   private seq = 0;
+  private stamp = 0;
+  // The event being pushed, for keptFor.
+  private curCols: Record<string, unknown> | null = null;
+  private curColumns: Record<string, unknown> | null = null;
+  private curAnalytic: unknown[] | null = null;
+  private curKept: Kept | null = null;
   private openWindows = 0;
   private counters = { late: 0, evicted: 0, failed: 0 };
   private errors: RuleEvaluationError[] = [];
@@ -434,8 +460,8 @@ class WindowStream implements RuleStream {
     try {
       for (let i = 0; i < fns.length; i++) {
         const arg = p.aggArgs[i];
-        const v = arg === undefined ? (fns[i].name === 'count' ? 1 : this.wholeEvent(cols)) : arg(s);
-        checkAggregateValue(fns[i], v);
+        const v = arg === undefined ? (p.countStar[i] ? 1 : this.wholeEvent(cols)) : arg(s);
+        if (typeof v !== 'number' && p.checked[i]) checkAggregateValue(fns[i], v);
         vals[i] = v;
       }
     } catch (err) {
@@ -450,7 +476,11 @@ class WindowStream implements RuleStream {
     } catch (err) {
       throw inClause(err, 'select_and_transform_error');
     }
-    const kept = this.keep(s, cols, columns, analyticValues);
+    this.curCols = cols;
+    this.curColumns = columns;
+    this.curAnalytic = analyticValues;
+    this.curKept = null;
+    const kept = null;
     const out: StreamRow[] = [];
     const w = this.window as WindowSpec;
     if (this.eventTime !== undefined && w.kind !== 'count' && t > this.maxT) {
@@ -518,31 +548,66 @@ class WindowStream implements RuleStream {
     return values;
   }
 
-  private keep(s: Scope, cols: Record<string, unknown>, columns: Record<string, unknown>, analyticValues: unknown[] | null): Kept {
-    const roots = this.p.plan.rowRoots;
+  /** The current event's Kept: `reuse` refilled in place (a window no one else shares), else one per event. */
+  private keptFor(reuse: Kept | null): Kept {
+    if (reuse !== null) {
+      const roots = this.p.rowRoots;
+      const cols = this.curCols as Record<string, unknown>;
+      const columns = this.curColumns as Record<string, unknown>;
+      if (roots === undefined) {
+        reuse.c = Object.assign({}, columns);
+      } else {
+        const c = reuse.c;
+        for (let i = 0; i < roots.length; i++) {
+          const r = roots[i];
+          if (hasOwn.call(cols, r)) c[r] = cols[r];
+          else if (hasOwn.call(c, r)) c[r] = undefined;
+        }
+      }
+      reuse.a = this.curAnalytic;
+      reuse.topic = triggerTopic(columns);
+      reuse.event = typeof columns.event === 'string' ? columns.event : undefined;
+      return reuse;
+    }
+    this.curKept ??= this.keep(this.curCols as Record<string, unknown>, this.curColumns as Record<string, unknown>, this.curAnalytic);
+    return this.curKept;
+  }
+
+  private keep(cols: Record<string, unknown>, columns: Record<string, unknown>, analyticValues: unknown[] | null): Kept {
+    const roots = this.p.rowRoots;
     let c: Record<string, unknown>;
     if (roots === undefined) {
       c = Object.assign({}, columns);
     } else {
       c = {};
-      for (const r of roots) if (hasOwn.call(cols, r)) c[r] = cols[r];
+      for (let i = 0; i < roots.length; i++) {
+        const r = roots[i];
+        if (hasOwn.call(cols, r)) c[r] = cols[r];
+      }
     }
-    void s;
-    const trigger = triggerTopicOf(columns);
-    return { c, a: analyticValues, topic: trigger?.topic, event: typeof columns.event === 'string' ? columns.event : undefined };
+    return { c, a: analyticValues, topic: triggerTopic(columns), event: typeof columns.event === 'string' ? columns.event : undefined };
   }
 
+  /**
+   * The group of a key, marked as used. The Map's order is the groups' use order, kept loosely:
+   * a group moves to the end only once it has fallen behind half of the others (a delete and a
+   * set per event would cost more than the rest of the event); makeRoom picks the least recently
+   * used among the oldest by their `used` stamp.
+   */
   private touch(key: string, out: StreamRow[]): Group {
+    void out;
     const groups = this.groups;
+    const stamp = ++this.stamp;
     let g = groups.get(key);
     if (g !== undefined) {
-      if (groups.size > 1) {
+      if (stamp - g.used > groups.size >> 1) {
         groups.delete(key);
         groups.set(key, g);
       }
+      g.used = stamp;
       return g;
     }
-    g = { key, wins: [], entries: null, count: 0 };
+    g = { key, wins: [], entries: null, count: 0, used: stamp };
     groups.set(key, g);
     return g;
   }
@@ -550,9 +615,13 @@ class WindowStream implements RuleStream {
   /** Over maxGroups: the least recently used group's oldest window comes out now. */
   private makeRoom(out: StreamRow[], except: Group): void {
     while (this.openWindows >= this.maxGroups) {
+      // The least recently used of the oldest few groups that hold something (see touch).
       let victim: Group | undefined;
+      let seen = 0;
       for (const g of this.groups.values()) {
-        if (g !== except && (g.wins.length > 0 || g.entries !== null)) { victim = g; break; }
+        if (g === except || (g.wins.length === 0 && g.entries === null)) continue;
+        if (victim === undefined || g.used < victim.used) victim = g;
+        if (++seen >= 16) break;
       }
       if (victim === undefined) return;
       this.counters.evicted++;
@@ -591,7 +660,7 @@ class WindowStream implements RuleStream {
     w.kept = kept;
   }
 
-  private addTimed(key: string, t: number, vals: unknown[], kept: Kept, out: StreamRow[]): void {
+  private addTimed(key: string, t: number, vals: unknown[], _kept: null, out: StreamRow[]): void {
     const w = this.window as WindowSpec;
     const size = w.size;
     const hop = w.hop;
@@ -602,17 +671,26 @@ class WindowStream implements RuleStream {
       return;
     }
     const g = this.touch(key, out);
+    if (hop === size) {
+      // Tumbling: one window, nearly always the group's newest; it alone holds its Kept, refilled in place.
+      const wins = g.wins;
+      let win = wins.length > 0 && wins[wins.length - 1].start === lastStart ? wins[wins.length - 1] : undefined;
+      if (win === undefined) for (let i = 0; i < wins.length; i++) if (wins[i].start === lastStart) { win = wins[i]; break; }
+      win ??= this.newWin(g, lastStart, lastStart + size, out);
+      this.fold(win, vals, this.keptFor(win.kept));
+      return;
+    }
     for (let start = lastStart; start > t - size; start -= hop) {
       const end = start + size;
       if (end <= this.watermark) break;
       let win: Win | undefined;
       for (let i = 0; i < g.wins.length; i++) if (g.wins[i].start === start) { win = g.wins[i]; break; }
       win ??= this.newWin(g, start, end, out);
-      this.fold(win, vals, kept);
+      this.fold(win, vals, this.keptFor(null));
     }
   }
 
-  private addSession(key: string, t: number, vals: unknown[], kept: Kept, out: StreamRow[]): void {
+  private addSession(key: string, t: number, vals: unknown[], _kept: null, out: StreamRow[]): void {
     const timeout = (this.window as WindowSpec).size;
     const maxDuration = (this.window as WindowSpec).hop;
     const g = this.touch(key, out);
@@ -639,7 +717,7 @@ class WindowStream implements RuleStream {
     win.end = Math.min(win.last + timeout, win.start + maxDuration);
     // An earlier start can bring the end forward: the heap must see it (a later end is fixed lazily).
     if (win.end < before) this.heap.push(win.end, win);
-    this.foldSession(win, t, vals, kept);
+    this.foldSession(win, t, vals, this.keptFor(null));
   }
 
   private foldSession(w: Win, t: number, vals: unknown[], kept: Kept): void {
@@ -650,7 +728,7 @@ class WindowStream implements RuleStream {
     if (!keepIt) w.kept = before;
   }
 
-  private addSliding(key: string, t: number, vals: unknown[], kept: Kept, out: StreamRow[]): void {
+  private addSliding(key: string, t: number, vals: unknown[], _kept: null, out: StreamRow[]): void {
     const size = (this.window as WindowSpec).size;
     if (this.eventTime !== undefined && t < this.watermark) {
       this.counters.late++;
@@ -668,6 +746,7 @@ class WindowStream implements RuleStream {
     let drop = 0;
     while (drop < entries.length && entries[drop].t <= horizon) drop++;
     if (drop > 0) entries.splice(0, drop);
+    const kept = this.keptFor(null);
     const entry: Entry = { t, vals: vals.slice(), kept };
     // Entries stay in time order (event time may bring them out of order).
     let i = entries.length;
@@ -677,7 +756,7 @@ class WindowStream implements RuleStream {
     this.emitRow(inWindow, t - size, t, kept, out);
   }
 
-  private addCount(key: string, t: number, vals: unknown[], kept: Kept, out: StreamRow[]): void {
+  private addCount(key: string, t: number, vals: unknown[], _kept: null, out: StreamRow[]): void {
     const { size: n, hop } = this.window as WindowSpec;
     const g = this.touch(key, out);
     if (hop === n) {
@@ -687,7 +766,7 @@ class WindowStream implements RuleStream {
         win = this.newWin(g, t, t, out);
         win.first = t;
       }
-      this.fold(win, vals, kept);
+      this.fold(win, vals, this.keptFor(win.kept));
       win.end = t;
       if (win.n >= n) this.close(win, out);
       return;
@@ -697,7 +776,7 @@ class WindowStream implements RuleStream {
       g.entries = [];
       this.openWindows++;
     }
-    g.entries.push({ t, vals: vals.slice(), kept });
+    g.entries.push({ t, vals: vals.slice(), kept: this.keptFor(null) });
     if (g.entries.length > n) g.entries.shift();
     g.count++;
     // eKuiper's COUNTWINDOW(n, hop): every hop events, the last n once there are n.
@@ -874,6 +953,7 @@ class WindowStream implements RuleStream {
         g.wins.map((w) => [w.start, w.end, w.last, w.first, w.n, encode(w.accs), ref(w.kept), w.seq]),
         g.entries === null ? null : g.entries.map((e) => [e.t, encode(e.vals), ref(e.kept)]),
         g.count,
+        g.used,
       ]);
     }
     const num = (x: number): number | null => (Number.isFinite(x) ? x : null);
@@ -881,7 +961,7 @@ class WindowStream implements RuleStream {
       v: SNAPSHOT_VERSION,
       sig: this.signature(),
       watermark: num(this.watermark), maxT: num(this.maxT), lastArrival: num(this.lastArrival),
-      lastNow: num(this.lastNow), seq: this.seq,
+      lastNow: num(this.lastNow), seq: this.seq, stamp: this.stamp,
       counters: { ...this.counters },
       kept, groups,
       partitions: this.partitions.map((ps) => [ps.forgotten, [...ps.states].map(([k, v]) => [k, encode(v)])]),
@@ -906,8 +986,9 @@ class WindowStream implements RuleStream {
       topic: (topic as string | null) ?? undefined, event: (event as string | null) ?? undefined,
     }));
     const isCount = this.window?.kind === 'count';
-    for (const [key, wins, entries, count] of s.groups as [string, unknown[][], unknown[][] | null, number][]) {
-      const g: Group = { key, wins: [], entries: null, count };
+    this.stamp = typeof s.stamp === 'number' ? s.stamp : 0;
+    for (const [key, wins, entries, count, used] of s.groups as [string, unknown[][], unknown[][] | null, number, number?][]) {
+      const g: Group = { key, wins: [], entries: null, count, used: used ?? 0 };
       for (const [start, end, last, first, n, accs, k, seq] of wins as [number, number, number, number, number, unknown, number, number][]) {
         const w: Win = { start, end, last, first, n, accs: decode(accs) as unknown[], kept: k < 0 ? null : kept[k], group: g, closed: false, seq };
         g.wins.push(w);
