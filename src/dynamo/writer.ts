@@ -242,6 +242,13 @@ export class BatchWriter {
     this.admit(req, seq, now, listener, options.retainedBytes ?? 0, options.itemBytes ?? itemSize(req.item));
     const first = this.queue.first();
     if (!first) return;
+    // A full batch and room in the window: send it now. Node-RED hands a burst over in one
+    // run of immediates, before any timer fires; sending from here lets DynamoDB work on the
+    // first calls while the rest of the burst is still being queued (issue 14: burst rate).
+    if (this.queue.length >= this.options.batchSize && !this.pause && this.inflightCalls < this.currentWindow()) {
+      this.pump();
+      return;
+    }
     // Most enqueues find the pump already due sooner: no timer work for them.
     const at = this.flushDue(now) ? now : first.enqueuedAt + this.options.batchTime;
     if (this.wakeTimer && this.wakeAt <= at) return;
@@ -460,7 +467,7 @@ export class BatchWriter {
       this.wake(first.enqueuedAt + this.options.batchTime - now);
       return;
     }
-    const window = this.options.queryMode === 'sync' ? 1 : Math.max(1, Math.floor(this.window));
+    const window = this.currentWindow();
     let nextReady = Infinity;
     while (this.inflightCalls < window) {
       const { call, waitUntil } = this.selectCall(now);
@@ -707,6 +714,11 @@ export class BatchWriter {
     const message = `${call[0].operation} failed: ${c.message}`;
     this.lastError = message;
     for (const w of call) w.listener?.failed(new Error(message), w.attempts);
+  }
+
+  /** Calls allowed in flight now: 1 in sync mode, else the AIMD window. */
+  private currentWindow(): number {
+    return this.options.queryMode === 'sync' ? 1 : Math.max(1, Math.floor(this.window));
   }
 
   private narrowWindow(): void {
