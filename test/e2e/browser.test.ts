@@ -11,6 +11,7 @@ import mqtt from 'mqtt';
 import { aedesBrokerNode } from '../../scripts/demo-flow';
 import { createSeedTable, freePort, scanAll, startDynamoDbLocal, TEST_CREDENTIALS, TEST_REGION, type DynamoServer } from '../support/dynamodb';
 import {
+  screenshotDir,
   closeDialog,
   configNodeIds,
   deploy,
@@ -25,11 +26,7 @@ import {
 import { adminGet, startNodeRed, type NodeRedProcess } from './support/node-red-process';
 
 const redVersion = (require(require.resolve('node-red/package.json')) as { version: string }).version;
-// The README shows Node-RED 4's editor; other versions (the Node 22 / Node-RED 5 run) keep
-// theirs apart, for a look when something differs.
-const IMAGES = redVersion.startsWith('4.')
-  ? path.resolve(__dirname, '..', '..', 'docs', 'images')
-  : path.resolve(__dirname, '..', '..', 'test-output', `node-red-${redVersion}`);
+const IMAGES = screenshotDir();
 
 describe(`the editor in a real browser (chromium, Node-RED ${redVersion}, DynamoDB Local)`, function () {
   this.timeout(60000);

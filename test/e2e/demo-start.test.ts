@@ -11,16 +11,13 @@ import { promisify } from 'node:util';
 import { freePort } from '../support/dynamodb';
 import { portOpen } from '../../scripts/net';
 import { SEED_PAYLOAD } from './seed-expectations';
-import { openEditor } from './support/editor-page';
+import { openEditor, screenshotDir } from './support/editor-page';
 import { DEMO_IDS } from '../../scripts/demo-flow';
 
 const projectRoot = path.resolve(__dirname, '..', '..');
 const run = promisify(execFile);
-const redVersion = (require(require.resolve('node-red/package.json')) as { version: string }).version;
-// The README's "demo flow" picture is this test's, from Node-RED 4; other versions keep theirs apart.
-const IMAGES = redVersion.startsWith('4.')
-  ? path.join(projectRoot, 'docs', 'images')
-  : path.join(projectRoot, 'test-output', `node-red-${redVersion}`);
+// The README's "demo flow" picture is this test's (UPDATE_SCREENSHOTS=1, Node-RED 4).
+const IMAGES = screenshotDir();
 
 interface Demo {
   child: ChildProcess;

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 // Driving the Node-RED editor in a real chromium (playwright-core; the browser is the one the npm
 // package @sparticuz/chromium ships, see ./chromium.ts) the way a person does: drag from the palette, drag wires between ports, double-click to edit, click
 // Deploy. Node ids are read back from the editor's own RED.nodes after each drop.
@@ -5,6 +7,21 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, ensureChromium } from './chromium';
 
 export { CHROMIUM_PATH } from './chromium';
+
+/**
+ * Where the browser tests save their screenshots: `test-output/node-red-<version>/` (git-ignored),
+ * so a test run leaves the work tree clean. With UPDATE_SCREENSHOTS=1 on Node-RED 4 they retake
+ * the README's pictures in `docs/images/` instead.
+ */
+export function screenshotDir(): string {
+  const version = (require(require.resolve('node-red/package.json')) as { version: string }).version;
+  const root = path.resolve(__dirname, '..', '..', '..');
+  const dir = process.env.UPDATE_SCREENSHOTS === '1' && version.startsWith('4.')
+    ? path.join(root, 'docs', 'images')
+    : path.join(root, 'test-output', `node-red-${version}`);
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
 
 export interface Editor {
   browser: Browser;
