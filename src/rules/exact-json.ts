@@ -29,34 +29,6 @@ export function integerOfText(text: string): number | bigint | undefined {
   return exactInteger(BigInt(text));
 }
 
-/**
- * Whether `text` holds 16 or more digits in a row, the least an integer beyond 2^53 needs.
- * Looks at every 16th character until one is a digit, so ordinary payloads cost a few reads.
- */
-export function hasLongDigitRun(text: string): boolean {
-  const n = text.length;
-  let i = 15;
-  while (i < n) {
-    let c = text.charCodeAt(i);
-    if (c < 48 || c > 57) {
-      i += 16;
-      continue;
-    }
-    // A digit at i: walk back to the start of its run, at most 15 characters.
-    let j = i;
-    const stop = i - 15;
-    while (j > stop) {
-      c = text.charCodeAt(j - 1);
-      if (c < 48 || c > 57) break;
-      j--;
-    }
-    if (j === stop) return true;
-    // No run of 16 ends at or before i; the next one could end 15 after this run's start.
-    i = j + 15;
-  }
-  return false;
-}
-
 /** Characters that may come right before a JSON number: structure, whitespace, a minus sign. */
 function mayPrecedeNumber(c: number): boolean {
   return c === 44 /* , */ || c === 58 /* : */ || c === 91 /* [ */ || c === 45 /* - */
@@ -64,9 +36,10 @@ function mayPrecedeNumber(c: number): boolean {
 }
 
 /**
- * Whether JSON text may hold an integer of 16 or more digits: `hasLongDigitRun`, but a run
- * right after a quote, a letter or a point (`"89014103211118510720"`, an ICCID sent as text;
- * a float's fraction) is skipped without reading the rest of the text.
+ * Whether JSON text may hold an integer of 16 or more digits (the least an integer beyond 2^53
+ * needs). It looks at every 16th character until one is a digit, so ordinary payloads cost a
+ * few reads; a run right after a quote, a letter or a point (`"89014103211118510720"`, an
+ * ICCID sent as text; a float's fraction) is skipped without reading the rest of the text.
  */
 export function mayHoldLongInteger(text: string): boolean {
   const n = text.length;
@@ -100,7 +73,7 @@ export function mayHoldLongInteger(text: string): boolean {
 
 /**
  * Whether JSON text holds a number of 16 or more digits outside strings: the second, exact
- * look once `hasLongDigitRun` found a run, so that long digit strings (an ICCID, a serial
+ * look once `mayHoldLongInteger` found a run, so that long digit strings (an ICCID, a serial
  * number sent as text) keep the fast path.
  */
 export function hasLongNumberToken(text: string): boolean {

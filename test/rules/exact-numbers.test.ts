@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { compileRule, RuleEvaluationError } from '../../src';
-import { hasLongDigitRun, hasLongNumberToken, integerOfText, mayHoldLongInteger, parseJson, stringifyJson } from '../../src/rules/exact-json';
+import { hasLongNumberToken, integerOfText, mayHoldLongInteger, parseJson, stringifyJson } from '../../src/rules/exact-json';
 
 const SERIAL = 1724442618569203714n; // a double would make it 1724442618569203700
 const MAX = BigInt(Number.MAX_SAFE_INTEGER); // 2^53 - 1
@@ -54,20 +54,23 @@ describe('exact JSON text (exact-json.ts)', () => {
     assert.throws(() => parseJson(`{"a":"\u0001","b":${SERIAL}}`), SyntaxError);
   });
 
-  it('looks for a run of 16 digits, the least an integer beyond 2^53 needs', () => {
+  it('looks for a run of 16 digits where a number can start, the least an integer beyond 2^53 needs', () => {
+    // A run that may be a number (after , : [ - whitespace, or at the start) agrees with the regex.
     for (const [text, expected] of [
       ['', false], ['123456789012345', false], ['1234567890123456', true], ['{"ts":1712000000123}', false],
-      ['x123456789012345x123456789012345', false], [`${'a'.repeat(40)}1234567890123456`, true],
-      ['a1234567890123456b', true], ['1'.repeat(15) + 'x' + '2'.repeat(16), true],
+      [',123456789012345,123456789012345', false], [`${' '.repeat(40)}1234567890123456`, true],
+      [':1234567890123456b', true], ['1'.repeat(15) + ',' + '2'.repeat(16), true],
     ] as const) {
-      assert.equal(hasLongDigitRun(text), expected, text);
-      assert.equal(hasLongDigitRun(text), /\d{16}/.test(text), `${text} (agrees with the regex)`);
+      assert.equal(mayHoldLongInteger(text), expected, text);
+      assert.equal(mayHoldLongInteger(text), /(?:^|[,:[\s-])\d{16}/.test(text), `${text} (agrees with the regex)`);
     }
     // Every length and position of a run, against the plain regular expression.
     for (let len = 10; len <= 20; len++) {
       for (let at = 0; at < 40; at++) {
-        const text = 'x'.repeat(at) + '7'.repeat(len) + 'y'.repeat(5);
-        assert.equal(hasLongDigitRun(text), len >= 16, `${len} digits at ${at}`);
+        const text = '['.repeat(at) + '7'.repeat(len) + ']'.repeat(5);
+        assert.equal(mayHoldLongInteger(text), len >= 16, `${len} digits at ${at}`);
+        const quoted = '"'.repeat(at) + '7'.repeat(len) + ']'.repeat(5);
+        assert.equal(mayHoldLongInteger(quoted), len >= 16 && at === 0, `${len} digits after ${at} quotes`);
       }
     }
   });
