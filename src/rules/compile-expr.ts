@@ -303,6 +303,13 @@ function floatAwareCall(
       return invoke([typeof v === 'number' ? floatText(v) : v], s);
     };
   }
+  if (name === 'json_encode' && args.length === 1 && isStaticFloat(args[0])) {
+    // jiffy writes a float with a point: json_encode(4 / 2) is "2.0".
+    return (s) => {
+      const v = a(s);
+      return typeof v === 'number' && Number.isSafeInteger(v) ? `${v}.0` : invoke([v], s);
+    };
+  }
   if ((name === 'is_float' || name === 'is_int') && args.length === 1) {
     const kind = staticKind(args[0]);
     if (kind === 'unknown') return undefined;

@@ -2,7 +2,7 @@
 // `2`; a JS number cannot. Where the statement itself says an expression is a float (a float
 // literal, `/`, arithmetic with a float) or an integer (an integer literal, integer
 // arithmetic), the compiler uses that knowledge for the few places EMQX tells them apart:
-// `str` and `+` on text, `is_float`/`is_int`, `float2str`, the bit functions, and the exact
+// `str`, `json_encode` and `+` on text, `is_float`/`is_int`, `float2str`, the bit functions, and the exact
 // equality of IN, simple CASE and `contains`. It is decided once, when compiling, so the
 // common path pays nothing. A float read from a payload (`{"x": 2.0}`) is still the JS
 // number 2: that remains the documented deviation.

@@ -247,6 +247,9 @@ describe('integral floats the statement shows (static-types.ts)', () => {
     assert.equal(r("'t=' + 2.0"), 't=2.0');
     assert.equal(r("2.0 + 't'"), '2.0t');
     assert.equal(r('2.0 + 1'), 3, 'arithmetic is unchanged');
+    assert.equal(r('json_encode(4 / 2)'), '2.0');
+    assert.equal(r('json_encode(2.5)'), '2.5');
+    assert.equal(r('json_encode(2)'), '2');
     assert.equal(r('is_float(2.0)'), true);
     assert.equal(r('is_float(4 / 2)'), true);
     assert.equal(r('is_int(2.0)'), false);
