@@ -52,12 +52,14 @@ describe('health monitor', () => {
       this.timeout(120000);
       let server: DynamoServer | undefined = await backend.start();
       const port = server.port;
-      const connection = openDynamoConnection(settingsFor(server.url, { healthCheckInterval: 200, requestTimeout: 1000 }), TEST_CREDENTIALS);
+      const connection = openDynamoConnection(settingsFor(server.url, { healthCheckInterval: 200, requestTimeout: 5000 }), TEST_CREDENTIALS);
       const seen: string[] = [];
       connection.onHealthChange((s) => {
         if (seen[seen.length - 1] !== s.status) seen.push(s.status);
       });
       try {
+        // requestTimeout is generous: a stopped server refuses at once, while the first check of
+        // a freshly started DynamoDB Local on a loaded machine can take over a second.
         assert.equal(connection.health().status, 'connecting');
         await waitForHealth(connection, (s) => s.status === 'up');
 
