@@ -99,19 +99,28 @@ function hookRuntime(RED: NodeAPI): void {
   });
 }
 
-function afterFlowsStart(fn: StartedListener, fallbackMs: number): void {
+/**
+ * Runs fn once at the next flows:started, or after fallbackMs if none comes; returns a cancel.
+ * One runtime listener serves every caller, so a deploy of many sinks adds no listener per node
+ * (Node's MaxListenersExceededWarning at the 11th).
+ */
+export function afterFlowsStart(fn: StartedListener, fallbackMs: number): () => void {
   let fired = false;
-  const run = () => {
-    if (fired) return;
+  const cancel = () => {
     fired = true;
     startedListeners.delete(run);
     clearTimeout(timer);
+  };
+  const run = () => {
+    if (fired) return;
+    cancel();
     fn();
   };
   startedListeners.add(run);
   // A close with removed outside a deploy (no flows:started follows): deliver anyway.
   const timer = setTimeout(run, fallbackMs);
   timer.unref();
+  return cancel;
 }
 
 interface FlowWithCatch {

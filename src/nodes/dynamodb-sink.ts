@@ -16,7 +16,7 @@ import { readSinkConfig, type SinkConfig, type SinkNodeDef } from './dynamodb-si
 import { registerSinkCheck } from './dynamodb-sink-check';
 import { endClosedLineages, forgetLineage, lineageOf, type SinkInstance } from './dynamodb-sink-lineage';
 import { MessageWrite, RestoredWrites, sinkDrops, type MessageHome } from './dynamodb-sink-message';
-import { RemovalDrops, bufferRoot, deployedState, registerBacklogs, type BacklogOwner } from './dynamodb-sink-backlog';
+import { RemovalDrops, afterFlowsStart, bufferRoot, deployedState, registerBacklogs, type BacklogOwner } from './dynamodb-sink-backlog';
 import { sinkText } from './dynamodb-sink-text';
 
 export type { SinkNodeDef } from './dynamodb-sink-config';
@@ -190,16 +190,8 @@ export default function register(RED: NodeAPI): void {
       node.log(text('log.adopted', { count: parked.length }));
     }
     // Outcomes of earlier instances' messages go to this instance's wires once its flow runs.
-    const stopWaiting = () => {
-      clearTimeout(readyFallback);
-      RED.events.removeListener('flows:started', flowsStarted);
-    };
-    const flowsStarted = () => {
-      stopWaiting();
-      lineage.markReady(instance);
-    };
-    const readyFallback = setTimeout(flowsStarted, FLOWS_STARTED_FALLBACK_MS);
-    RED.events.on('flows:started', flowsStarted);
+    // Through the shared flows:started listener of dynamodb-sink-backlog.ts, not one per sink.
+    const stopWaiting = afterFlowsStart(() => lineage.markReady(instance), FLOWS_STARTED_FALLBACK_MS);
 
     function scheduleStatus(): void {
       if (statusTimer) return;
