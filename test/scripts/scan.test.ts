@@ -29,7 +29,7 @@ describe('npm run scan', () => {
   });
 
   it('prints only the scan JSON: no AWS SDK version notice on stderr (Node 20)', async () => {
-    const env = { ...process.env, DYNAMODB_URL: dynamo!.url, AWS_REGION: 'us-west-2' };
+    const env: NodeJS.ProcessEnv = { ...process.env, DYNAMODB_URL: dynamo!.url, AWS_REGION: 'us-west-2' };
     delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
     delete env.AWS_ACCESS_KEY_ID;
     delete env.AWS_PROFILE;
