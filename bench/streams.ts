@@ -104,10 +104,10 @@ function writeReduction(lines: string[]): void {
   let plainUnits = 0;
   let windowWrites = 0;
   let windowUnits = 0;
-  const take = (rows: { row: Record<string, unknown> }[]): void => {
-    for (const r of rows) {
+  const take = (rows: Record<string, unknown>[]): void => {
+    for (const row of rows) {
       windowWrites++;
-      windowUnits += units(r.row);
+      windowUnits += units(row);
     }
   };
   for (let second = 0; second < 600; second++) {

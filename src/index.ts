@@ -5,4 +5,4 @@ export {
   compileRule, RuleSyntaxError, RuleEvaluationError, eventTopicOf, eventOfTopic, matchTopic, normalizeSource,
   sourceEvents, triggerTopicOf, EVENT_NAMES, PUBLISH_EVENT,
 } from './rules';
-export type { Rule, RuleStream, StreamOptions, StreamRow, StreamStats } from './rules';
+export type { Rule, Row, RowOrigin, RuleStream, StreamOptions, StreamStats } from './rules';

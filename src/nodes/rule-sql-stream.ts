@@ -5,7 +5,7 @@
 // out at once.
 
 import type { Node, NodeMessageInFlow } from 'node-red';
-import type { Rule, RuleStream, StreamOptions, StreamRow } from '../index';
+import type { Row, Rule, RuleStream, StreamOptions } from '../index';
 
 /** The node's context key for the stream state. */
 export const STREAM_STATE_KEY = 'rule-sql-stream';
@@ -140,7 +140,7 @@ export class RuleStreamRunner {
     else done();
   }
 
-  private advance(now: number): StreamRow[] {
+  private advance(now: number): Row[] {
     const stream = this.stream as RuleStream;
     const rows = stream.advance(now);
     this.reportRowErrors();
@@ -155,10 +155,11 @@ export class RuleStreamRunner {
     }
   }
 
-  private message(r: StreamRow, msgid?: string): NodeMessageInFlow {
-    const rule: Record<string, unknown> = { id: this.about.id, name: this.about.name, event: r.event };
-    if (r.window !== undefined) rule.window = { start: r.window.start, end: r.window.end };
-    const m: Record<string, unknown> = { payload: r.row, topic: r.topic, rule };
+  private message(row: Row, msgid?: string): NodeMessageInFlow {
+    const r = (this.stream as RuleStream).origin(row);
+    const rule: Record<string, unknown> = { id: this.about.id, name: this.about.name, event: r?.event };
+    if (r?.window !== undefined) rule.window = { start: r.window.start, end: r.window.end };
+    const m: Record<string, unknown> = { payload: row, topic: r?.topic, rule };
     if (msgid !== undefined) m._msgid = msgid;
     return m as unknown as NodeMessageInFlow;
   }

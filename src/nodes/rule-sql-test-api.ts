@@ -3,7 +3,7 @@
 // FROM, run, and answer 200 / 412 / 400 with a JSON body. Independent of Node-RED's HTTP layer.
 
 import { compileRule, RuleSyntaxError, RuleEvaluationError } from '../index';
-import type { Rule, RuleStream, StreamRow } from '../index';
+import type { Row, Rule, RuleStream } from '../index';
 import { EVENT_TYPES, eventNameOf, exampleColumns, payloadText } from '../events';
 
 export interface ApiAnswer {
@@ -82,7 +82,7 @@ function runStreamTest(
     }
     return badRequest(err instanceof Error ? err.message : String(err));
   }
-  const out: StreamRow[] = [];
+  const out: Row[] = [];
   let clock = -Infinity;
   for (let i = 0; i < list.length; i++) {
     const item = list[i];
@@ -113,7 +113,10 @@ function runStreamTest(
   return {
     status: 200,
     body: {
-      windows: out.map((r) => (r.window ? { window: r.window, row: toTestJson(r.row) } : { row: toTestJson(r.row) })),
+      windows: out.map((row) => {
+        const window = stream.origin(row)?.window;
+        return window ? { window, row: toTestJson(row) } : { row: toTestJson(row) };
+      }),
       late: stream.stats.late,
     },
   };

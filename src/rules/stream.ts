@@ -38,14 +38,21 @@ export interface StreamOptions {
   state?: unknown;
 }
 
-/** One output row: the selected map, and for windowed statements the window it closes. */
-export interface StreamRow {
-  row: Record<string, unknown>;
+/** One output row: the map SELECT made (DESIGN.md section 2: push/advance/flush give `Row[]`). */
+export type Row = Record<string, unknown>;
+
+/** Where a row came from (`stream.origin(row)`): the window it closes, the trigger topic and event. */
+export interface RowOrigin {
   /** Epoch ms, start inclusive, end exclusive (sliding: end is the triggering event's time, inclusive). */
   window?: { start: number; end: number };
   /** The trigger topic and event of the (last) event the row came from. */
   topic: string | undefined;
   event: string | undefined;
+}
+
+/** A row with its origin, as the stream builds them internally. */
+interface StreamRow extends RowOrigin {
+  row: Row;
 }
 
 /** Counters of a stream (EMQX-style names): what was dropped or cut short, and what is open. */
@@ -65,15 +72,17 @@ export interface StreamStats {
 
 export interface RuleStream {
   /** Rows due now (count and sliding windows, analytic-only statements). Throws RuleEvaluationError for a bad event. */
-  push(columns: Record<string, unknown>, now: number): StreamRow[];
+  push(columns: Record<string, unknown>, now: number): Row[];
   /** Rows of the windows that the clock or event time closed. */
-  advance(now: number): StreamRow[];
+  advance(now: number): Row[];
   /** When `advance` next has something to do (epoch ms; at or before `now`: at once), or undefined. */
   nextDeadline(): number | undefined;
   /** JSON-serialisable state, to resume with `options.state`. */
   snapshot(): unknown;
   /** Every open window, now (count windows however full); the stream is empty after it. */
-  flush(): StreamRow[];
+  flush(): Row[];
+  /** The window, trigger topic and event of a row this stream gave (undefined for any other object). */
+  origin(row: Row): RowOrigin | undefined;
   readonly stats: StreamStats;
   /** Errors of rows that failed when their window closed (the other rows still came out); taken and cleared. */
   takeErrors(): RuleEvaluationError[];
@@ -350,6 +359,36 @@ export class StreamRule implements Rule {
 }
 
 class WindowStream implements RuleStream {
+  // The rows' origins, for the node's msg.rule.window and msg.topic; weak, so rows a caller drops
+  // are not kept.
+  private readonly origins = new WeakMap<Row, RowOrigin>();
+
+  push(columns: Record<string, unknown>, now: number): Row[] {
+    return this.rowsOf(this.pushRows(columns, now));
+  }
+
+  advance(now: number): Row[] {
+    return this.rowsOf(this.advanceRows(now));
+  }
+
+  flush(): Row[] {
+    return this.rowsOf(this.flushRows());
+  }
+
+  origin(row: Row): RowOrigin | undefined {
+    return this.origins.get(row);
+  }
+
+  private rowsOf(out: StreamRow[]): Row[] {
+    const rows = new Array<Row>(out.length);
+    for (let i = 0; i < out.length; i++) {
+      const r = out[i];
+      this.origins.set(r.row, r.window === undefined ? { topic: r.topic, event: r.event } : { window: r.window, topic: r.topic, event: r.event });
+      rows[i] = r.row;
+    }
+    return rows;
+  }
+
   private readonly window: WindowSpec | undefined;
   private readonly lateness: number;
   private readonly maxGroups: number;
@@ -423,7 +462,7 @@ class WindowStream implements RuleStream {
 
   // ---- per event -------------------------------------------------------------------------
 
-  push(columns: Record<string, unknown>, now: number): StreamRow[] {
+  private pushRows(columns: Record<string, unknown>, now: number): StreamRow[] {
     if (!this.matches(columns)) return [];
     this.lastNow = now;
     const p = this.p;
@@ -854,7 +893,7 @@ class WindowStream implements RuleStream {
     return (this.window as WindowSpec).size;
   }
 
-  advance(now: number): StreamRow[] {
+  private advanceRows(now: number): StreamRow[] {
     const out: StreamRow[] = [];
     const w = this.window;
     if (w === undefined || w.kind === 'count') return out;
@@ -916,7 +955,7 @@ class WindowStream implements RuleStream {
     return Math.max(top.end, this.lastArrival) + this.lateness + this.span();
   }
 
-  flush(): StreamRow[] {
+  private flushRows(): StreamRow[] {
     const out: StreamRow[] = [];
     const all: Win[] = [];
     for (const g of this.groups.values()) {

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { compileRule, RuleEvaluationError, RuleSyntaxError } from '../../src';
-import type { RuleStream, StreamOptions, StreamRow } from '../../src';
+import type { Row, RuleStream, StreamOptions } from '../../src';
 
 type Cols = Record<string, unknown>;
 
@@ -17,8 +17,11 @@ function stream(sql: string, options: StreamOptions = {}): RuleStream {
   return rule.stream(options);
 }
 
-const rows = (out: StreamRow[]): Cols[] => out.map((r) => r.row);
-const windows = (out: StreamRow[]): [number, number][] => out.map((r) => [r.window?.start ?? NaN, r.window?.end ?? NaN]);
+// push/advance/flush give the rows themselves (DESIGN.md section 2); stream.origin(row) tells
+// the window each closed. `rows` only names that in the assertions.
+const rows = (out: Row[]): Cols[] => out;
+const windows = (s: RuleStream, out: Row[]): [number, number][] =>
+  out.map((r) => [s.origin(r)?.window?.start ?? NaN, s.origin(r)?.window?.end ?? NaN]);
 
 function syntaxError(sql: string): RuleSyntaxError {
   try {
@@ -93,8 +96,9 @@ describe('streams: tumbling windows (processing time)', () => {
       { clientid: 'a', n: 2, ws: 10_000, we: 20_000 },
       { clientid: 'b', n: 1, ws: 10_000, we: 20_000 },
     ]);
-    assert.deepEqual(windows(out), [[10_000, 20_000], [10_000, 20_000]]);
-    assert.deepEqual(out[0].topic, 's/a');
+    assert.deepEqual(windows(s, out), [[10_000, 20_000], [10_000, 20_000]]);
+    assert.deepEqual(s.origin(out[0])?.topic, 's/a');
+    assert.equal(s.origin({ n: 2 }), undefined, 'only rows the stream gave have an origin');
     assert.equal(s.nextDeadline(), 30_000);
     assert.deepEqual(rows(s.advance(31_000)), [{ clientid: 'a', n: 1, ws: 20_000, we: 30_000 }]);
     assert.equal(s.nextDeadline(), undefined);
@@ -161,7 +165,7 @@ describe('streams: sliding windows', () => {
     s.push(ev('b', { v: 9 }), 2_000);
     const out = s.push(ev('a', { v: 2 }), 10_999);
     assert.deepEqual(rows(out), [{ clientid: 'a', n: 2, vs: [1, 2] }]);
-    assert.deepEqual(windows(out), [[999, 10_999]]);
+    assert.deepEqual(windows(s, out), [[999, 10_999]]);
     assert.deepEqual(rows(s.push(ev('a', { v: 3 }), 11_000)), [{ clientid: 'a', n: 2, vs: [2, 3] }]); // 1_000 is out
     s.advance(40_000);
     assert.equal(s.stats.groups, 0, 'old buffers are swept');
@@ -187,13 +191,13 @@ describe('streams: session windows', () => {
 
   it('cuts a session at maxDuration after its first event, however busy', () => {
     const s = stream('SELECT count(*) as n, window_start() as ws, window_end() as we FROM "s/#" GROUP BY SESSIONWINDOW(ss, 5, 20)');
-    const out: StreamRow[] = [];
+    const out: Row[] = [];
     for (let t = 3_000; t <= 50_000; t += 2_000) {
       out.push(...s.advance(t));
       s.push(ev('a', {}), t);
     }
     out.push(...s.advance(100_000));
-    assert.deepEqual(windows(out), [[3_000, 23_000], [23_000, 43_000], [43_000, 54_000]]);
+    assert.deepEqual(windows(s, out), [[3_000, 23_000], [23_000, 43_000], [43_000, 54_000]]);
     assert.deepEqual(rows(out).map((r) => r.n), [10, 10, 4]);
   });
 });
@@ -201,7 +205,7 @@ describe('streams: session windows', () => {
 describe('streams: count windows', () => {
   it('COUNTWINDOW(n) emits every n events of a group at once, from push', () => {
     const s = stream('SELECT clientid, sum(payload.v) as total, window_start() as ws, window_end() as we FROM "s/#" GROUP BY clientid, COUNTWINDOW(3)');
-    const out: StreamRow[] = [];
+    const out: Row[] = [];
     for (let i = 1; i <= 7; i++) out.push(...s.push(ev('a', { v: i }), i * 10), ...s.push(ev('b', { v: 100 }), i * 10 + 1));
     assert.deepEqual(rows(out), [
       { clientid: 'a', total: 6, ws: 10, we: 30 }, { clientid: 'b', total: 300, ws: 11, we: 31 },
