@@ -54,9 +54,12 @@ export default function register(RED: NodeAPI): void {
     // Read by GET /dynamodb-sink/metrics?format=prometheus (src/plugins/dynamodb-sidebar.ts).
     (node as Node & { runtime?: RuleRuntime }).runtime = { metrics: () => ({ id: node.id, name, counters: { ...counters } }) };
     let rule: Rule | undefined;
+    // Why the rule is not running, for every message that reaches it meanwhile (Catch, counted).
+    let notDeployed: string | undefined;
     try {
       rule = compileRule(sql, { id: node.id });
     } catch (err) {
+      notDeployed = err instanceof Error ? err.message : String(err);
       if (err instanceof RuleSyntaxError) {
         node.error(t('rule-sql.errors.invalid-sql', { message: err.message }, `rule not deployed: ${err.message}`));
         node.status({
@@ -118,6 +121,7 @@ export default function register(RED: NodeAPI): void {
         node.status({ fill: 'red', shape: 'ring', text: t('rule-sql.status.invalid-stream', {}, 'invalid eventTime, lateness or maxGroups') });
         rule = undefined;
         runner = undefined;
+        notDeployed = message;
       }
     }
 
@@ -125,7 +129,10 @@ export default function register(RED: NodeAPI): void {
 
     node.on('input', (msg: NodeMessageInFlow, send, done) => {
       if (!rule) {
-        done();
+        // The guide's rule for bad input: never dropped silently. The status stays red (it names
+        // the line and column); each message fails with the reason and is counted.
+        counters.failed++;
+        done(new Error(`rule-sql "${name || node.id}" is not running: ${notDeployed ?? 'the statement did not compile'}; fix it in the node and deploy again`));
         return;
       }
       const input = msg as unknown as Record<string, unknown>;

@@ -98,10 +98,13 @@ describe('rule-sql node', function () {
     assert.ok(got.every((m) => m.topic === 't/1' && m.rule.event === 'message.publish'));
   });
 
-  it('reports invalid SQL at deploy in the log and the status, with line and column, and then does nothing', async () => {
-    await load([ruleSqlNode], [
-      { id: 'r1', type: 'rule-sql', sql: 'SELECT a,\n  b FORM "t/#"', wires: [['out']] },
-      { id: 'out', type: 'helper' },
+  it('reports invalid SQL at deploy in the log and the status, with line and column; each message then fails to Catch, counted', async () => {
+    await load([ruleSqlNode, catchNode], [
+      { id: 'f', type: 'tab' },
+      { id: 'r1', z: 'f', type: 'rule-sql', sql: 'SELECT a,\n  b FORM "t/#"', wires: [['out']] },
+      { id: 'c', z: 'f', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+      { id: 'out', z: 'f', type: 'helper' },
+      { id: 'caught', z: 'f', type: 'helper' },
     ]);
     const node = helper.getNode('r1');
     const errors = helper.log().args.filter((a: any[]) => a[0]?.level === helper.log().ERROR && a[0]?.id === 'r1');
@@ -112,10 +115,15 @@ describe('rule-sql node', function () {
     assert.equal(statuses[0].fill, 'red');
     assert.match(statuses[0].text, /^invalid SQL at line 2, column \d+$/);
     const got = collect('out');
-    node.receive({ topic: 't/1', payload: 'x' });
+    const caught = collect('caught');
+    node.receive({ topic: 't/1', payload: 'x', tag: 'original' });
     await sleep(50);
     assert.equal(got.length, 0);
-    assert.equal(statusesOf('r1').length, 1, 'no counters for a rule that is not running');
+    assert.equal(caught.length, 1, 'the message reaches Catch');
+    assert.equal(caught[0].tag, 'original');
+    assert.match(caught[0].error.message, /rule-sql "r1" is not running: SQL line 2, column \d+: .*; fix it in the node and deploy again$/);
+    assert.equal((node as any).runtime.metrics().counters.failed, 1);
+    assert.equal(statusesOf('r1').length, 1, 'the red status (line and column) stays');
   });
 
   it('passes a runtime error to done(err): a Catch node gets the original message, counted failed', async () => {
