@@ -166,10 +166,15 @@ export async function createTable(
         );
       } catch (err) {
         const c = classifyError(err, context);
+        // dynalite (npm start's embedded server) has no UpdateTimeToLive: say so, not only the code.
+        const unsupported = (err as { name?: string }).name === 'UnknownOperationException';
+        const fix = unsupported
+          ? 'This endpoint does not implement TTL (dynalite, the embedded server of npm start, has none; DynamoDB and DynamoDB Local do): leave the TTL attribute empty here, the sink still writes it'
+          : 'Turn it on in the AWS console (Table › Additional settings › Time to Live) or with aws dynamodb update-time-to-live';
         return {
           ok: false,
           table: { ...described, ttlAttribute: undefined },
-          error: `table "${request.table}" was created, but turning TTL on for "${request.ttlAttribute}" failed: ${c.message}. Turn it on in the AWS console (Table › Additional settings › Time to Live) or with aws dynamodb update-time-to-live`,
+          error: `table "${request.table}" was created, but turning TTL on for "${request.ttlAttribute}" failed: ${c.message}. ${fix}`,
         };
       }
     }

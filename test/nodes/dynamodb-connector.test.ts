@@ -7,7 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { DeleteTableCommand, DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import connectorNode from '../../src/nodes/dynamodb-connector';
 import type { DynamoConnection, HealthState } from '../../src/dynamo/connection';
-import { createSeedTable, startDynamoDbLocal, TEST_CREDENTIALS, type DynamoServer } from '../support/dynamodb';
+import { createSeedTable, startDynalite, startDynamoDbLocal, TEST_CREDENTIALS, type DynamoServer } from '../support/dynamodb';
 import { startSignatureCheckingProxy, type SignatureCheckingProxy } from '../support/signature-check';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -391,6 +391,20 @@ describe('dynamodb-connector node', function () {
       assert.equal(res.body.ok, false);
       assert.match(res.body.error, /^creating table "never_made" failed: .*refused the credentials/);
       assert.ok(!res.text.includes(wrong));
+    });
+
+    it('against dynalite (no UpdateTimeToLive): the table is created and the error says TTL is not implemented there', async function () {
+      this.timeout(60000);
+      const lite = await startDynalite();
+      try {
+        await load([]);
+        const res = await post({ ...dialog, url: lite.url, table: 'ttl_on_dynalite', hashKey: { name: 'id', type: 'S' }, billing: 'PAY_PER_REQUEST', ttlAttribute: 'expires_at' });
+        assert.equal(res.body.ok, false);
+        assert.equal(res.body.table?.status, 'ACTIVE');
+        assert.match(res.body.error, /^table "ttl_on_dynalite" was created, but turning TTL on for "expires_at" failed: .*This endpoint does not implement TTL \(dynalite/);
+      } finally {
+        await lite.stop();
+      }
     });
   });
 });
