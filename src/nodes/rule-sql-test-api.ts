@@ -67,7 +67,12 @@ function runStreamTest(
   rule: Rule, request: Record<string, unknown>, ctx: Record<string, unknown>,
   columnsOf: (layers: Record<string, unknown>[]) => Record<string, unknown>,
 ): ApiAnswer {
-  const list = Array.isArray(request.events) ? request.events : [{}];
+  const events = request.events;
+  const isEvent = (e: unknown) => e !== null && typeof e === 'object' && !Array.isArray(e);
+  if (events !== undefined && !(Array.isArray(events) && events.every(isEvent))) {
+    return badRequest('Bad Arguments: events must be a JSON array of event objects (columns such as clientid, topic, payload, timestamp), or left out for one sample event');
+  }
+  const list = events === undefined ? [{}] : events as unknown[];
   if (list.length > 1000) return badRequest('Bad Arguments: at most 1000 sample events');
   let stream: RuleStream;
   try {

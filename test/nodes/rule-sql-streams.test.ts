@@ -186,6 +186,11 @@ describe('POST /rule-sql/test with several events', () => {
     const bad = runRuleTest({ sql: 'SELECT count(*) FROM "t/#"', context: { event_type: 'message_publish' } });
     assert.equal(bad.status, 400);
     assert.equal((bad.body as Msg).column, 8);
+    for (const events of ['nope', [1, 2], [{}, null]]) {
+      const malformed = runRuleTest({ sql: 'SELECT count(*) as n FROM "t/#" GROUP BY TUMBLINGWINDOW(ss, 10)', context: { event_type: 'message_publish' }, events });
+      assert.equal(malformed.status, 400, JSON.stringify(events));
+      assert.match(JSON.stringify(malformed.body), /events must be a JSON array of event objects/);
+    }
   });
 });
 
