@@ -174,8 +174,18 @@ export async function wire(page: Page, fromId: string, output: number, toId: str
 
 /** Opens a node's edit dialog by double-clicking it; resolves when the tray is open. */
 export async function openNodeDialog(page: Page, id: string): Promise<void> {
-  await nodeElement(page, id).locator('.red-ui-flow-node').first().dblclick();
-  await page.locator('#node-dialog-ok').waitFor({ state: 'visible' });
+  // The editor ignores a double-click while the previous tray is still sliding away (seen on a
+  // loaded machine right after a Cancel): try again rather than wait on a dialog never opened.
+  const ok = page.locator('#node-dialog-ok');
+  for (let attempt = 1; ; attempt++) {
+    await nodeElement(page, id).locator('.red-ui-flow-node').first().dblclick();
+    try {
+      await ok.waitFor({ state: 'visible', timeout: attempt < 3 ? 5000 : 15000 });
+      return;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
 }
 
 /**
