@@ -12,10 +12,10 @@ import { createDynamoClient } from '../src/dynamo/client';
 import { CONNECTOR_DEFAULTS } from '../src/dynamo/connector';
 import { encodeItem } from '../src/dynamo/encoding';
 import { SINK_DEFAULTS } from '../src/nodes/dynamodb-sink-config';
-import { execFileSync, fork, spawn } from 'node:child_process';
-import * as path from 'node:path';
+import { execFileSync, spawn } from 'node:child_process';
 import { createSeedTable, freePort, startDynamoDbLocal, TEST_CREDENTIALS, TEST_REGION, type DynamoServer } from '../test/support/dynamodb';
 import { waitForPort } from '../scripts/net';
+import { behindRoundTrip } from './latency-proxy';
 import { runBenchmark, counterNode, fmt, machineLine, median, nextTurn, startNodeRed, type EmbeddedNodeRed } from './embedded-node-red';
 import { dynamoDbLocalPid } from './processes';
 
@@ -271,25 +271,6 @@ async function startDynamoDbLocalPinned(): Promise<DynamoServer> {
   const pid = dynamoDbLocalPid(server.port);
   if (pid) pinToServerCore(pid);
   return server;
-}
-
-/** `server` seen through a proxy that delays every request by `delayMs` (a network round trip). */
-async function behindRoundTrip(server: DynamoServer, delayMs: number): Promise<DynamoServer> {
-  const child = fork(path.join(__dirname, 'latency-proxy.ts'), [server.url, String(delayMs)], { execArgv: ['--require', 'tsx/cjs'], stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('message', (m: { url: string }) => resolve(m.url));
-    child.once('exit', (code) => reject(new Error(`latency proxy exited with code ${code}`)));
-  });
-  return {
-    url,
-    port: Number(new URL(url).port),
-    async stop() {
-      child.disconnect();
-      await exited;
-      await server.stop();
-    },
-  };
 }
 
 export async function benchSink(): Promise<string[]> {

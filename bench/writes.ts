@@ -9,13 +9,12 @@
 // Rows update DEVICES device items (as a device-state table does), with a growing ts so that
 // conditions hold; writes to one key go one at a time, so DEVICES bounds the concurrency too.
 import { DeleteTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { fork } from 'node:child_process';
-import * as path from 'node:path';
 import { createDynamoClient } from '../src/dynamo/client';
 import { CONNECTOR_DEFAULTS } from '../src/dynamo/connector';
 import { encodeItem } from '../src/dynamo/encoding';
 import { SINK_DEFAULTS } from '../src/nodes/dynamodb-sink-config';
 import { createSeedTable, startDynamoDbLocal, TEST_CREDENTIALS, TEST_REGION, type DynamoServer } from '../test/support/dynamodb';
+import { behindRoundTrip } from './latency-proxy';
 import { counterNode, fmt, machineLine, median, nextTurn, runBenchmark, startNodeRed, type EmbeddedNodeRed } from './embedded-node-red';
 
 const ITEMS = Number(process.env.BENCH_WRITES_ITEMS ?? 4000);
@@ -130,25 +129,6 @@ async function benchOneServer(red: EmbeddedNodeRed, name: string, server: Dynamo
     `  (e) one PutItem per message, raw SDK, ${CONCURRENCY} in flight  ${fmt(m.e).padStart(7)} msg/s   ${(m.e / m.a).toFixed(2)} × (a)   (rounds: ${list('e')})`,
     ...(anomalies.length > 0 ? [`  rounds that did not write every message: ${anomalies.join('; ')}`] : []),
   ];
-}
-
-/** `server` seen through a proxy that delays every request by `delayMs` (a network round trip). */
-async function behindRoundTrip(server: DynamoServer, delayMs: number): Promise<DynamoServer> {
-  const child = fork(path.join(__dirname, 'latency-proxy.ts'), [server.url, String(delayMs)], { execArgv: ['--require', 'tsx/cjs'], stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('message', (msg: { url: string }) => resolve(msg.url));
-    child.once('exit', (code) => reject(new Error(`latency proxy exited with code ${code}`)));
-  });
-  return {
-    url,
-    port: Number(new URL(url).port),
-    async stop() {
-      child.disconnect();
-      await exited;
-      await server.stop();
-    },
-  };
 }
 
 export async function benchWrites(): Promise<string[]> {
