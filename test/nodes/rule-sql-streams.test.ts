@@ -195,26 +195,31 @@ describe('POST /rule-sql/test with several events', () => {
 });
 
 describe('rule-sql streams: failures', () => {
-  afterEach(async () => {
-    await helper.unload();
-  });
-
-  it('a row that fails when its window closes reaches a Catch node, counted, and the other rows still come out', async () => {
+  /** One rule-sql node wired to a `rows` helper, with a Catch node scoped to it feeding `caught`. */
+  async function ruleWithCatch(rule: Record<string, unknown> & { id: string }) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const catchNode = require('@node-red/nodes/core/common/25-catch.js');
     await helper.load([ruleSqlNode, catchNode] as never, [
       { id: 'tab', type: 'tab' },
-      { id: 'rf', type: 'rule-sql', z: 'tab', x: 0, y: 0, wires: [['rows']],
-        sql: 'SELECT payload.d as d, 10 div (count(*) - 1) as x FROM "t/#" GROUP BY payload.d, TUMBLINGWINDOW(ms, 200)' },
+      { type: 'rule-sql', z: 'tab', x: 0, y: 0, wires: [['rows']], ...rule },
       { id: 'rows', type: 'helper', z: 'tab', x: 0, y: 0 },
-      { id: 'c', type: 'catch', z: 'tab', x: 0, y: 0, scope: ['rf'], uncaught: false, wires: [['caught']] },
+      { id: 'c', type: 'catch', z: 'tab', x: 0, y: 0, scope: [rule.id], uncaught: false, wires: [['caught']] },
       { id: 'caught', type: 'helper', z: 'tab', x: 0, y: 0 },
     ] as never);
     const rows: Msg[] = [];
     const caught: Msg[] = [];
     helper.getNode('rows')!.on('input', (m: Msg) => rows.push(m));
     helper.getNode('caught')!.on('input', (m: Msg) => caught.push(m));
-    const node = helper.getNode('rf') as any;
+    return { node: helper.getNode(rule.id) as any, rows, caught };
+  }
+
+  afterEach(async () => {
+    await helper.unload();
+  });
+
+  it('a row that fails when its window closes reaches a Catch node, counted, and the other rows still come out', async () => {
+    const { node, rows, caught } = await ruleWithCatch({ id: 'rf',
+      sql: 'SELECT payload.d as d, 10 div (count(*) - 1) as x FROM "t/#" GROUP BY payload.d, TUMBLINGWINDOW(ms, 200)' });
     node.receive({ topic: 't/1', payload: { d: 'one' } });
     node.receive({ topic: 't/1', payload: { d: 'two' } });
     node.receive({ topic: 't/1', payload: { d: 'two' } });
@@ -225,21 +230,8 @@ describe('rule-sql streams: failures', () => {
   });
 
   it('a bad eventTime value fails its message to a Catch node and changes nothing', async () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const catchNode = require('@node-red/nodes/core/common/25-catch.js');
-    await helper.load([ruleSqlNode, catchNode] as never, [
-      { id: 'tab', type: 'tab' },
-      { id: 're', type: 'rule-sql', z: 'tab', x: 0, y: 0, wires: [['rows']], eventTime: 'payload.ts',
-        sql: 'SELECT count(*) as n FROM "t/#" GROUP BY COUNTWINDOW(2)' },
-      { id: 'rows', type: 'helper', z: 'tab', x: 0, y: 0 },
-      { id: 'c', type: 'catch', z: 'tab', x: 0, y: 0, scope: ['re'], uncaught: false, wires: [['caught']] },
-      { id: 'caught', type: 'helper', z: 'tab', x: 0, y: 0 },
-    ] as never);
-    const rows: Msg[] = [];
-    const caught: Msg[] = [];
-    helper.getNode('rows')!.on('input', (m: Msg) => rows.push(m));
-    helper.getNode('caught')!.on('input', (m: Msg) => caught.push(m));
-    const node = helper.getNode('re') as any;
+    const { node, rows, caught } = await ruleWithCatch({ id: 're', eventTime: 'payload.ts',
+      sql: 'SELECT count(*) as n FROM "t/#" GROUP BY COUNTWINDOW(2)' });
     node.receive({ topic: 't/1', payload: { ts: 1000 } });
     node.receive({ topic: 't/1', payload: { ts: 'later' }, marker: 'bad' });
     node.receive({ topic: 't/1', payload: { ts: 2000 } });
