@@ -255,6 +255,15 @@ export class BatchWriter {
     this.wake(at - now);
   }
 
+  /**
+   * The queue holds a full window of calls' worth of writes (or DynamoDB is down): a new write
+   * adds nothing the next calls need, so the sink may take it a little later (dynamodb-sink-intake.ts).
+   */
+  backlogged(): boolean {
+    const perCall = Math.max(1, Math.min(this.options.batchSize, MAX_BATCH_WRITES));
+    return this.pause !== undefined || this.queue.length >= this.currentWindow() * perCall;
+  }
+
   /** The connector's health: while DynamoDB is down nothing is sent and writes wait. */
   setAvailable(available: boolean, reason = 'DynamoDB unreachable'): void {
     if (available) {

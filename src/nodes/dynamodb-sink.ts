@@ -15,6 +15,7 @@ import { WritePlan, type PlannedWrite } from '../dynamo/write-plan';
 import { readSinkConfig, type SinkConfig, type SinkNodeDef } from './dynamodb-sink-config';
 import { registerSinkCheck } from './dynamodb-sink-check';
 import { endClosedLineages, forgetLineage, lineageOf, type SinkInstance } from './dynamodb-sink-lineage';
+import { Intake } from './dynamodb-sink-intake';
 import { MessageWrite, RestoredWrites, sinkDrops, type MessageHome } from './dynamodb-sink-message';
 import { RemovalDrops, afterFlowsStart, bufferRoot, deployedState, registerBacklogs, type BacklogOwner } from './dynamodb-sink-backlog';
 import { sinkText } from './dynamodb-sink-text';
@@ -273,7 +274,9 @@ export default function register(RED: NodeAPI): void {
       return { moved: taken.length, unreadable: bad, keptSource: unstored > 0 };
     }
 
-    node.on('input', (msg: NodeMessage & Record<string, unknown>, send, done) => {
+    type Send = (msg: NodeMessage | NodeMessage[]) => void;
+    type Done = (err?: Error) => void;
+    const take = (msg: NodeMessage & Record<string, unknown>, send: Send, done: Done): void => {
       let planned: PlannedWrite;
       try {
         planned = plan.plan(msg.payload, msg.operation);
@@ -287,9 +290,14 @@ export default function register(RED: NodeAPI): void {
         // The message stays in memory until it is acknowledged: count it against maxBufferBytes.
         { retainedBytes: MESSAGE_OVERHEAD_BYTES + (plan.templated ? itemBytes : 0), itemBytes },
       );
-    });
+    };
+    // A burst waits in the intake while the writer has a window's worth to send (issue 14).
+    const intake = new Intake<NodeMessage & Record<string, unknown>, Send, Done>(take, () => writer.backlogged());
+    node.on('input', (msg: NodeMessage & Record<string, unknown>, send, done) => intake.offer(msg, send, done));
 
     node.on('close', (removed: boolean, done: () => void) => {
+      // Messages still in the intake were received: they go to the writer like the rest.
+      intake.flush();
       running.delete(node.id);
       instance.closing = true;
       stopWaiting();

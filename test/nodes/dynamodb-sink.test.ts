@@ -240,6 +240,40 @@ describe('dynamodb-sink node', function () {
       assert.equal((await getItem({ id: { S: 'k1' } }))!.seq.N, '11');
     });
 
+    it('a burst handed over in one run: the sink takes what its next calls need, the rest after; each message written once', async function () {
+      const w = await load({}, {}, proxy.url);
+      const counters = () => (w.sink as unknown as { runtime: { metrics(): { counters: Record<string, number> } } }).runtime.metrics().counters;
+      const burst = 5000;
+      // As Node-RED delivers a function node's array: every message before any I/O callback.
+      for (let i = 0; i < burst; i++) w.send({ payload: { id: `burst-${i}`, seq: i } });
+      // 16 calls of 25 in flight and as many queued (defaults): the rest waits in the intake, so
+      // the hand-over ends sooner and the answers are read between slices (issue 14).
+      const taken = counters().matched;
+      assert.ok(taken > 0 && taken <= 2 * 16 * 25, `taken during the hand-over: ${taken}`);
+      await until(`${burst} outputs`, () => w.outputs.length === burst, 25000);
+      assert.equal(new Set(w.outputs.map((m) => (m.payload as { id: string }).id)).size, burst);
+      assert.equal((await scanAll(server.url, table)).length, burst);
+      const m = (await sinkMetrics(sinkId)).body;
+      assert.equal(m.counters.success, burst);
+      assert.equal(m.counters.matched, burst);
+      assert.equal(m.consistent, true);
+      assert.equal(proxy.operations.BatchWriteItem, burst / 25, 'full batches only');
+    });
+
+    it('a burst still in the intake when the sink closes goes to the writer first: every message counted, none lost', async function () {
+      const port = await freePort(); // nothing listens: DynamoDB is down, the writer closes at once
+      const w = await load({}, {}, `http://127.0.0.1:${port}`);
+      await until('down', () => w.statuses.some((s) => /DynamoDB down/.test(s.text ?? '')));
+      for (let i = 0; i < 3000; i++) w.send({ payload: { id: `close-${i}` } });
+      const sink = w.sink as unknown as { close(removed: boolean): Promise<void>; runtime: { metrics(): { counters: Record<string, number> } } };
+      // A full redeploy of this node before any slice ran: the queue is handed to its successor.
+      await sink.close(false);
+      const c = sink.runtime.metrics().counters;
+      assert.equal(c.matched, 3000, 'every message reached the writer');
+      assert.equal(c.queuing, 3000, 'kept for the successor');
+      assert.equal(w.caught.length, 0);
+    });
+
     it('requestTtl: writes not accepted in time are dropped as dropped.expired and caught', async function () {
       proxy.setRules([{ action: 'throttling', operations: ['BatchWriteItem'] }]);
       const w = await load({ requestTtl: 300 }, {}, proxy.url);
