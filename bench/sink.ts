@@ -138,6 +138,16 @@ for (let i = 0; i < msg.count; i++) {
 node.send([out]);
 return null;`;
 
+/** Resolves once `count` messages have reached the node `id`. */
+function arrivals(red: EmbeddedNodeRed, id: string, count: number): Promise<void> {
+  let arrived = 0;
+  return new Promise<void>((resolve) => {
+    red.node(id).on('input', () => {
+      if (++arrived === count) resolve();
+    });
+  });
+}
+
 async function sinkBurst(red: EmbeddedNodeRed, url: string, table: string, run: string): Promise<number> {
   const z = 'b3';
   await red.deploy([
@@ -147,12 +157,7 @@ async function sinkBurst(red: EmbeddedNodeRed, url: string, table: string, run: 
     { id: 'b3-sink', type: 'dynamodb-sink', z, name: 'bench', connector: 'b3-connector', wires: [['b3-end']] },
     counterNode('b3-end', z),
   ]);
-  let written = 0;
-  let finished: () => void = () => undefined;
-  const done = new Promise<void>((resolve) => (finished = resolve));
-  red.node('b3-end').on('input', () => {
-    if (++written === BURST_ITEMS) finished();
-  });
+  const done = arrivals(red, 'b3-end', BURST_ITEMS);
   const countersNow = () => (red.node('b3-sink') as unknown as { runtime: { metrics(): { counters: Record<string, number> } } }).runtime.metrics().counters;
   // A sink's counters live on across redeploys of the same node id: look at this round's share.
   const before = countersNow();
@@ -180,12 +185,7 @@ async function handOver(red: EmbeddedNodeRed, run: string): Promise<number> {
     { id: 'b4-fn', type: 'function', z, name: 'burst', func: BURST_FUNCTION, outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], wires: [['b4-end']] },
     counterNode('b4-end', z),
   ]);
-  let arrived = 0;
-  let finished: () => void = () => undefined;
-  const done = new Promise<void>((resolve) => (finished = resolve));
-  red.node('b4-end').on('input', () => {
-    if (++arrived === BURST_ITEMS) finished();
-  });
+  const done = arrivals(red, 'b4-end', BURST_ITEMS);
   const started = process.hrtime.bigint();
   red.node('b4-fn').receive({ run, count: BURST_ITEMS });
   await done;
