@@ -122,8 +122,11 @@ export class RuleStreamRunner {
       if (!this.rule.matches(columns)) continue;
       this.counters.matched++;
       try {
+        const passedBefore = stream.passed;
         const rows = stream.push(columns, now);
-        this.counters.passed++;
+        // EMQX: passed when WHERE holds; an event WHERE rejects is no_result, as without a window.
+        if (stream.passed > passedBefore) this.counters.passed++;
+        else this.counters.noResult++;
         for (const r of rows) out.push(this.message(r, msg._msgid));
       } catch (err) {
         this.counters.failed++;

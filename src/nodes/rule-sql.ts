@@ -31,7 +31,8 @@ interface RuleCounters {
 
 /** What a running rule exposes on its node object for the metrics endpoint. */
 export interface RuleRuntime {
-  metrics(): { id: string; name: string; counters: RuleCounters };
+  /** `late` and `evicted`: only for a rule with a window or analytic function (its stream's counters). */
+  metrics(): { id: string; name: string; counters: RuleCounters & { late?: number; evicted?: number } };
 }
 
 // Status updates at most this often: a busy broker would otherwise flood the editor.
@@ -52,7 +53,12 @@ export default function register(RED: NodeAPI): void {
     const sql = typeof config.sql === 'string' && config.sql.trim() !== '' ? config.sql : DEFAULT_SQL;
     const counters: RuleCounters = { matched: 0, passed: 0, failed: 0, noResult: 0 };
     // Read by GET /dynamodb-sink/metrics?format=prometheus (src/plugins/dynamodb-sidebar.ts).
-    (node as Node & { runtime?: RuleRuntime }).runtime = { metrics: () => ({ id: node.id, name, counters: { ...counters } }) };
+    (node as Node & { runtime?: RuleRuntime }).runtime = {
+      metrics: () => {
+        const stats = runner?.stats;
+        return { id: node.id, name, counters: stats ? { ...counters, late: stats.late, evicted: stats.evicted } : { ...counters } };
+      },
+    };
     let rule: Rule | undefined;
     // Why the rule is not running, for every message that reaches it meanwhile (Catch, counted).
     let notDeployed: string | undefined;

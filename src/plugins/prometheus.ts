@@ -20,7 +20,11 @@ export interface SinkSeries {
 export interface RuleSeries {
   id: string;
   name: string;
-  counters: { matched: number; passed: number; failed: number };
+  /**
+   * matched, passed, failed (DESIGN.md 5); noResult (EMQX: failed.no_result, WHERE false); and,
+   * for a rule with a window or analytic function, late and evicted (its stream's counters).
+   */
+  counters: { matched: number; passed: number; failed: number; noResult?: number; late?: number; evicted?: number };
 }
 
 /** Gauges among the sink's counters (DESIGN.md 5): they go up and down; the rest are totals. */
@@ -73,18 +77,21 @@ export async function prometheusText(sinks: SinkSeries[], rules: RuleSeries[]): 
     }
   }
   const ruleHelp = {
-    matched: 'Inputs whose topic matched the rule FROM (EMQX: matched)',
-    passed: 'Inputs that passed WHERE and gave rows (EMQX: passed)',
-    failed: 'Inputs whose evaluation failed (EMQX: failed)',
+    matched: ['matched', 'Inputs whose topic matched the rule FROM (EMQX: matched)'],
+    passed: ['passed', 'Inputs that passed WHERE (EMQX: passed)'],
+    failed: ['failed', 'Inputs whose evaluation failed (EMQX: failed)'],
+    noResult: ['no_result', 'Inputs that WHERE rejected (EMQX: failed.no_result)'],
+    late: ['late', 'Events dropped because every window they belong to had closed (rules with a window and eventTime)'],
+    evicted: ['evicted', 'Windows emitted early or buffers dropped because maxGroups was reached (rules with a window)'],
   } as const;
-  for (const counter of ['matched', 'passed', 'failed'] as const) {
-    const metric = new Counter({
-      name: `rule_sql_${counter}_total`,
-      help: ruleHelp[counter],
-      labelNames: ['rule', 'name'] as const,
-      registers: [registry],
-    });
-    for (const r of rules) metric.inc({ rule: r.id, name: r.name }, r.counters[counter]);
+  for (const counter of ['matched', 'passed', 'failed', 'noResult', 'late', 'evicted'] as const) {
+    const [name, help] = ruleHelp[counter];
+    const metric = new Counter({ name: `rule_sql_${name}_total`, help, labelNames: ['rule', 'name'] as const, registers: [registry] });
+    for (const r of rules) {
+      // A rule without a window has no late or evicted series (nothing to count), not a 0.
+      const value = r.counters[counter];
+      if (typeof value === 'number' && Number.isFinite(value)) metric.inc({ rule: r.id, name: r.name }, Math.max(0, value));
+    }
   }
   return registry.metrics();
 }

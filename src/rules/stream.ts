@@ -65,6 +65,11 @@ export interface StreamStats {
   forgotten: number;
   /** Rows that failed in SELECT or HAVING when their window closed (see `errors`). */
   failed: number;
+  /**
+   * Events that passed WHERE and were taken into the stream (EMQX: passed); late ones are
+   * counted here and in `late`. An event WHERE rejects, or that fails, is not.
+   */
+  passed: number;
   openWindows: number;
   groups: number;
   partitions: number;
@@ -84,6 +89,8 @@ export interface RuleStream {
   /** The window, trigger topic and event of a row this stream gave (undefined for any other object). */
   origin(row: Row): RowOrigin | undefined;
   readonly stats: StreamStats;
+  /** `stats.passed` alone, without building the stats (read once per event by the node). */
+  readonly passed: number;
   /** Errors of rows that failed when their window closed (the other rows still came out); taken and cleared. */
   takeErrors(): RuleEvaluationError[];
 }
@@ -410,7 +417,7 @@ class WindowStream implements RuleStream {
   private curAnalytic: unknown[] | null = null;
   private curKept: Kept | null = null;
   private openWindows = 0;
-  private counters = { late: 0, evicted: 0, failed: 0 };
+  private counters = { late: 0, evicted: 0, failed: 0, passed: 0 };
   private errors: RuleEvaluationError[] = [];
   private readonly scratch: unknown[];
 
@@ -446,6 +453,10 @@ class WindowStream implements RuleStream {
     };
   }
 
+  get passed(): number {
+    return this.counters.passed;
+  }
+
   takeErrors(): RuleEvaluationError[] {
     const e = this.errors;
     this.errors = [];
@@ -475,6 +486,7 @@ class WindowStream implements RuleStream {
     if (p.inner !== undefined) {
       const rows = p.inner.evaluateMatched(cols);
       if (rows === null) return [];
+      this.counters.passed++;
       const trigger = triggerTopicOf(columns);
       const event = typeof columns.event === 'string' ? columns.event : undefined;
       return rows.map((row) => ({ row, topic: trigger?.topic, event }));
@@ -533,6 +545,7 @@ class WindowStream implements RuleStream {
       case 'sliding': this.addSliding(key, t, vals, kept, out); break;
       default: this.addCount(key, t, vals, kept, out); break;
     }
+    this.counters.passed++;
     return out;
   }
 

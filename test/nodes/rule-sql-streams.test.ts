@@ -101,6 +101,15 @@ describe('rule-sql streams in Node-RED with DynamoDB Local', function () {
     const statuses = node.status.getCalls().map((c: any) => c.args[0].text).filter(Boolean);
     await until('a status with the late event', () => node.status.getCalls().some((c: any) => /late 1/.test(c.args[0].text ?? '')));
     assert.match(statuses.concat(node.status.lastCall.args[0].text).join('\n'), /open windows · \d+ groups/);
+    // The counters the metrics endpoint scrapes: 9 matched and passed (no WHERE), the late one too.
+    assert.deepEqual(node.runtime.metrics().counters, { matched: 9, passed: 9, failed: 0, noResult: 0, late: 1, evicted: 0 });
+  });
+
+  it('passed counts only the events WHERE lets through; the others are no_result, as without a window', async () => {
+    await load({ sql: 'SELECT payload.device as id, count(*) as n FROM "sensors/#" WHERE payload.temp > 15 GROUP BY payload.device, TUMBLINGWINDOW(mi, 1)', eventTime: 'payload.ts' });
+    for (const [d, s, t] of [['d1', 1, 20], ['d1', 2, 10], ['d2', 3, 16], ['d2', 4, 15]] as const) send(reading(d, s, t));
+    const { counters } = ruleNode().runtime.metrics();
+    assert.deepEqual(counters, { matched: 4, passed: 2, failed: 0, noResult: 2, late: 0, evicted: 0 });
   });
 
   it('an open window survives a full redeploy', async () => {

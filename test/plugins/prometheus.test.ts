@@ -29,7 +29,10 @@ describe('Prometheus text format of sink and rule counters', () => {
         { id: 'a1', name: 'to "mqtt_msg"\nline two \\ end', table: 'mqtt_msg', counters: counters(10, 12.5) },
         { id: 'b2', name: '', table: 'telemetry', counters: counters(0, 0) },
       ],
-      [{ id: 'r1', name: 'all of t/#', counters: { matched: 7, passed: 5, failed: 1 } }],
+      [
+        { id: 'r1', name: 'all of t/#', counters: { matched: 7, passed: 5, failed: 1, noResult: 1 } },
+        { id: 'w1', name: 'per minute', counters: { matched: 9, passed: 6, failed: 0, noResult: 3, late: 2, evicted: 1 } },
+      ],
     );
     const f = parsePrometheusText(text);
     assert.equal(f.get('dynamodb_sink_success_total')?.type, 'COUNTER');
@@ -46,6 +49,12 @@ describe('Prometheus text format of sink and rule counters', () => {
     assert.equal(sampleValue(f, 'rule_sql_matched_total', { rule: 'r1', name: 'all of t/#' }), 7);
     assert.equal(sampleValue(f, 'rule_sql_passed_total', { rule: 'r1' }), 5);
     assert.equal(sampleValue(f, 'rule_sql_failed_total', { rule: 'r1' }), 1);
+    assert.equal(sampleValue(f, 'rule_sql_no_result_total', { rule: 'r1' }), 1);
+    // late and evicted: series only for the rule with a window.
+    assert.equal(sampleValue(f, 'rule_sql_late_total', { rule: 'w1', name: 'per minute' }), 2);
+    assert.equal(sampleValue(f, 'rule_sql_evicted_total', { rule: 'w1' }), 1);
+    assert.equal(sampleValue(f, 'rule_sql_no_result_total', { rule: 'w1' }), 3);
+    assert.deepEqual(f.get('rule_sql_late_total')!.metrics.map((m) => m.labels?.rule), ['w1']);
     for (const family of f.values()) assert.ok(family.help.length > 0, `${family.name} has HELP`);
   });
 

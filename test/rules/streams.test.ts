@@ -255,6 +255,24 @@ describe('streams: event time and lateness', () => {
     ]);
   });
 
+  it('counts as passed (EMQX) the events WHERE lets through, late ones too, and keeps the count across a snapshot', () => {
+    const s = stream('SELECT clientid, count(*) as n FROM "s/#" WHERE payload.v > 0 GROUP BY clientid, TUMBLINGWINDOW(ss, 10)', { eventTime: 'payload.ts' });
+    s.push(ev('a', { v: 1, ts: 1_000 }), 0);
+    s.push(ev('a', { v: 0, ts: 2_000 }), 0); // WHERE false: not passed
+    s.push(ev('a', { v: 2, ts: 12_000 }), 0); // closes [0, 10_000)
+    s.advance(0);
+    s.push(ev('a', { v: 3, ts: 3_000 }), 0); // passed WHERE, then late
+    assert.throws(() => s.push(ev('a', { v: 1, ts: 'soon' }), 0), RuleEvaluationError); // failed: not passed
+    assert.equal(s.stats.passed, 3);
+    assert.equal(s.passed, 3);
+    assert.equal(s.stats.late, 1);
+    const again = compileRule('SELECT clientid, count(*) as n FROM "s/#" WHERE payload.v > 0 GROUP BY clientid, TUMBLINGWINDOW(ss, 10)', { id: 'r1' }).stream({
+      eventTime: 'payload.ts',
+      state: JSON.parse(JSON.stringify(s.snapshot())),
+    });
+    assert.equal(again.passed, 3);
+  });
+
   it('closes by the clock when nothing arrives: lateness + size after the end', () => {
     const s = stream(sql, { eventTime: 'payload.ts', lateness: 1_000 });
     s.push(at('a', 3_000), 3_500);
