@@ -264,6 +264,11 @@ export class BatchWriter {
     return this.pause !== undefined || this.queue.length >= this.currentWindow() * perCall;
   }
 
+  /** close() has finished taking writes: enqueue would throw. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** The connector's health: while DynamoDB is down nothing is sent and writes wait. */
   setAvailable(available: boolean, reason = 'DynamoDB unreachable'): void {
     if (available) {

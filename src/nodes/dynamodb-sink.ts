@@ -203,8 +203,10 @@ export default function register(RED: NodeAPI): void {
         showStatus();
       }, wait);
     }
+    /** Messages in the intake (set once it exists, below). */
+    let waitingInIntake = (): number => 0;
     function showStatus(): void {
-      const m = writer.metrics.snapshot();
+      const m = counters();
       const counts = text('status.counts', { success: m.success, failed: m.failed, queued: m.queuing + m.inflight });
       const dropped =
         (m.dropped > 0 ? text('status.dropped', { dropped: m.dropped }) : '') +
@@ -237,7 +239,7 @@ export default function register(RED: NodeAPI): void {
           ...(writer.lastError ? { lastError: writer.lastError } : {}),
           queuedBytes: writer.queuedBytes(),
           writeRate: writer.writeRate(),
-          counters: writer.metrics.snapshot(),
+          counters: counters(),
         };
       },
       bufferMode: config.bufferMode,
@@ -245,6 +247,20 @@ export default function register(RED: NodeAPI): void {
     };
     node.runtime = runtime;
     running.set(node.id, runtime);
+
+    /**
+     * The writer's counters, with the messages still in the intake (received, not yet taken)
+     * counted as matched and queuing: they are waiting, as queued writes are.
+     */
+    function counters(): MetricsSnapshot {
+      const m = writer.metrics.snapshot();
+      const waiting = waitingInIntake();
+      if (waiting > 0) {
+        m.matched += waiting;
+        m.queuing += waiting;
+      }
+      return m;
+    }
 
     const reject = (done: (err?: Error) => void, message: string) => {
       writer.metrics.matched += 1;
@@ -277,6 +293,8 @@ export default function register(RED: NodeAPI): void {
     type Send = (msg: NodeMessage | NodeMessage[]) => void;
     type Done = (err?: Error) => void;
     const take = (msg: NodeMessage & Record<string, unknown>, send: Send, done: Done): void => {
+      // Node-RED still delivers to a node until its close has finished: counted, to Catch.
+      if (writer.isClosed) return reject(done, text('errors.closing'));
       let planned: PlannedWrite;
       try {
         planned = plan.plan(msg.payload, msg.operation);
@@ -284,15 +302,21 @@ export default function register(RED: NodeAPI): void {
         return reject(done, (err as Error).message);
       }
       const { request, itemBytes } = planned;
-      writer.enqueue(
-        request,
-        new MessageWrite(msg, send, done, request.table, request.operation, request.key, drops, home),
-        // The message stays in memory until it is acknowledged: count it against maxBufferBytes.
-        { retainedBytes: MESSAGE_OVERHEAD_BYTES + (plan.templated ? itemBytes : 0), itemBytes },
-      );
+      try {
+        writer.enqueue(
+          request,
+          new MessageWrite(msg, send, done, request.table, request.operation, request.key, drops, home),
+          // The message stays in memory until it is acknowledged: count it against maxBufferBytes.
+          { retainedBytes: MESSAGE_OVERHEAD_BYTES + (plan.templated ? itemBytes : 0), itemBytes },
+        );
+      } catch (err) {
+        // enqueue counts every message it takes, even one it fails at once (disk full): a throw means it took none.
+        reject(done, (err as Error).message);
+      }
     };
     // A burst waits in the intake while the writer has a window's worth to send (issue 14).
     const intake = new Intake<NodeMessage & Record<string, unknown>, Send, Done>(take, () => writer.backlogged());
+    waitingInIntake = () => intake.length;
     node.on('input', (msg: NodeMessage & Record<string, unknown>, send, done) => intake.offer(msg, send, done));
 
     node.on('close', (removed: boolean, done: () => void) => {

@@ -63,6 +63,8 @@ export class RuleStreamRunner {
   private timerAt = Infinity;
   private waiting: (() => void)[] | null = [];
   private closed = false;
+  /** The stream's late and evicted counts when this node took it over (restored from its saved state). */
+  private baseline = { late: 0, evicted: 0 };
 
   constructor(
     private readonly node: Node,
@@ -97,6 +99,10 @@ export class RuleStreamRunner {
         this.node.warn(`rule-sql: the saved window state could not be restored (${(e as Error).message}); starting empty`);
         this.stream = this.rule.stream({ ...this.options });
       }
+      // The restored state carries the stream's counters; this node's start from zero, as its
+      // matched and passed do, so that late <= passed <= matched holds after a redeploy too.
+      const { late, evicted } = this.stream.stats;
+      this.baseline = { late, evicted };
       // Windows that ended while the flow was stopped come out now.
       this.fire();
       const waiting = this.waiting ?? [];
@@ -106,7 +112,19 @@ export class RuleStreamRunner {
   }
 
   get stats(): RuleStream['stats'] | undefined {
-    return this.stream?.stats;
+    const stats = this.stream?.stats;
+    if (stats === undefined) return undefined;
+    return { ...stats, late: stats.late - this.baseline.late, evicted: stats.evicted - this.baseline.evicted };
+  }
+
+  /**
+   * Late and evicted events since this node started (its status, the Prometheus text), for a
+   * statement with a window; undefined for an analytic-only one, which has neither.
+   */
+  windowCounts(): { late: number; evicted: number } | undefined {
+    if ((this.rule as { window?: unknown }).window === undefined) return undefined;
+    const stats = this.stats;
+    return { late: stats?.late ?? 0, evicted: stats?.evicted ?? 0 };
   }
 
   input(msg: NodeMessageInFlow, events: Columns[], send: Send, done: (err?: Error) => void): void {

@@ -55,8 +55,8 @@ export default function register(RED: NodeAPI): void {
     // Read by GET /dynamodb-sink/metrics?format=prometheus (src/plugins/dynamodb-sidebar.ts).
     (node as Node & { runtime?: RuleRuntime }).runtime = {
       metrics: () => {
-        const stats = runner?.stats;
-        return { id: node.id, name, counters: stats ? { ...counters, late: stats.late, evicted: stats.evicted } : { ...counters } };
+        const window = runner?.windowCounts();
+        return { id: node.id, name, counters: window ? { ...counters, ...window } : { ...counters } };
       },
     };
     let rule: Rule | undefined;
