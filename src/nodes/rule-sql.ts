@@ -31,7 +31,7 @@ interface RuleCounters {
 
 /** What a running rule exposes on its node object for the metrics endpoint. */
 export interface RuleRuntime {
-  /** `late` and `evicted`: only for a rule with a window or analytic function (its stream's counters). */
+  /** `late` and `evicted`: only for a rule with a window (counted since this node started). */
   metrics(): { id: string; name: string; counters: RuleCounters & { late?: number; evicted?: number } };
 }
 

@@ -22,7 +22,7 @@ export interface RuleSeries {
   name: string;
   /**
    * matched, passed, failed (DESIGN.md 5); noResult (EMQX: failed.no_result, WHERE false); and,
-   * for a rule with a window or analytic function, late and evicted (its stream's counters).
+   * for a rule with a window, late and evicted (its stream's counters since the node started).
    */
   counters: { matched: number; passed: number; failed: number; noResult?: number; late?: number; evicted?: number };
 }
