@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { DynamoServer } from '../test/support/dynamodb';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
@@ -129,6 +130,35 @@ export function percentile(sorted: number[], p: number): number {
 /** A number of a count or rate, readable: 12345.6 → "12,346". */
 export function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+/** A DynamoDB server a benchmark can run against: [key for DYNAMO_BACKENDS, label, start]. */
+export type Backend = readonly [key: string, label: string, start: () => Promise<DynamoServer>];
+
+/**
+ * Runs `bench` against each backend whose key DYNAMO_BACKENDS lists (comma-separated; `defaults`
+ * when unset), one after the other: starts its server, runs, then clears the flows and stops the
+ * server, also when the run throws. Returns every backend's lines in order.
+ */
+export async function onEachBackend(
+  red: EmbeddedNodeRed,
+  backends: readonly Backend[],
+  defaults: string,
+  bench: (label: string, server: DynamoServer) => Promise<string[]>,
+): Promise<string[]> {
+  const wanted = (process.env.DYNAMO_BACKENDS ?? defaults).split(',');
+  const lines: string[] = [];
+  for (const [key, label, start] of backends) {
+    if (!wanted.includes(key)) continue;
+    const server = await start();
+    try {
+      lines.push(...(await bench(label, server)));
+    } finally {
+      await red.deploy([]);
+      await server.stop();
+    }
+  }
+  return lines;
 }
 
 /**

@@ -18,7 +18,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createSeedTable, freePort, startDynamoDbLocal, TEST_CREDENTIALS, TEST_REGION, type DynamoServer } from '../test/support/dynamodb';
 import { waitForPort } from '../scripts/net';
 import { behindRoundTrip } from './latency-proxy';
-import { runBenchmark, counterNode, fmt, machineLine, median, nextTurn, startNodeRed, type EmbeddedNodeRed } from './embedded-node-red';
+import { runBenchmark, counterNode, fmt, machineLine, median, nextTurn, onEachBackend, startNodeRed, type Backend, type EmbeddedNodeRed } from './embedded-node-red';
 import { dynamoDbLocalPid } from './processes';
 
 const ITEMS = Number(process.env.BENCH_SINK_ITEMS ?? 10000);
@@ -322,25 +322,15 @@ export async function benchSink(): Promise<string[]> {
     machineLine(red.version),
     `items: 6 attributes, ~150 bytes, emqx encoding; poolSize ${POOL}, servers in their own processes on this machine${PIN ? '; pinned: this process on core 0, the server on core 1' : ''}`,
   ];
-  const wanted = (process.env.DYNAMO_BACKENDS ?? 'dynamodb-local,dynalite,round-trip').split(',');
-  const setups = [
+  const backends: Backend[] = [
     ['dynamodb-local', 'DynamoDB Local (java, -inMemory)', startDynamoDbLocalPinned],
     ['dynalite', 'dynalite (own process)', startDynaliteProcess],
     [
       'round-trip', `DynamoDB Local behind a ${ROUND_TRIP_MS} ms round trip (delay proxy, own process)`,
       async () => behindRoundTrip(await startDynamoDbLocalPinned(), ROUND_TRIP_MS),
     ],
-  ] as const;
-  for (const [name, label, start] of setups) {
-    if (!wanted.includes(name)) continue;
-    const server = await start();
-    try {
-      lines.push(...(await benchOneServer(red, label, server)));
-    } finally {
-      await red.deploy([]);
-      await server.stop();
-    }
-  }
+  ];
+  lines.push(...(await onEachBackend(red, backends, 'dynamodb-local,dynalite,round-trip', (label, server) => benchOneServer(red, label, server))));
   return lines;
 }
 

@@ -15,7 +15,7 @@ import { encodeItem } from '../src/dynamo/encoding';
 import { SINK_DEFAULTS } from '../src/nodes/dynamodb-sink-config';
 import { createSeedTable, startDynamoDbLocal, TEST_CREDENTIALS, TEST_REGION, type DynamoServer } from '../test/support/dynamodb';
 import { behindRoundTrip } from './latency-proxy';
-import { counterNode, fmt, machineLine, median, nextTurn, runBenchmark, startNodeRed, type EmbeddedNodeRed } from './embedded-node-red';
+import { counterNode, fmt, machineLine, median, nextTurn, onEachBackend, runBenchmark, startNodeRed, type Backend, type EmbeddedNodeRed } from './embedded-node-red';
 
 const ITEMS = Number(process.env.BENCH_WRITES_ITEMS ?? 4000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -138,21 +138,11 @@ export async function benchWrites(): Promise<string[]> {
     machineLine(red.version),
     `sink defaults (batchSize 25, inflightWindow ${CONCURRENCY}), emqx encoding; servers in their own processes on this machine`,
   ];
-  const wanted = (process.env.DYNAMO_BACKENDS ?? 'dynamodb-local,round-trip').split(',');
-  const setups = [
+  const backends: Backend[] = [
     ['dynamodb-local', 'DynamoDB Local (java, -inMemory)', () => startDynamoDbLocal()],
     ['round-trip', `DynamoDB Local behind a ${ROUND_TRIP_MS} ms round trip (delay proxy, own process)`, async () => behindRoundTrip(await startDynamoDbLocal(), ROUND_TRIP_MS)],
-  ] as const;
-  for (const [key, label, start] of setups) {
-    if (!wanted.includes(key)) continue;
-    const server = await start();
-    try {
-      lines.push(...(await benchOneServer(red, label, server)));
-    } finally {
-      await red.deploy([]);
-      await server.stop();
-    }
-  }
+  ];
+  lines.push(...(await onEachBackend(red, backends, 'dynamodb-local,round-trip', (label, server) => benchOneServer(red, label, server))));
   return lines;
 }
 

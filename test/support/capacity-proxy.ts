@@ -15,7 +15,7 @@
 // - ReturnConsumedCapacity TOTAL is answered with the units this proxy charged, so a sink's
 //   `consumed.wcu` can be compared with `granted`.
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './fault-proxy';
 
 export interface CapacityProxyOptions {
   /** Provisioned write capacity units per second. */
@@ -227,13 +227,6 @@ export async function startCapacityProxy(targetUrl: string, options: CapacityPro
       );
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  proxy.stop = () =>
-    new Promise<void>((resolve) => {
-      agent.destroy();
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+  Object.assign(proxy, await listenOnLoopback(server, agent));
   return proxy;
 }

@@ -274,13 +274,23 @@ export async function startFaultProxy(targetUrl: string, rules: FaultRule[] = []
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  proxy.stop = () =>
-    new Promise<void>((resolve) => {
-      agent.destroy();
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+  Object.assign(proxy, await listenOnLoopback(server, agent));
   return proxy;
+}
+
+/**
+ * Starts a test proxy's server on a free 127.0.0.1 port. `stop` closes every connection, its
+ * own and those of `agent` (the upstream pool), so that a test leaves nothing open.
+ */
+export async function listenOnLoopback(server: http.Server, agent: http.Agent): Promise<{ url: string; stop(): Promise<void> }> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        agent.destroy();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }
