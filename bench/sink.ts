@@ -10,10 +10,10 @@
 // (a) and (c) use the same client settings as the connector (poolSize 8, keep-alive, no SDK
 // retries) and items encoded before the clock starts; (b) encodes inside the flow.
 import { BatchWriteItemCommand, DeleteTableCommand, PutItemCommand, type BatchWriteItemCommandOutput, type AttributeValue, type WriteRequest } from '@aws-sdk/client-dynamodb';
-import { createDynamoClient } from '../src/dynamo/client';
-import { CONNECTOR_DEFAULTS } from '../src/dynamo/connector';
-import { encodeItem } from '../src/dynamo/encoding';
-import { SINK_DEFAULTS } from '../src/nodes/dynamodb-sink-config';
+import { createDynamoClient } from '../src/dynamo/connection/client';
+import { CONNECTOR_DEFAULTS } from '../src/dynamo/connection/connector';
+import { encodeItem } from '../src/dynamo/item/encoding';
+import { SINK_DEFAULTS } from '../src/nodes/dynamodb-sink/config';
 import { execFileSync, spawn } from 'node:child_process';
 import { createSeedTable, freePort, startDynamoDbLocal, TEST_CREDENTIALS, TEST_REGION, type DynamoServer } from '../test/support/dynamodb';
 import { waitForPort } from '../scripts/net';

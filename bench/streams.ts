@@ -8,7 +8,7 @@
 // Pure library work (src/rules), no Node-RED: the node adds the same per-message cost to both.
 import * as os from 'node:os';
 import { compileRule } from '../src';
-import { encodeItem, itemSize } from '../src/dynamo/encoding';
+import { encodeItem, itemSize } from '../src/dynamo/item/encoding';
 import { median, runBenchmark } from './embedded-node-red';
 
 type Cols = Record<string, unknown>;

@@ -9,10 +9,10 @@
 // Rows update DEVICES device items (as a device-state table does), with a growing ts so that
 // conditions hold; writes to one key go one at a time, so DEVICES bounds the concurrency too.
 import { DeleteTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { createDynamoClient } from '../src/dynamo/client';
-import { CONNECTOR_DEFAULTS } from '../src/dynamo/connector';
-import { encodeItem } from '../src/dynamo/encoding';
-import { SINK_DEFAULTS } from '../src/nodes/dynamodb-sink-config';
+import { createDynamoClient } from '../src/dynamo/connection/client';
+import { CONNECTOR_DEFAULTS } from '../src/dynamo/connection/connector';
+import { encodeItem } from '../src/dynamo/item/encoding';
+import { SINK_DEFAULTS } from '../src/nodes/dynamodb-sink/config';
 import { createSeedTable, startDynamoDbLocal, TEST_CREDENTIALS, TEST_REGION, type DynamoServer } from '../test/support/dynamodb';
 import { behindRoundTrip } from './latency-proxy';
 import { counterNode, fmt, machineLine, median, nextTurn, onEachBackend, runBenchmark, startNodeRed, type Backend, type EmbeddedNodeRed } from './embedded-node-red';

@@ -1,5 +1,5 @@
-import { serializeWrite, parseWrite } from '../src/dynamo/queue';
-import { encodeItem } from '../src/dynamo/encoding';
+import { serializeWrite, parseWrite } from '../src/dynamo/delivery/queue';
+import { encodeItem } from '../src/dynamo/item/encoding';
 import { messageId, emqxProps } from '../src/events/columns';
 const row = { id: 'bench-1234', temp: 27, clientid: 'sensor-3', topic: 't/3', timestamp: 1767225600000, payload: '{"temp":27,"hum":41,"seq":1234}' };
 const item = encodeItem(row, { encoding: 'emqx', undefinedVarsAsNull: false, hashKey: 'id' });

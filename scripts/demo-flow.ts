@@ -1,8 +1,8 @@
 // The flow `npm start` deploys: the seed's two rules (message storage, event recording) fed by an
 // embedded aedes broker and written to one table through one connector. Node ids are fixed so a
 // second start finds its own nodes instead of adding a copy.
-import { CONNECTOR_DEFAULTS } from '../src/dynamo/connector';
-import { SINK_DEFAULTS } from '../src/nodes/dynamodb-sink-config';
+import { CONNECTOR_DEFAULTS } from '../src/dynamo/connection/connector';
+import { SINK_DEFAULTS } from '../src/nodes/dynamodb-sink/config';
 import type { DemoConfig } from './demo-config';
 
 export const DEMO_IDS = {

@@ -4,17 +4,17 @@
 // POST /dynamodb-connector/create-table for its "Create table" (section 5).
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { Request, Response } from 'express';
-import { ConnectorConfigError } from '../dynamo/client';
-import type { ConnectorCredentials, ConnectorSettings, DynamoConnection } from '../dynamo/connection';
+import { ConnectorConfigError } from '../dynamo/connection/client';
+import type { ConnectorCredentials, ConnectorSettings, DynamoConnection } from '../dynamo/connection/connection';
 import {
   CONNECTOR_DEFAULTS,
   connectorSettingsFrom,
   openBrokenConnection,
   openDynamoConnection,
   type OwnedDynamoConnection,
-} from '../dynamo/connector';
-import { createTable, readCreateTableRequest, type CreateTableResult } from '../dynamo/create-table';
-import { testConnectivity, type ConnectivityResult } from '../dynamo/health';
+} from '../dynamo/connection/connector';
+import { createTable, readCreateTableRequest, type CreateTableResult } from '../dynamo/connection/create-table';
+import { testConnectivity, type ConnectivityResult } from '../dynamo/connection/health';
 
 /** Config format version; bump with a migration in migrateConnectorConfig when it changes. */
 export const CONNECTOR_CONFIG_VERSION = 1;

@@ -4,8 +4,8 @@
 // GET /dynamodb-sink/:id/metrics). With ?format=prometheus the same route answers every running
 // sink's and rule's counters in Prometheus' text format (src/plugins/prometheus.ts).
 import type { NodeAPI } from 'node-red';
-import type { SinkMetricsAnswer, SinkRuntime } from '../nodes/dynamodb-sink';
-import type { RuleRuntime } from '../nodes/rule-sql';
+import type { SinkMetricsAnswer, SinkRuntime } from '../nodes/dynamodb-sink/register';
+import type { RuleRuntime } from '../nodes/rule-sql/register';
 import { PROMETHEUS_CONTENT_TYPE, prometheusText, type RuleSeries } from './prometheus';
 import { SinkMetricsHistory } from './sink-metrics-history';
 

@@ -3,7 +3,7 @@
 // (HELP/TYPE lines, label escaping, number formatting); a fresh registry per scrape holds the
 // values read from the nodes at that moment, so nothing here keeps state between scrapes.
 import { Counter, Gauge, Registry } from 'prom-client';
-import { COUNTER_NAMES, type MetricsSnapshot } from '../dynamo/metrics';
+import { COUNTER_NAMES, type MetricsSnapshot } from '../dynamo/delivery/metrics';
 
 /** The content type Prometheus expects for the text format, version 0.0.4. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';

@@ -1,7 +1,7 @@
 // The last minutes of every running dynamodb-sink's counters, sampled in the runtime so the
 // sidebar's chart has history as soon as the editor opens (not only from when it started
 // polling). Pure bookkeeping: the sampler hands in snapshots, the endpoint reads them out.
-import type { MetricsSnapshot } from '../dynamo/metrics';
+import type { MetricsSnapshot } from '../dynamo/delivery/metrics';
 
 /** One sample: the time and the counters the chart draws (rates come from differences). */
 export interface MetricsSample {

@@ -3,7 +3,7 @@
 
 export { compileRule } from './rule';
 export type { Rule } from './rule';
-export type { Row, RowOrigin, RuleStream, StreamOptions, StreamStats } from './stream';
+export type { Row, RowOrigin, RuleStream, StreamOptions, StreamStats } from './stream/stream';
 export { RuleSyntaxError, RuleEvaluationError } from './errors';
 export {
   eventTopicOf, eventOfTopic, matchTopic, normalizeSource, sourceEvents, triggerTopicOf, EVENT_NAMES, PUBLISH_EVENT,

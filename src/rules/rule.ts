@@ -4,8 +4,8 @@
 import { Expr, Field, NameRef, Statement } from './ast';
 import { CompileEnv, compileCondition, compileExpr, Condition, Evaluator } from './compile-expr';
 import { parseStatement } from './parser';
-import { RuleStream, StreamOptions, StreamRule } from './stream';
-import { isStateful } from './stream-plan';
+import { RuleStream, StreamOptions, StreamRule } from './stream/stream';
+import { isStateful } from './stream/plan';
 import { indexOf, keyStep, PutStep, putIn } from './paths';
 import { inClause, Scope } from './scope';
 import {

@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { serializeWrite } from '../../src/dynamo/queue';
+import { serializeWrite } from '../../src/dynamo/delivery/queue';
 import { createSeedTable, scanAll, startDynalite, type DynamoServer } from '../support/dynamodb';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import {

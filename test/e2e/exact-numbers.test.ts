@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import mqtt from 'mqtt';
-import ruleSqlNode from '../../src/nodes/rule-sql';
+import ruleSqlNode from '../../src/nodes/rule-sql/register';
 import { createSeedTable, freePort, startDynamoDbLocal, testClient, type DynamoServer } from '../support/dynamodb';
 import { CONNECTOR_CREDENTIALS, SINK_NODES, helper, until, type Msg } from '../support/sink-flow';
 import { TEST_REGION } from '../support/dynamodb';

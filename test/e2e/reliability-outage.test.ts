@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { countersAddUp } from '../../src/dynamo/metrics';
+import { countersAddUp } from '../../src/dynamo/delivery/metrics';
 import { createSeedTable, scanAll, startDynamoDbLocal, type DynamoServer } from '../support/dynamodb';
 import { CONNECTOR_CREDENTIALS, SINK_NODES, helper, sinkFlow, sinkMetrics, until, watchSink } from '../support/sink-flow';
 

@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { countersAddUp } from '../../src/dynamo/metrics';
+import { countersAddUp } from '../../src/dynamo/delivery/metrics';
 import { createSeedTable, scanAll, startDynalite, type DynamoServer } from '../support/dynamodb';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { CONNECTOR_CREDENTIALS, SINK_NODES, helper, sinkFlow, sinkMetrics, until, watchSink, type Msg, type SinkWatch } from '../support/sink-flow';

@@ -3,7 +3,7 @@
 // non-retryable ones fail only the messages concerned, quickly, each reaching a Catch node.
 import { strict as assert } from 'node:assert';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
-import { countersAddUp } from '../../src/dynamo/metrics';
+import { countersAddUp } from '../../src/dynamo/delivery/metrics';
 import { createSeedTable, freePort, scanAll, startDynamoDbLocal, testClient, type DynamoServer } from '../support/dynamodb';
 import { startFaultProxy, type FaultAction, type FaultProxy } from '../support/fault-proxy';
 import { CONNECTOR_CREDENTIALS, SINK_NODES, helper, sinkFlow, sinkMetrics, until, watchSink, type SinkWatch } from '../support/sink-flow';

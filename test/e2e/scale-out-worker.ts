@@ -3,8 +3,8 @@
 // reported to the parent over IPC. Settings come from the environment the parent sets.
 import { helper } from './node-test-helper';
 import connectorNode from '../../src/nodes/dynamodb-connector';
-import ruleSqlNode from '../../src/nodes/rule-sql';
-import sinkNode from '../../src/nodes/dynamodb-sink';
+import ruleSqlNode from '../../src/nodes/rule-sql/register';
+import sinkNode from '../../src/nodes/dynamodb-sink/register';
 import { TEST_CREDENTIALS, TEST_REGION } from '../support/dynamodb';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -10,8 +10,8 @@ import { helper } from './node-test-helper';
 import { assertSeedShape, itemOf, SEED_PAYLOAD, SEED_TYPES, text, waitForItems } from './seed-expectations';
 import { seedConnectorNode, seedSinkNode } from './seed-nodes';
 import connectorNode from '../../src/nodes/dynamodb-connector';
-import ruleSqlNode from '../../src/nodes/rule-sql';
-import sinkNode from '../../src/nodes/dynamodb-sink';
+import ruleSqlNode from '../../src/nodes/rule-sql/register';
+import sinkNode from '../../src/nodes/dynamodb-sink/register';
 
 // Node-RED's own MQTT nodes (`mqtt in`, `mqtt-broker`); the test helper does not preload them.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -18,8 +18,8 @@ import {
 import { seedConnectorNode, seedSinkNode } from './seed-nodes';
 import { helper } from './node-test-helper';
 import connectorNode from '../../src/nodes/dynamodb-connector';
-import ruleSqlNode from '../../src/nodes/rule-sql';
-import sinkNode from '../../src/nodes/dynamodb-sink';
+import ruleSqlNode from '../../src/nodes/rule-sql/register';
+import sinkNode from '../../src/nodes/dynamodb-sink/register';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const aedesNode = require('node-red-contrib-aedes/aedes.js');

@@ -2,7 +2,7 @@
 // encoding write the same text for the same value (issue 10 B).
 import { strict as assert } from 'node:assert';
 import { compileRule } from '../../src/rules';
-import { encodeItem } from '../../src/dynamo/encoding';
+import { encodeItem } from '../../src/dynamo/item/encoding';
 import { jsonText, JsonValueError } from '../../src/json/encode';
 
 describe('jsonText (json_encode and the emqx encoding)', () => {

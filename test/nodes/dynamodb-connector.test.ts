@@ -6,7 +6,7 @@ import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { DeleteTableCommand, DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import connectorNode from '../../src/nodes/dynamodb-connector';
-import type { DynamoConnection, HealthState } from '../../src/dynamo/connection';
+import type { DynamoConnection, HealthState } from '../../src/dynamo/connection/connection';
 import { createSeedTable, startDynalite, startDynamoDbLocal, TEST_CREDENTIALS, type DynamoServer } from '../support/dynamodb';
 import { startSignatureCheckingProxy, type SignatureCheckingProxy } from '../support/signature-check';
 

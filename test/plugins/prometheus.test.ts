@@ -1,7 +1,7 @@
 // The Prometheus text of GET /dynamodb-sink/metrics?format=prometheus (DESIGN.md 5), read back
 // with a real text-format parser: names, types, labels (escaped), values.
 import * as assert from 'node:assert/strict';
-import { SinkMetrics } from '../../src/dynamo/metrics';
+import { SinkMetrics } from '../../src/dynamo/delivery/metrics';
 import { prometheusText, sinkMetricName } from '../../src/plugins/prometheus';
 import { parsePrometheusText, sampleValue } from '../support/prometheus-text';
 

@@ -1,7 +1,7 @@
 // Specification of the sidebar's runtime history: what is kept, for how long, and when a sink
 // starts over.
 import * as assert from 'node:assert/strict';
-import type { MetricsSnapshot } from '../../src/dynamo/metrics';
+import type { MetricsSnapshot } from '../../src/dynamo/delivery/metrics';
 import { SinkMetricsHistory } from '../../src/plugins/sink-metrics-history';
 
 function answer(success: number, queuing = 0): { counters: MetricsSnapshot } {

@@ -3,7 +3,7 @@
 import type { Node } from 'node-red';
 import { helper as baseHelper, type NodeTestHelper } from '../e2e/node-test-helper';
 import connectorNode from '../../src/nodes/dynamodb-connector';
-import sinkNode from '../../src/nodes/dynamodb-sink';
+import sinkNode from '../../src/nodes/dynamodb-sink/register';
 import { TEST_CREDENTIALS, TEST_REGION } from './dynamodb';
 
 export interface SinkTestHelper extends NodeTestHelper {

@@ -1,0 +1,170 @@
+// Sorts DynamoDB and network failures into retryable or not (DESIGN.md section 6) and words
+// them for users: what failed, where, and what to do. Never includes a secret.
+import { ConnectorConfigError } from './client';
+import { ItemError } from '../item/encoding';
+import { TemplateSyntaxError } from '../item/template';
+
+export type ErrorKind = 'throttle' | 'server' | 'timeout' | 'network' | 'validation' | 'not_found' | 'auth' | 'condition' | 'other';
+
+export interface ErrorClass {
+  retryable: boolean;
+  kind: ErrorKind;
+  /** For users: names the thing and the fix. */
+  message: string;
+  /** The SDK error name or network code, e.g. `ProvisionedThroughputExceededException`, `ECONNREFUSED`. */
+  code: string;
+}
+
+export interface ErrorContext {
+  /** The table concerned, if any. */
+  table?: string;
+  /** As `describeEndpoint()` gives it: `http://127.0.0.1:8000 (region us-west-2)`. */
+  endpoint?: string;
+  /** ms, to say which limit a timeout hit. */
+  requestTimeout?: number;
+  /** Values that must never appear in a message (replaced by `***`). */
+  secrets?: readonly string[];
+}
+
+const THROTTLE = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'Throttling',
+  'TooManyRequestsException',
+  'LimitExceededException',
+]);
+const SERVER = new Set(['InternalServerError', 'InternalFailure', 'ServiceUnavailable', 'ServiceUnavailableException']);
+const TIMEOUT = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'ETIMEDOUT', 'ESOCKETTIMEDOUT']);
+const NETWORK = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ECONNABORTED',
+  'EADDRNOTAVAIL',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'UND_ERR_SOCKET',
+]);
+const AUTH = new Set([
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'AccessDeniedException',
+  'MissingAuthenticationToken',
+  'MissingAuthenticationTokenException',
+  'IncompleteSignature',
+  'IncompleteSignatureException',
+  'InvalidClientTokenId',
+  'SignatureDoesNotMatch',
+  'ExpiredTokenException',
+  'ExpiredToken',
+  'CredentialsProviderError',
+]);
+const VALIDATION = new Set(['ValidationException', 'SerializationException', 'ItemCollectionSizeLimitExceededException']);
+
+const NETWORK_WORDS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection closed while sending',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+};
+
+interface ErrorShape {
+  name?: string;
+  code?: string;
+  message?: string;
+  cause?: unknown;
+  $fault?: string;
+  $metadata?: { httpStatusCode?: number };
+  $response?: { statusCode?: number };
+  errors?: unknown[];
+}
+
+function codeOf(err: ErrorShape): string {
+  // Node's AggregateError (happy eyeballs) and fetch-style causes hide the socket code.
+  if (err.code && /^E[A-Z_]+$|^UND_/.test(err.code)) return err.code;
+  const inner = (err.errors?.[0] ?? err.cause) as ErrorShape | undefined;
+  if (inner && typeof inner === 'object' && inner !== err) {
+    const innerCode = codeOf(inner);
+    if (NETWORK.has(innerCode) || TIMEOUT.has(innerCode)) return innerCode;
+  }
+  return err.name && err.name !== 'Error' ? err.name : (err.code ?? 'Error');
+}
+
+export function classifyError(err: unknown, context: ErrorContext = {}): ErrorClass {
+  const e: ErrorShape = err !== null && typeof err === 'object' ? (err as ErrorShape) : { message: String(err) };
+  const code = codeOf(e);
+  const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
+  const where = context.endpoint ? ` at ${context.endpoint}` : '';
+  const detail = serverDetail(e.message, code);
+  const make = (kind: ErrorKind, retryable: boolean, message: string): ErrorClass => ({
+    kind,
+    retryable,
+    code,
+    message: redact(message, context.secrets),
+  });
+
+  if (err instanceof ItemError) return make('validation', false, err.message);
+  if (err instanceof TemplateSyntaxError) return make('validation', false, err.message);
+  if (err instanceof ConnectorConfigError) return make('other', false, err.message);
+  if (THROTTLE.has(code) || status === 429) {
+    return make('throttle', true, `DynamoDB${where} throttled the request (${code}): raise the table's capacity or send less at once`);
+  }
+  if (code === 'TransactionConflictException' || code === 'TransactionInProgressException') {
+    // Another transaction on the item, or our own earlier attempt with the same token still
+    // running: both pass, so the write is retried like a throttled one.
+    return make('throttle', true, `DynamoDB${where} could not run the transaction now (${code}${detail})`);
+  }
+  if (TIMEOUT.has(code)) {
+    const limit = context.requestTimeout ? ` within requestTimeout (${context.requestTimeout} ms)` : ' in time';
+    return make('timeout', true, `no answer from DynamoDB${where}${limit}`);
+  }
+  if (NETWORK.has(code) || /socket hang up/i.test(e.message ?? '')) {
+    const words = NETWORK_WORDS[code] ?? `connection failed (${code})`;
+    return make('network', true, `cannot reach DynamoDB${where}: ${words}; check the connector's url and that DynamoDB is running`);
+  }
+  if (code === 'ResourceNotFoundException') {
+    const what = context.table ? `table "${context.table}"` : 'table';
+    return make('not_found', false, `${what} not found${where}: create it, or fix the table name in the sink or connector`);
+  }
+  if (code === 'ConditionalCheckFailedException') {
+    return make('condition', false, `the condition on the item failed (ConditionalCheckFailedException)${context.table ? ` in table "${context.table}"` : ''}`);
+  }
+  if (code === 'CredentialsProviderError') {
+    return make(
+      'auth',
+      false,
+      `no AWS credentials found: set the connector's access key ID and secret access key, or provide them through the environment, a shared profile or an instance role`,
+    );
+  }
+  if (AUTH.has(code) || status === 403) {
+    return make('auth', false, `DynamoDB${where} refused the credentials (${code}${detail}): check the connector's access key ID, secret access key and session token`);
+  }
+  if (VALIDATION.has(code)) {
+    return make('validation', false, `DynamoDB rejected the request${context.table ? ` for table "${context.table}"` : ''} (${code}${detail})`);
+  }
+  if (SERVER.has(code) || (status !== undefined && status >= 500) || e.$fault === 'server') {
+    return make('server', true, `DynamoDB${where} answered with a server error (${status ? `HTTP ${status} ` : ''}${code}${detail})`);
+  }
+  return make('other', false, `DynamoDB request failed${where} (${code}${detail})`);
+}
+
+/** The server's own words, short, without what signature errors echo back of the request. */
+function serverDetail(message: string | undefined, code: string): string {
+  if (!message || message === code || message === 'UnknownError') return '';
+  const cut = message.split(/\n|The Canonical String|The String-to-Sign/)[0].trim();
+  return cut ? `: ${cut.length > 300 ? `${cut.slice(0, 300)}…` : cut}` : '';
+}
+
+function redact(message: string, secrets: readonly string[] | undefined): string {
+  let out = message;
+  for (const secret of secrets ?? []) if (secret && secret.length >= 4) out = out.split(secret).join('***');
+  return out;
+}

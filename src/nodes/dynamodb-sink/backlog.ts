@@ -1,0 +1,404 @@
+// The disk buffers of dynamodb-sink nodes as a whole (DESIGN.md 6, bufferMode "disk"):
+// - whether a sink Node-RED closes with `removed` was deleted or only disabled (Node-RED closes a
+//   disabled node, or every node of a disabled tab, exactly as a deleted one: removed = true);
+// - Catch delivery for writes dropped because their sink was deleted, once the deploy has
+//   started the new flows (during a deploy the old flow's Catch nodes are already stopped);
+// - backlogs on disk that no running disk-mode sink owns: reported after every start or deploy
+//   that changes them, and listed, moved into a running sink or discarded through the editor API:
+//     GET    /dynamodb-sink/backlogs                      every buffer directory with its owner
+//     POST   /dynamodb-sink/backlogs/:id/replay {into}    send it through running disk-mode sink `into`
+//     DELETE /dynamodb-sink/backlogs/:id                  delete it (refused while a sink owns it)
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Node, NodeAPI, NodeMessage } from 'node-red';
+import { inspectBacklog, type BacklogInfo } from '../../dynamo/delivery/disk-buffer';
+
+type Done = (err?: Error) => void;
+
+/** `<userDir>/dynamodb-sink-buffer`: one directory per sink id holds its disk buffer. */
+export function bufferRoot(RED: NodeAPI): string {
+  const userDir = (RED.settings as { userDir?: string }).userDir ?? path.join(os.homedir(), '.node-red');
+  return path.join(userDir, 'dynamodb-sink-buffer');
+}
+
+interface FlowDef {
+  id: string;
+  type: string;
+  z?: string;
+  d?: boolean;
+  disabled?: boolean;
+  name?: string;
+  bufferMode?: string;
+}
+
+/** The deployed flow configuration (during a deploy: the new one, already in place at close). */
+function deployedDefs(RED: NodeAPI): Map<string, FlowDef> {
+  const defs = new Map<string, FlowDef>();
+  RED.nodes.eachNode((n) => {
+    defs.set(n.id, n as unknown as FlowDef);
+  });
+  return defs;
+}
+
+/** deployedDefs, or undefined before any flow configuration is loaded (eachNode throws then). */
+function tryDeployedDefs(RED: NodeAPI): Map<string, FlowDef> | undefined {
+  try {
+    return deployedDefs(RED);
+  } catch {
+    return undefined;
+  }
+}
+
+export type DeployedState = 'enabled' | 'disabled' | 'deleted';
+
+/**
+ * What became of node `id` in the deployed configuration: `disabled` when the node has `d: true`
+ * or sits on a tab with `disabled: true` (Node-RED stops both with removed = true, as if deleted),
+ * `deleted` when no node has that id any more.
+ */
+export function deployedState(RED: NodeAPI, id: string, alias?: string): { state: DeployedState; def?: FlowDef } {
+  const defs = tryDeployedDefs(RED);
+  // No configuration to look at: never take that for a deletion.
+  if (!defs) return { state: 'enabled' };
+  let def = defs.get(id);
+  if (!def && alias && id.endsWith(`-${alias}`)) {
+    // A node inside a subflow instance: Node-RED names it "<instance id>-<template node id>"
+    // (_alias). It lives as long as its template node and its instance do.
+    const instance = defs.get(id.slice(0, -alias.length - 1));
+    const template = defs.get(alias);
+    if (!instance || !template) return { state: 'deleted' };
+    if (instance.d === true || template.d === true) return { state: 'disabled', def: template };
+    const tab = instance.z ? defs.get(instance.z) : undefined;
+    if (tab && tab.type === 'tab' && tab.disabled === true) return { state: 'disabled', def: template };
+    return { state: 'enabled', def: template };
+  }
+  if (!def) return { state: 'deleted' };
+  if (def.d === true) return { state: 'disabled', def };
+  const tab = def.z ? defs.get(def.z) : undefined;
+  if (tab && tab.type === 'tab' && tab.disabled === true) return { state: 'disabled', def };
+  return { state: 'enabled', def };
+}
+
+// ---------------------------------------------------------------------------------------------
+// One listener per runtime for flows:started (register() runs again at every test-helper load).
+
+type StartedListener = () => void;
+const startedListeners = new Set<StartedListener>();
+const hooked = new WeakSet<object>();
+let latestRED: NodeAPI | undefined;
+
+function hookRuntime(RED: NodeAPI): void {
+  latestRED = RED;
+  const events = RED.events as unknown as { on(e: string, fn: () => void): void };
+  if (hooked.has(events)) return;
+  hooked.add(events);
+  events.on('flows:started', () => {
+    for (const fn of [...startedListeners]) fn();
+    if (latestRED) reportBacklogs(latestRED);
+  });
+}
+
+/**
+ * Runs fn once at the next flows:started, or after fallbackMs if none comes; returns a cancel.
+ * One runtime listener serves every caller, so a deploy of many sinks adds no listener per node
+ * (Node's MaxListenersExceededWarning at the 11th).
+ */
+export function afterFlowsStart(fn: StartedListener, fallbackMs: number): () => void {
+  let fired = false;
+  const cancel = () => {
+    fired = true;
+    startedListeners.delete(run);
+    clearTimeout(timer);
+  };
+  const run = () => {
+    if (fired) return;
+    cancel();
+    fn();
+  };
+  startedListeners.add(run);
+  // A close with removed outside a deploy (no flows:started follows): deliver anyway.
+  const timer = setTimeout(run, fallbackMs);
+  timer.unref();
+  return cancel;
+}
+
+interface FlowWithCatch {
+  handleError(node: Node, logMessage: unknown, msg: unknown): boolean;
+}
+
+/**
+ * The writes a deleted sink dropped (dropped.resource_stopped): each message fails with
+ * done(err), handed to the Catch nodes of the sink's tab as deployed now (found once the new
+ * flows have started), and the sink logs one line for the whole deletion with how many it
+ * dropped and how many no Catch node took.
+ */
+export class RemovalDrops {
+  private readonly pending: { msg: NodeMessage; done: Done; err: Error }[] = [];
+  private first?: string;
+  private uncaught = 0;
+  private caught = 0;
+
+  constructor(
+    private readonly RED: NodeAPI,
+    private readonly node: Node,
+  ) {}
+
+  fail(msg: NodeMessage, done: Done, err: Error): void {
+    this.first ??= err.message;
+    this.pending.push({ msg, done, err });
+  }
+
+  /** Writes restored from disk have no message: they only count in the summary. */
+  noteWithoutMessage(count: number, firstError?: string): void {
+    this.uncaught += count;
+    this.first ??= firstError;
+  }
+
+  /** Delivers the dropped messages once the deploy has started the new flows, then `report`. */
+  deliver(report: (summary: { caught: number; uncaught: number; first?: string }) => void): void {
+    afterFlowsStart(() => {
+      const flow = this.currentFlow();
+      for (const p of this.pending.splice(0)) this.deliverOne(flow, p);
+      report({ caught: this.caught, uncaught: this.uncaught, first: this.first });
+    }, 20000);
+  }
+
+  /** The flow object now running the sink's tab, through any running Catch node on it. */
+  private currentFlow(): Partial<FlowWithCatch> | undefined {
+    // The tab: the flow just below the global one (a node inside a subflow instance sits in the
+    // instance's flow, whose parent is the tab's).
+    type FlowRef = { id?: string; parent?: FlowRef };
+    let f = (this.node as unknown as { _flow?: FlowRef })._flow;
+    while (f?.parent?.parent && f.parent.id !== 'global') f = f.parent;
+    const tab = f?.id ?? (this.node as Node & { z?: string }).z;
+    let flow: Partial<FlowWithCatch> | undefined;
+    this.RED.nodes.eachNode((def) => {
+      if (flow || def.type !== 'catch' || (def as unknown as FlowDef).z !== tab) return;
+      const running = this.RED.nodes.getNode(def.id) as (Node & { _flow?: Partial<FlowWithCatch> }) | null;
+      if (running?._flow && typeof running._flow.handleError === 'function') flow = running._flow;
+    });
+    return flow;
+  }
+
+  private deliverOne(flow: Partial<FlowWithCatch> | undefined, p: { msg: NodeMessage; done: Done; err: Error }): void {
+    const node = this.node as Node & { error: Node['error'] };
+    // done(err) reports through node.error(err, msg): for this call, hand it to the Catch nodes
+    // of the flow running now, and count instead of logging (the summary line says it).
+    const own = Object.prototype.hasOwnProperty.call(node, 'error') ? node.error : undefined;
+    node.error = ((logMessage: unknown, m?: unknown) => {
+      if (m !== p.msg) {
+        (own ?? Object.getPrototypeOf(node).error).call(node, logMessage, m);
+      } else if (flow && flow.handleError!(node, logMessage, m)) {
+        this.caught += 1;
+      } else {
+        this.uncaught += 1;
+      }
+    }) as Node['error'];
+    try {
+      p.done(p.err);
+    } finally {
+      if (own) node.error = own;
+      else delete (node as { error?: unknown }).error;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backlogs no running sink owns.
+
+/** What the sink module tells about its running sinks. */
+export interface BacklogOwner {
+  bufferMode: 'memory' | 'disk';
+  /** Takes a backlog directory's writes into this sink's queue and disk buffer. */
+  importBacklog?(dir: string): { moved: number; unreadable: number; keptSource: boolean };
+}
+
+let owners: (id: string) => BacklogOwner | undefined = () => undefined;
+
+export interface BacklogEntry extends BacklogInfo {
+  id: string;
+  /** running: a disk-mode sink of that id sends it; the others are not sent by anyone now. */
+  owner: 'running' | 'disabled' | 'memory-mode' | 'not-running' | 'none';
+  name?: string;
+  /** Changes when the directory's files do (internal: saves rereading an unchanged backlog). */
+  signature?: string;
+}
+
+/**
+ * Every buffer directory holding unsent writes, with its owner. With `unsent` only those no
+ * running disk-mode sink sends, and a directory whose files have not changed since `known` saw
+ * them is not read again (a report after each deploy must not reread a large backlog).
+ */
+export function listBacklogs(RED: NodeAPI, options: { unsent?: boolean; known?: Map<string, string> } = {}): BacklogEntry[] {
+  const root = bufferRoot(RED);
+  let ids: string[];
+  try {
+    ids = fs.readdirSync(root);
+  } catch {
+    return [];
+  }
+  const entries: BacklogEntry[] = [];
+  for (const id of ids.sort()) {
+    const running = owners(id);
+    if (options.unsent && running?.bufferMode === 'disk') continue;
+    const dir = path.join(root, id);
+    const signature = filesSignature(dir);
+    if (options.known && options.known.get(id) === signature) continue;
+    const info = inspectBacklog(dir);
+    if (!info) continue;
+    let owner: BacklogEntry['owner'];
+    // "<instance>-<template id>": a sink inside a subflow instance.
+    const { state, def } = deployedState(RED, id, id.includes('-') ? id.slice(id.lastIndexOf('-') + 1) : undefined);
+    if (running?.bufferMode === 'disk') owner = 'running';
+    else if (state === 'deleted' || def?.type !== 'dynamodb-sink') owner = 'none';
+    else if (state === 'disabled') owner = 'disabled';
+    else if ((def.bufferMode ?? 'memory') !== 'disk') owner = 'memory-mode';
+    else owner = 'not-running';
+    entries.push({ id, ...info, owner, signature, ...(def?.name ? { name: def.name } : {}) });
+  }
+  return entries;
+}
+
+/** Names, sizes and modification times of a directory's files: changes when its backlog does. */
+function filesSignature(dir: string): string {
+  try {
+    return fs
+      .readdirSync(dir)
+      .sort()
+      .map((f) => {
+        const st = fs.statSync(path.join(dir, f));
+        return `${f}:${st.size}:${st.mtimeMs}`;
+      })
+      .join('|');
+  } catch {
+    return '';
+  }
+}
+
+/** Files signature and owner last reported per directory: a deploy repeats nothing unchanged. */
+const reported = new Map<string, string>();
+
+function describeOwner(e: BacklogEntry): string {
+  const sink = `dynamodb-sink ${e.name ? `"${e.name}" ` : ''}(${e.id})`;
+  switch (e.owner) {
+    case 'disabled':
+      return `${sink} is disabled: kept for when it is enabled again`;
+    case 'memory-mode':
+      return `${sink} is in memory mode, so nothing sends it`;
+    case 'not-running':
+      return `${sink} did not start (see its error), so nothing sends it now`;
+    default:
+      return `no dynamodb-sink with id ${e.id} exists, so nothing sends it`;
+  }
+}
+
+/** Logs each backlog that no running sink sends, with its size, path and what to do. */
+export function reportBacklogs(RED: NodeAPI): void {
+  // Known = unchanged files with the same owner state as last time: skipped without reading.
+  const known = new Map<string, string>();
+  for (const [id, key] of reported) {
+    const { state, def } = deployedState(RED, id, id.includes('-') ? id.slice(id.lastIndexOf('-') + 1) : undefined);
+    const owner = state === 'deleted' || def?.type !== 'dynamodb-sink' ? 'none' : state === 'disabled' ? 'disabled' : (def.bufferMode ?? 'memory');
+    const [files, was] = splitKey(key);
+    if (was === owner) known.set(id, files);
+  }
+  let entries: BacklogEntry[];
+  try {
+    entries = listBacklogs(RED, { unsent: true, known });
+  } catch (err) {
+    RED.log.warn(`[dynamodb-sink] could not look at the disk buffers in ${bufferRoot(RED)}: ${(err as Error).message}`);
+    return;
+  }
+  for (const id of [...reported.keys()]) if (!known.has(id)) reported.delete(id);
+  for (const e of entries) {
+    const state = e.owner === 'none' ? 'none' : e.owner === 'disabled' ? 'disabled' : e.owner === 'memory-mode' ? 'memory' : 'disk';
+    reported.set(e.id, `${e.signature ?? ''}\u0000${state}`);
+    const what = `[dynamodb-sink] disk buffer ${e.dir} holds ${e.records} unsent writes (${e.bytes} bytes)`;
+    if (e.owner === 'disabled') {
+      RED.log.info(`${what}; ${describeOwner(e)}.`);
+      continue;
+    }
+    RED.log.warn(
+      `${what}; ${describeOwner(e)}. To send it: switch that sink to buffer mode disk, or ` +
+        `POST /dynamodb-sink/backlogs/${e.id}/replay {"into": "<id of a running disk-mode sink>"}. ` +
+        `To discard it: DELETE /dynamodb-sink/backlogs/${e.id} (or delete the directory).`,
+    );
+  }
+}
+
+function splitKey(key: string): [string, string] {
+  const i = key.lastIndexOf('\u0000');
+  return [key.slice(0, i), key.slice(i + 1)];
+}
+
+/** Hooks the runtime and serves the backlog endpoints (once per runtime). */
+export function registerBacklogs(RED: NodeAPI, runningOwner: (id: string) => BacklogOwner | undefined): void {
+  owners = runningOwner;
+  hookRuntime(RED);
+  const app = RED.httpAdmin as unknown as { _dynamodbBacklogs?: boolean };
+  if (app._dynamodbBacklogs) return;
+  app._dynamodbBacklogs = true;
+  const canRead = RED.auth.needsPermission('dynamodb-sink.read');
+  const canWrite = RED.auth.needsPermission('dynamodb-sink.write');
+  const red = () => latestRED ?? RED;
+
+  RED.httpAdmin.get('/dynamodb-sink/backlogs', canRead, (_req, res) => {
+    res.json({ root: bufferRoot(red()), backlogs: listBacklogs(red()).map(({ signature: _s, ...e }) => e) });
+  });
+
+  RED.httpAdmin.post('/dynamodb-sink/backlogs/:id/replay', canWrite, (req, res) => {
+    const id = String(req.params.id);
+    const body = (req.body ?? {}) as { into?: unknown };
+    const into = typeof body.into === 'string' && body.into ? body.into : id;
+    const entry = listBacklogs(red()).find((e) => e.id === id);
+    if (!entry) {
+      res.status(404).json({ error: `no disk buffer backlog for id ${id} in ${bufferRoot(red())}` });
+      return;
+    }
+    if (entry.owner === 'running') {
+      res.status(409).json({ error: `the running disk-mode sink ${id} sends this backlog already` });
+      return;
+    }
+    const target = owners(into);
+    if (!target || target.bufferMode !== 'disk' || !target.importBacklog) {
+      res.status(409).json({
+        error: `no running dynamodb-sink ${into} in buffer mode disk: replay into a deployed disk-mode sink (set "into" to its id)`,
+      });
+      return;
+    }
+    try {
+      const result = target.importBacklog(entry.dir);
+      red().log.info(
+        `[dynamodb-sink] moved ${result.moved} writes from ${entry.dir} into sink ${into}` +
+          (result.unreadable ? ` (${result.unreadable} unreadable, counted as failed)` : '') +
+          (result.keptSource ? `; ${entry.dir} is kept, since the target could not store every write on disk` : ''),
+      );
+      res.json({ id, into, ...result });
+    } catch (err) {
+      res.status(500).json({ error: (err as Error).message });
+    }
+  });
+
+  RED.httpAdmin.delete('/dynamodb-sink/backlogs/:id', canWrite, (req, res) => {
+    const id = String(req.params.id);
+    const entry = listBacklogs(red()).find((e) => e.id === id);
+    if (!entry) {
+      res.status(404).json({ error: `no disk buffer backlog for id ${id} in ${bufferRoot(red())}` });
+      return;
+    }
+    if (entry.owner === 'running') {
+      res.status(409).json({ error: `the running disk-mode sink ${id} owns this backlog: delete or disable the sink first` });
+      return;
+    }
+    try {
+      fs.rmSync(entry.dir, { recursive: true, force: true });
+    } catch (err) {
+      res.status(500).json({ error: `could not delete ${entry.dir}: ${(err as Error).message}` });
+      return;
+    }
+    reported.delete(id);
+    red().log.warn(`[dynamodb-sink] discarded the disk buffer ${entry.dir}: ${entry.records} unsent writes dropped on request`);
+    res.json({ id, discarded: entry.records, dir: entry.dir });
+  });
+}

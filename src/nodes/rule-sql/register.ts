@@ -1,0 +1,227 @@
+// The `rule-sql` node (DESIGN.md section 1.2): compiles its statement at deploy, turns each
+// input into EMQX columns (src/events), evaluates, and sends one message per result row.
+// Also serves the editor's SQL test and validation endpoints (section 5).
+
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { stringifyJson } from '../../rules/exact-json';
+import { compileRule, eventTopicOf, Rule, RuleSyntaxError, triggerTopicOf } from '../../index';
+import { Columns, MessageColumnMapper, detachAedesClient, exampleTestContext, EVENT_TYPES, eventNameOf, isAedesMessage } from '../../events';
+import { mqttNodeDescriber } from '../mqtt-node-client';
+import { runRuleTest, validateRule } from './test-api';
+import { RuleStreamRunner, streamProperties } from './stream-runner';
+
+export const DEFAULT_SQL = 'SELECT * FROM "t/#"';
+
+export interface RuleSqlConfig extends NodeDef {
+  name: string;
+  sql: string;
+  /** Stateful statements only (DESIGN.md section 1.2): event-time expression, ms, most groups. */
+  eventTime?: string;
+  lateness?: number | string;
+  maxGroups?: number | string;
+}
+
+/** EMQX's rule metrics, the ones a Node-RED rule can have. */
+interface RuleCounters {
+  matched: number;
+  passed: number;
+  failed: number;
+  noResult: number;
+}
+
+/** What a running rule exposes on its node object for the metrics endpoint. */
+export interface RuleRuntime {
+  /** `late` and `evicted`: only for a rule with a window (counted since this node started). */
+  metrics(): { id: string; name: string; counters: RuleCounters & { late?: number; evicted?: number } };
+}
+
+// Status updates at most this often: a busy broker would otherwise flood the editor.
+const STATUS_INTERVAL_MS = 500;
+
+export default function register(RED: NodeAPI): void {
+  // Status and log text from the locale catalog, with the English text where the catalog is
+  // not loaded (tests, a runtime without this package's locales).
+  const t = (key: string, params: Record<string, string | number>, english: string): string => {
+    const text = RED._(key, params);
+    return text && text !== key ? text : english;
+  };
+
+  function RuleSqlNode(this: Node, config: RuleSqlConfig) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const name = config.name ?? '';
+    const sql = typeof config.sql === 'string' && config.sql.trim() !== '' ? config.sql : DEFAULT_SQL;
+    const counters: RuleCounters = { matched: 0, passed: 0, failed: 0, noResult: 0 };
+    // Read by GET /dynamodb-sink/metrics?format=prometheus (src/plugins/dynamodb-sidebar.ts).
+    (node as Node & { runtime?: RuleRuntime }).runtime = {
+      metrics: () => {
+        const window = runner?.windowCounts();
+        return { id: node.id, name, counters: window ? { ...counters, ...window } : { ...counters } };
+      },
+    };
+    let rule: Rule | undefined;
+    // Why the rule is not running, for every message that reaches it meanwhile (Catch, counted).
+    let notDeployed: string | undefined;
+    try {
+      rule = compileRule(sql, { id: node.id });
+    } catch (err) {
+      notDeployed = err instanceof Error ? err.message : String(err);
+      if (err instanceof RuleSyntaxError) {
+        node.error(t('rule-sql.errors.invalid-sql', { message: err.message }, `rule not deployed: ${err.message}`));
+        node.status({
+          fill: 'red', shape: 'ring',
+          text: t('rule-sql.status.invalid', { line: err.line, column: err.column }, `invalid SQL at line ${err.line}, column ${err.column}`),
+        });
+      } else {
+        node.error(err instanceof Error ? err.message : String(err));
+        node.status({ fill: 'red', shape: 'ring', text: t('rule-sql.status.broken', {}, 'rule not compiled') });
+      }
+    }
+
+    let statusTimer: NodeJS.Timeout | undefined;
+    let statusDue = false;
+    let runner: RuleStreamRunner | undefined;
+    const showStatus = () => {
+      const stats = runner?.stats;
+      if (stats !== undefined) {
+        node.status({
+          fill: counters.failed > 0 || stats.late > 0 ? 'yellow' : 'green',
+          shape: 'dot',
+          text: t('rule-sql.status.windows', { ...counters, ...stats },
+            `${stats.openWindows} open windows · ${stats.groups} groups · matched ${counters.matched} · late ${stats.late} · failed ${counters.failed}`),
+        });
+        return;
+      }
+      node.status({
+        fill: counters.failed > 0 ? 'yellow' : 'green',
+        shape: 'dot',
+        text: t('rule-sql.status.counts', { ...counters },
+          `matched ${counters.matched} · passed ${counters.passed} · failed ${counters.failed}`),
+      });
+    };
+    const scheduleStatus = () => {
+      if (statusTimer) {
+        statusDue = true;
+        return;
+      }
+      showStatus();
+      statusTimer = setTimeout(function flush() {
+        if (statusDue) {
+          statusDue = false;
+          showStatus();
+          statusTimer = setTimeout(flush, STATUS_INTERVAL_MS);
+        } else {
+          statusTimer = undefined;
+        }
+      }, STATUS_INTERVAL_MS);
+    };
+    if (rule) node.status({});
+    if (rule?.stateful) {
+      try {
+        runner = new RuleStreamRunner(node, rule, sql, streamProperties(config), { id: node.id, name }, counters, () => scheduleStatus());
+        runner.start();
+      } catch (err) {
+        // A bad eventTime, lateness or maxGroups: reported at deploy like a bad statement.
+        const message = err instanceof Error ? err.message : String(err);
+        node.error(t('rule-sql.errors.invalid-stream', { message }, `rule not deployed: ${message}`));
+        node.status({ fill: 'red', shape: 'ring', text: t('rule-sql.status.invalid-stream', {}, 'invalid eventTime, lateness or maxGroups') });
+        rule = undefined;
+        runner = undefined;
+        notDeployed = message;
+      }
+    }
+
+    const mapper = new MessageColumnMapper(mqttNodeDescriber(RED));
+
+    node.on('input', (msg: NodeMessageInFlow, send, done) => {
+      if (!rule) {
+        // The guide's rule for bad input: never dropped silently. The status stays red (it names
+        // the line and column); each message fails with the reason and is counted.
+        counters.failed++;
+        done(new Error(`rule-sql "${name || node.id}" is not running: ${notDeployed ?? 'the statement did not compile'}; fix it in the node and deploy again`));
+        return;
+      }
+      const input = msg as unknown as Record<string, unknown>;
+      // The aedes test alone (mapper.kindOf would also test for a Status message, again inside columnsFrom).
+      const aedes = isAedesMessage(input);
+      let events: Columns[];
+      try {
+        events = mapper.columnsFrom(input);
+      } catch (err) {
+        done(err as Error);
+        return;
+      } finally {
+        // The live aedes client must not reach a Catch node or anything else.
+        if (aedes) detachAedesClient(input);
+      }
+      if (runner !== undefined) {
+        runner.input(msg, events, send as never, done);
+        return;
+      }
+      const out: Record<string, unknown>[] = [];
+      let failure: unknown;
+      for (const columns of events) {
+        const trigger = triggerTopicOf(columns);
+        if (!trigger || !rule.matches(columns)) continue;
+        counters.matched++;
+        try {
+          const rows = rule.evaluateMatched(columns);
+          if (rows === null) {
+            counters.noResult++;
+            continue;
+          }
+          counters.passed++;
+          // Each row's msg.rule is its own object (a later node may change it); the first row takes
+          // this one, built for the event, and only further rows copy it.
+          const about = { id: node.id, name, event: columns.event };
+          for (let i = 0; i < rows.length; i++) {
+            out.push({ _msgid: msg._msgid, payload: rows[i], topic: trigger.topic, rule: i === 0 ? about : { ...about } });
+          }
+        } catch (err) {
+          counters.failed++;
+          failure ??= err;
+        }
+      }
+      if (events.length > 0) scheduleStatus();
+      if (out.length > 0) send([out] as unknown as NodeMessageInFlow[]);
+      if (failure !== undefined) done(failure instanceof Error ? failure : new Error(String(failure)));
+      else done();
+    });
+
+    node.on('close', (removed: boolean, done: () => void) => {
+      if (statusTimer) clearTimeout(statusTimer);
+      statusTimer = undefined;
+      if (runner !== undefined) runner.close(removed === true, done);
+      else done();
+    });
+  }
+
+  RED.nodes.registerType('rule-sql', RuleSqlNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
+
+  const canWrite = RED.auth.needsPermission('rule-sql.write');
+  const canRead = RED.auth.needsPermission('rule-sql.read');
+  type Req = { body?: unknown; is(type: string): string | false | null; params: Record<string, string> };
+  type Res = { status(code: number): Res; json(body: unknown): void; type(t: string): Res; send(body: string): void };
+  const answer = (handler: (body: unknown) => { status: number; body: unknown }) => (req: Req, res: Res) => {
+    if (!req.is('application/json')) {
+      res.status(415).json({ code: 'UNSUPPORTED_MEDIA_TYPE', message: 'send the request as application/json' });
+      return;
+    }
+    try {
+      const { status, body } = handler(req.body);
+      // A row may hold integers beyond 2^53 (BigInt): written with all their digits, as EMQX does.
+      res.status(status).type('application/json').send(stringifyJson(body) ?? 'null');
+    } catch (err) {
+      res.status(500).json({ code: 'INTERNAL_ERROR', message: err instanceof Error ? err.message : String(err) });
+    }
+  };
+  RED.httpAdmin.post('/rule-sql/test', canWrite, answer(runRuleTest) as never);
+  RED.httpAdmin.post('/rule-sql/validate', canWrite, answer(validateRule) as never);
+  // The event picker of the test panel: every event type with its topic and editable context.
+  RED.httpAdmin.get('/rule-sql/events', canRead, ((_req: Req, res: Res) => {
+    res.json(EVENT_TYPES.map((type) => {
+      const event = eventNameOf(type) as string;
+      return { event_type: type, event, topic: eventTopicOf(event) ?? 't/a', context: exampleTestContext(type) };
+    }));
+  }) as never);
+}
