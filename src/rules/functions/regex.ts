@@ -1,132 +1,89 @@
 // Regular-expression functions (reference section 5.4). EMQX hands patterns to PCRE; here they
-// are translated to JavaScript RegExp syntax once and cached. Translated: leading inline flags
-// `(?i)` `(?s)` `(?m)`, `\A` `\z` `\Z`, PCRE's `$` (also matches before a final newline),
-// `(?P<name>...)`, `\Q...\E`, `\h`, `\e`, `\a`, `\x{...}`, POSIX classes `[[:alpha:]]`.
-// Approximated: possessive quantifiers and atomic groups `(?>...)` become ordinary ones (the
-// same matches except where backtracking into them would find another). Unsupported PCRE
-// features (recursion, conditionals, `(?x)`) raise a clear error.
+// run on RE2 (re2js, pure JavaScript), which matches in time linear in the subject, so that a
+// payload cannot stall Node-RED (DESIGN.md section 6). Each pattern is translated from PCRE
+// syntax once (pcre.ts) and cached; a pattern that needs backtracking (backreferences,
+// lookaround, atomic groups, possessive quantifiers, recursion, conditionals) is refused:
+// at deploy when it is a literal in the statement (pattern-literals.ts), else per message.
 
+import { RE2JS } from 're2js';
 import { RuleFunction } from './types';
 import { callError, define, text } from './arguments';
+import { PatternRefusal, translatePcre } from './pcre';
 
-const POSIX_CLASSES: Record<string, string> = {
-  alpha: 'a-zA-Z', digit: '0-9', alnum: 'a-zA-Z0-9', upper: 'A-Z', lower: 'a-z', space: '\\s',
-  blank: ' \\t', punct: '!-\\/:-@\\[-`{-~', xdigit: '0-9A-Fa-f', word: '\\w', cntrl: '\\x00-\\x1f\\x7f',
-  print: '\\x20-\\x7e', graph: '\\x21-\\x7e', ascii: '\\x00-\\x7f',
-};
-
-function escapeLiteral(s: string): string {
-  return s.replace(/[\\^$.*+?()[\]{}|\/-]/g, (c) => `\\${c}`);
+/** A compiled pattern, with the translation's group numbers. */
+interface Pattern {
+  re: RE2JS;
+  groups: number[];
+  endMarkers: number[];
 }
 
-function codePointEscape(cp: number): string {
-  if (cp <= 0xffff) return `\\u${cp.toString(16).padStart(4, '0')}`;
-  return escapeLiteral(String.fromCodePoint(cp));
+/** One match: its span and the pattern's own groups (undefined = did not take part). */
+interface Match {
+  start: number;
+  end: number;
+  /** Where to search next (a `$` before the final newline moved `end` back one). */
+  next: number;
+  groups: (string | undefined)[];
 }
 
-/** PCRE pattern text → [JS source, JS flags]. */
-export function translatePcre(pattern: string): [string, string] {
-  let flags = '';
-  let p = pattern;
-  const inline = /^\(\?([a-zA-Z]+)\)/.exec(p);
-  if (inline) {
-    for (const f of inline[1]) {
-      if (f === 'i' || f === 's' || f === 'm') flags += flags.includes(f) ? '' : f;
-      else throw callError('regex', `inline option (?${f}) is not supported`);
-    }
-    p = p.slice(inline[0].length);
-  }
-  let out = '';
-  let inClass = false;
-  for (let i = 0; i < p.length; i++) {
-    const c = p[i];
-    if (c === '\\') {
-      const e = p[i + 1];
-      i++;
-      if (e === undefined) throw callError('regex', 'pattern ends with a backslash');
-      if (e === 'Q') {
-        const end = p.indexOf('\\E', i + 1);
-        const literal = end < 0 ? p.slice(i + 1) : p.slice(i + 1, end);
-        out += escapeLiteral(literal);
-        i = end < 0 ? p.length : end + 1;
-      } else if (e === 'x' && p[i + 1] === '{') {
-        const end = p.indexOf('}', i);
-        out += codePointEscape(parseInt(p.slice(i + 2, end), 16));
-        i = end;
-      } else if (!inClass && e === 'A') out += '^';
-      else if (!inClass && e === 'z') out += '(?![\\s\\S])';
-      else if (!inClass && e === 'Z') out += '(?=\\n?(?![\\s\\S]))';
-      else if (e === 'h') out += inClass ? ' \\t' : '[ \\t]';
-      else if (e === 'H' && !inClass) out += '[^ \\t]';
-      else if (e === 'e') out += '\\x1b';
-      else if (e === 'a') out += '\\x07';
-      else out += `\\${e}`;
-      continue;
-    }
-    if (inClass) {
-      if (c === '[' && p[i + 1] === ':') {
-        const m = /^\[:(\^?)([a-z]+):\]/.exec(p.slice(i));
-        if (m && POSIX_CLASSES[m[2]] !== undefined && m[1] === '') {
-          out += POSIX_CLASSES[m[2]];
-          i += m[0].length - 1;
-          continue;
-        }
-      }
-      if (c === ']') inClass = false;
-      out += c === '[' ? '\\[' : c;
-      continue;
-    }
-    if (c === '[') {
-      inClass = true;
-      out += c;
-      // A ']' right after '[' or '[^' is a literal in PCRE.
-      if (p[i + 1] === '^') out += p[++i];
-      if (p[i + 1] === ']') {
-        out += '\\]';
-        i++;
-      }
-      continue;
-    }
-    if (c === '$') {
-      out += flags.includes('m') ? '$' : '(?=\\n?(?![\\s\\S]))';
-      continue;
-    }
-    if (c === '(' && p[i + 1] === '?') {
-      const rest = p.slice(i + 2);
-      if (rest.startsWith('P<')) { out += '(?<'; i += 3; continue; }
-      if (rest.startsWith('P=')) {
-        const end = p.indexOf(')', i);
-        out += `\\k<${p.slice(i + 4, end)}>`;
-        i = end;
-        continue;
-      }
-      if (rest.startsWith('>')) { out += '(?:'; i += 2; continue; }
-      if (/^[:=!<]/.test(rest)) { out += c; continue; }
-      throw callError('regex', `the group syntax (?${rest.slice(0, 2)} is not supported`);
-    }
-    if (c === '+' && i > 0 && /[*+?}]/.test(p[i - 1]) && p[i - 2] !== '\\') continue; // possessive
-    out += c;
-  }
-  return [out, flags];
-}
+const cache = new Map<string, Pattern | string>();
+const MAX_CACHED = 500;
 
-const cache = new Map<string, RegExp>();
-
-function compile(fn: string, pattern: string, global: boolean): RegExp {
-  const key = (global ? 'g' : '-') + pattern;
-  let re = cache.get(key);
-  if (re === undefined) {
+/**
+ * Compiles a PCRE pattern for RE2, or gives the reason it cannot be run (EMQX: the pattern is
+ * PCRE; here only what runs in linear time is accepted). Cached either way.
+ */
+export function compilePattern(pattern: string): Pattern | string {
+  let compiled = cache.get(pattern);
+  if (compiled === undefined) {
     try {
-      const [source, flags] = translatePcre(pattern);
-      re = new RegExp(source, flags + (global ? 'g' : ''));
+      const t = translatePcre(pattern);
+      const flags = (t.flags.i ? RE2JS.CASE_INSENSITIVE : 0) | (t.flags.s ? RE2JS.DOTALL : 0) | (t.flags.m ? RE2JS.MULTILINE : 0);
+      const source = t.flags.U ? `(?U)${t.source}` : t.source;
+      compiled = { re: RE2JS.compile(source, flags), groups: t.groups, endMarkers: t.endMarkers };
     } catch (err) {
-      throw callError(fn, `invalid regular expression ${JSON.stringify(pattern)}: ${(err as Error).message}`);
+      compiled = err instanceof PatternRefusal
+        ? err.reason
+        : `invalid regular expression ${JSON.stringify(pattern)}: ${(err as Error).message.replace(/^error parsing regexp: /, '')}`;
     }
-    if (cache.size > 500) cache.clear();
-    cache.set(key, re);
+    if (cache.size >= MAX_CACHED) cache.clear();
+    cache.set(pattern, compiled);
   }
-  re.lastIndex = 0;
-  return re;
+  return compiled;
+}
+
+/**
+ * Why a pattern cannot be run, or undefined when it can: for the deploy-time check of literal
+ * patterns (EMQX: regex_match/regex_replace/regex_extract take PCRE; DESIGN.md section 6).
+ */
+export function patternProblem(pattern: string): string | undefined {
+  const compiled = compilePattern(pattern);
+  return typeof compiled === 'string' ? compiled : undefined;
+}
+
+function compile(fn: string, pattern: string): Pattern {
+  const compiled = compilePattern(pattern);
+  if (typeof compiled === 'string') throw callError(fn, compiled);
+  return compiled;
+}
+
+function find(p: Pattern, s: string, from: number, matcher = p.re.matcher(s)): Match | undefined {
+  if (from > s.length || !matcher.find(from)) return undefined;
+  let start = matcher.start();
+  let end = matcher.end();
+  const next = end;
+  // PCRE's `$` matched before the final newline: that newline is not part of any group.
+  const cut = p.endMarkers.some((g) => matcher.start(g) >= 0);
+  const last = s.length - 1;
+  if (cut) [start, end] = [Math.min(start, last), last];
+  const groups = p.groups.map((g) => {
+    let a = matcher.start(g);
+    if (a < 0) return undefined;
+    let b = matcher.end(g);
+    if (cut && b === s.length) [a, b] = [Math.min(a, last), last];
+    return s.slice(a, b);
+  });
+  return { start, end, next, groups };
 }
 
 /** Erlang re:replace replacement: `&` is the match, `\N` / `\g{N}` a group, `\&` `\\` literals. */
@@ -151,22 +108,35 @@ function expandReplacement(rep: string, match: string, groups: (string | undefin
   return out;
 }
 
+/** Every match, left to right; after an empty match the search moves on one character (as JavaScript and PCRE's global replace). */
+function replaceAll(p: Pattern, s: string, rep: string): string {
+  const matcher = p.re.matcher(s);
+  let out = '';
+  let copied = 0;
+  let from = 0;
+  for (let m = find(p, s, 0, matcher); m !== undefined; m = find(p, s, from, matcher)) {
+    out += s.slice(copied, m.start) + expandReplacement(rep, s.slice(m.start, m.end), m.groups);
+    copied = m.end;
+    from = m.next;
+    if (m.next === m.start) {
+      const c = s.charCodeAt(from);
+      from += c >= 0xd800 && c <= 0xdbff ? 2 : 1;
+    }
+  }
+  return out + s.slice(copied);
+}
+
 export const regexFunctions: RuleFunction[] = [
   define('regex_match', 2, 2, (args) =>
-    compile('regex_match', text('regex_match', args[1]), false).test(text('regex_match', args[0]))),
+    compile('regex_match', text('regex_match', args[1])).re.test(text('regex_match', args[0]))),
   define('regex_replace', 3, 3, (args) => {
     const s = text('regex_replace', args[0]);
-    const re = compile('regex_replace', text('regex_replace', args[1]), true);
-    const rep = text('regex_replace', args[2]);
-    return s.replace(re, (match: string, ...rest: unknown[]) => {
-      // The replacer's trailing arguments are offset, input, and (with named groups) groups.
-      const named = typeof rest[rest.length - 1] === 'object' && rest[rest.length - 1] !== undefined;
-      const groups = rest.slice(0, rest.length - (named ? 3 : 2)) as (string | undefined)[];
-      return expandReplacement(rep, match, groups);
-    });
+    const p = compile('regex_replace', text('regex_replace', args[1]));
+    return replaceAll(p, s, text('regex_replace', args[2]));
   }),
   define('regex_extract', 2, 2, (args) => {
-    const m = compile('regex_extract', text('regex_extract', args[1]), false).exec(text('regex_extract', args[0]));
-    return m === null ? [] : m.slice(1).map((g) => g ?? '');
+    const s = text('regex_extract', args[0]);
+    const m = find(compile('regex_extract', text('regex_extract', args[1])), s, 0);
+    return m === undefined ? [] : m.groups.map((g) => g ?? '');
   }),
 ];
