@@ -131,7 +131,13 @@ export default function register(RED: NodeAPI): void {
       }
     }
 
-    const mapper = new MessageColumnMapper(mqttNodeDescriber(RED));
+    // A payload on a broker's lifecycle topic that is not that broker's format (DESIGN.md 3.1) is a
+    // publish only: counted, warned about once (a misconfigured broker or subscription), then debug.
+    const mapper = new MessageColumnMapper(mqttNodeDescriber(RED), (topic, broker, error) => {
+      const line = `${topic}: not a ${broker} lifecycle payload (${error}); passed on as a message.publish only (${mapper.brokerPayloadsRefused} so far)`;
+      if (mapper.brokerPayloadsRefused === 1) node.warn(line);
+      else node.debug(line);
+    });
 
     node.on('input', (msg: NodeMessageInFlow, send, done) => {
       if (!rule) {
