@@ -2,6 +2,8 @@
 // parse, and an evaluation that raises. Both carry a stable `code` so callers and the
 // editor can tell kinds apart without matching on message text.
 
+import { JsonDepthError } from '../json/depth';
+
 /** A statement that is not valid EMQX rule SQL. `line` and `column` are 1-based. */
 export class RuleSyntaxError extends Error {
   readonly line: number;
@@ -32,4 +34,12 @@ export class RuleEvaluationError extends Error {
     this.code = code;
     this.errorClass = errorClass;
   }
+}
+
+/**
+ * Where JSON text that does not parse just gives undefined (a path step, a map function), JSON
+ * nested past the limit still fails the message: EMQX: decode_json_failed (DESIGN.md section 6).
+ */
+export function failIfTooDeep(err: unknown): void {
+  if (err instanceof JsonDepthError) throw new RuleEvaluationError(`decode_json_failed: ${err.message}`, 'decode_json_failed');
 }

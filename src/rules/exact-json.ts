@@ -13,6 +13,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { parse as losslessParse } from 'lossless-json';
+import { checkJsonTextDepth } from '../json/depth';
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
@@ -118,10 +119,12 @@ const LOSSLESS_OPTIONS = {
 
 /**
  * JSON text to a value, integers exact (see the top of this file). Throws a SyntaxError for
- * text that is not JSON, like JSON.parse. Objects are plain objects; a `__proto__` key is an
- * own property, as with JSON.parse.
+ * text that is not JSON, like JSON.parse, and a JsonDepthError (a SyntaxError) for text nested
+ * deeper than 1,000 levels, found before parsing (DESIGN.md section 6). Objects are plain
+ * objects; a `__proto__` key is an own property, as with JSON.parse.
  */
 export function parseJson(text: string): unknown {
+  checkJsonTextDepth(text);
   if (text.length < 16 || !mayHoldLongInteger(text) || !hasLongNumberToken(text)) return JSON.parse(text);
   let value: unknown;
   try {

@@ -2,7 +2,7 @@
 // negative indexes into lists, JSON text decoded on the way, and EMQX's nested put for AS
 // targets. Values met on the way are never modified: a put copies what it changes.
 
-import { RuleEvaluationError } from './errors';
+import { failIfTooDeep, RuleEvaluationError } from './errors';
 import { parseJson } from './exact-json';
 import { typeName } from './values';
 
@@ -23,7 +23,8 @@ export function decodeLenient(v: string | Uint8Array): unknown {
   if (c !== 123 && c !== 91 && c !== 32 && c !== 9 && c !== 10 && c !== 13) return undefined;
   try {
     return parseJson(text);
-  } catch {
+  } catch (err) {
+    failIfTooDeep(err);
     return undefined;
   }
 }

@@ -21,7 +21,7 @@
 
 import { isUtf8 } from 'node:buffer';
 import { jsonText, JsonValueError } from '../json/encode';
-import { RuleEvaluationError } from './errors';
+import { failIfTooDeep, RuleEvaluationError } from './errors';
 import { parseJson } from './exact-json';
 
 export type RuleMap = Record<string, unknown>;
@@ -140,7 +140,8 @@ export function decodeJson(s: unknown): unknown {
   }
   try {
     return parseJson(text);
-  } catch {
+  } catch (err) {
+    failIfTooDeep(err);
     const shown = text.length > 40 ? `${text.slice(0, 40)}...` : text;
     throw new RuleEvaluationError(`decode_json_failed: not valid JSON: ${JSON.stringify(shown)}`, 'decode_json_failed');
   }

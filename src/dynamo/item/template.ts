@@ -6,6 +6,7 @@ import { types } from 'node:util';
 import { bytesOf, dateText, isNumberArray, jsonText, JsonValueError, unboxed } from '../../json/encode';
 import { ItemError } from './encoding';
 import { parseJson as parseExactJson } from '../../rules/exact-json';
+import { JsonDepthError } from '../../json/depth';
 
 /** A template that cannot be compiled; `line`/`column` are 1-based, `position` 0-based. */
 export class TemplateSyntaxError extends Error {
@@ -70,10 +71,12 @@ export function lookupPath(row: unknown, path: readonly string[]): unknown {
   return current;
 }
 
+/** JSON text met on a path or as the whole item; undefined when it is not JSON, an error when too deep (DESIGN.md section 6). */
 function parseJson(text: string): unknown {
   try {
     return parseExactJson(text);
-  } catch {
+  } catch (err) {
+    if (err instanceof JsonDepthError) throw new ItemError('template', `decode_json_failed: ${err.message}`);
     return undefined;
   }
 }

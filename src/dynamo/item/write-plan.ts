@@ -5,6 +5,7 @@
 // must not be applied twice.
 import { randomUUID } from 'node:crypto';
 import { parseJson } from '../../rules/exact-json';
+import { JsonDepthError } from '../../json/depth';
 import { encodeItem, ItemError, itemSize, keyOf, type EncodeOptions, type ItemMeasure } from './encoding';
 import { bindValues, compileExpressions, type CompiledExpressions } from './expression';
 import type { WriteExpression, WriteOperation, WriteRequest } from '../delivery/queue';
@@ -131,7 +132,9 @@ export class WritePlan {
       try {
         // Integers beyond 2^53 keep every digit (DESIGN.md section 2).
         value = parseJson(value);
-      } catch {
+      } catch (err) {
+        // DESIGN.md section 6: too deep is EMQX's decode_json_failed, found before parsing.
+        if (err instanceof JsonDepthError) throw new ItemError('not_object', `decode_json_failed: msg.payload: ${err.message}`);
         throw new Error(this.messages.payloadNotJson());
       }
     }

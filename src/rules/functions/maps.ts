@@ -3,6 +3,7 @@
 
 import { RuleFunction } from './types';
 import { parseJson } from '../exact-json';
+import { failIfTooDeep } from '../errors';
 import { argError, define, mapOrJson, text } from './arguments';
 import { isMap, RuleMap, textOf } from '../values';
 
@@ -12,7 +13,8 @@ function stepInto(value: unknown, key: string): unknown {
   if (typeof container === 'string' || Buffer.isBuffer(container)) {
     try {
       container = parseJson(textOf(container) ?? '');
-    } catch {
+    } catch (err) {
+      failIfTooDeep(err);
       return undefined;
     }
   }
@@ -40,7 +42,8 @@ function putPath(keys: string[], value: unknown, target: unknown): RuleMap {
   if (typeof container === 'string' || Buffer.isBuffer(container)) {
     try {
       container = parseJson(textOf(container) ?? '');
-    } catch {
+    } catch (err) {
+      failIfTooDeep(err);
       container = undefined;
     }
   }

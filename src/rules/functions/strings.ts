@@ -3,6 +3,7 @@
 
 import { RuleFunction } from './types';
 import { parseJson } from '../exact-json';
+import { failIfTooDeep } from '../errors';
 import { argError, callError, define, integer, list, option, text } from './arguments';
 import { isMap, jsonEncode, textOf, toText } from '../values';
 import { fixedDecimals } from './conversion';
@@ -235,7 +236,8 @@ export const stringFunctions: RuleFunction[] = [
     if (textOf(m) !== undefined) {
       try {
         m = parseJson(textOf(m)!);
-      } catch {
+      } catch (err) {
+        failIfTooDeep(err);
         return ['map_to_redis_hset_args'];
       }
     }
