@@ -202,3 +202,31 @@ export function exampleTestContext(eventType: string): Columns {
   }
   return { event_type: type, ...fields };
 }
+
+/**
+ * One sample lifecycle message per external broker (DESIGN.md section 3.1), as `mqtt in` gives it
+ * (topic and payload text), for the SQL test panel's "Record client events from ..." examples:
+ * EMQX: apps/emqx/src/emqx_sys.erl (5.x connected); AWS IoT: the disconnect message of the
+ * "Lifecycle events" page; Mosquitto: a 2.0 connect line on $SYS/broker/log/N.
+ */
+export const BROKER_SAMPLES: Readonly<Record<'emqx' | 'aws-iot' | 'mosquitto', { topic: string; payload: string }>> = {
+  emqx: {
+    topic: '$SYS/brokers/emqx@127.0.0.1/clients/c_emqx/connected',
+    payload: JSON.stringify({
+      clientid: 'c_emqx', username: 'u_emqx', ipaddress: '192.168.0.10', sockport: 1883, protocol: 'mqtt', proto_name: 'MQTT',
+      proto_ver: 5, connected_at: 1736512728660, ts: 1736512728666, keepalive: 60, clean_start: true, expiry_interval: 7200000,
+    }),
+  },
+  'aws-iot': {
+    topic: '$aws/events/presence/disconnected/186b5',
+    payload: JSON.stringify({
+      clientId: '186b5', timestamp: 1573002340451, eventType: 'disconnected',
+      sessionIdentifier: '00000000-0000-0000-0000-000000000000', principalIdentifier: '12345678901234567890123456789012',
+      clientInitiatedDisconnect: true, disconnectReason: 'CLIENT_INITIATED_DISCONNECT', versionNumber: 0,
+    }),
+  },
+  mosquitto: {
+    topic: '$SYS/broker/log/N',
+    payload: "1736512728: New client connected from 192.168.0.10:56431 as c_emqx (p5, c1, k60, u'u_emqx').",
+  },
+};

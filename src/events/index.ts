@@ -4,10 +4,10 @@ export { columnsFromMqttIn } from './mqtt-in';
 export { AedesEventMapper, detachAedesClient, isAedesMessage } from './aedes';
 export { AedesClientSnapshot, snapshotAedesClient } from './aedes-client';
 export { DescribeMqttNode, MqttNodeClient, StatusEventMapper, columnsFromStatus, connectionState, isStatusMessage } from './status';
-export { EVENT_TYPES, EventType, eventNameOf, exampleColumns, exampleTestContext } from './examples';
+export { BROKER_SAMPLES, EVENT_TYPES, EventType, eventNameOf, exampleColumns, exampleTestContext } from './examples';
 export { InputKind, MessageColumnMapper, columnsFromMessage } from './message';
 export { BrokerPayloadRefused } from './message';
 export {
-  AWS_CONNECT_FAILURE_REASONS, AWS_DISCONNECT_REASONS, BrokerEvents, BrokerName, SOCKET_ERRORS, V20_DISCONNECTS,
+  AWS_CONNECT_FAILURE_REASONS, AWS_DISCONNECT_REASONS, BROKER_LABELS, BrokerEvents, BrokerName, SOCKET_ERRORS, V20_DISCONNECTS,
   V21_DISCONNECTS, brokerEventsFrom,
 } from './brokers';

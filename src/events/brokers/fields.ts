@@ -7,6 +7,9 @@ import type { Columns } from '../columns';
 /** The brokers whose lifecycle messages become events. */
 export type BrokerName = 'emqx' | 'aws-iot' | 'mosquitto';
 
+/** The brokers' names as users know them, for log lines and answers. */
+export const BROKER_LABELS: Readonly<Record<BrokerName, string>> = { emqx: 'EMQX', 'aws-iot': 'AWS IoT', mosquitto: 'Mosquitto' };
+
 /**
  * What one `mqtt in` message on a broker's lifecycle topic stands for: the `events` it reports
  * (zero for a Mosquitto log line that is not about a client), or `error` when the payload is not

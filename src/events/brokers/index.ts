@@ -8,7 +8,7 @@ import { emqxEvents, emqxTopic } from './emqx';
 import { BrokerEvents, BrokerPayloadError } from './fields';
 import { mosquittoEvents, mosquittoTopic } from './mosquitto';
 
-export { BrokerEvents, BrokerName, BrokerPayloadError } from './fields';
+export { BROKER_LABELS, BrokerEvents, BrokerName, BrokerPayloadError } from './fields';
 export { AWS_CONNECT_FAILURE_REASONS, AWS_DISCONNECT_REASONS, AwsIotTopic, awsIotEvents, awsIotTopic } from './aws-iot';
 export { EmqxTopic, emqxEvents, emqxTopic } from './emqx';
 export { MosquittoLogKind, mosquittoEvents, mosquittoTopic } from './mosquitto';

@@ -5,7 +5,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { stringifyJson } from '../../rules/exact-json';
 import { compileRule, eventTopicOf, Rule, RuleSyntaxError, triggerTopicOf } from '../../index';
-import { Columns, MessageColumnMapper, detachAedesClient, exampleTestContext, EVENT_TYPES, eventNameOf, isAedesMessage } from '../../events';
+import { BROKER_LABELS, Columns, MessageColumnMapper, detachAedesClient, exampleTestContext, EVENT_TYPES, eventNameOf, isAedesMessage } from '../../events';
 import { mqttNodeDescriber } from '../mqtt-node-client';
 import { runRuleTest, validateRule } from './test-api';
 import { RuleStreamRunner, streamProperties } from './stream-runner';
@@ -134,7 +134,7 @@ export default function register(RED: NodeAPI): void {
     // A payload on a broker's lifecycle topic that is not that broker's format (DESIGN.md 3.1) is a
     // publish only: counted, warned about once (a misconfigured broker or subscription), then debug.
     const mapper = new MessageColumnMapper(mqttNodeDescriber(RED), (topic, broker, error) => {
-      const line = `${topic}: not a ${broker} lifecycle payload (${error}); passed on as a message.publish only (${mapper.brokerPayloadsRefused} so far)`;
+      const line = `${topic}: not a ${BROKER_LABELS[broker]} lifecycle payload (${error}); passed on as a message.publish only (${mapper.brokerPayloadsRefused} so far)`;
       if (mapper.brokerPayloadsRefused === 1) node.warn(line);
       else node.debug(line);
     });

@@ -4,7 +4,8 @@
 
 import { compileRule, RuleSyntaxError, RuleEvaluationError } from '../../index';
 import type { Row, Rule, RuleStream } from '../../index';
-import { EVENT_TYPES, eventNameOf, exampleColumns, payloadText } from '../../events';
+import { JsonDepthError, jsonValueTooDeep } from '../../json/depth';
+import { BROKER_LABELS, EVENT_TYPES, brokerEventsFrom, eventNameOf, exampleColumns, payloadText } from '../../events';
 
 export interface ApiAnswer {
   status: number;
@@ -13,10 +14,16 @@ export interface ApiAnswer {
 
 const RULE_ID = 'rule_sql_test';
 
-/** POST /rule-sql/test: `{ sql, context }` → the rows, NOT_MATCH, or BAD_REQUEST. */
+/**
+ * POST /rule-sql/test: `{ sql, context }` → the rows, NOT_MATCH, or BAD_REQUEST. A
+ * `message_publish` context whose topic and payload are a broker's lifecycle message (EMQX
+ * `$SYS/brokers/...`, AWS IoT `$aws/events/...`, Mosquitto `$SYS/broker/log/...`) is also
+ * tested as the events it reports; NOT_MATCH then says why when the payload did not parse.
+ */
 export function runRuleTest(request: unknown): ApiAnswer {
   const { sql, context } = (request && typeof request === 'object' ? request : {}) as { sql?: unknown; context?: unknown };
   if (typeof sql !== 'string') return badRequest('Bad Arguments: sql must be a string');
+  if (jsonValueTooDeep(request)) return badRequest(`decode_json_failed: the request's ${new JsonDepthError().message}`);
   const ctx = (context && typeof context === 'object' && !Array.isArray(context) ? context : {}) as Record<string, unknown>;
   const eventType = typeof ctx.event_type === 'string' ? ctx.event_type : undefined;
   if (!eventType || !eventNameOf(eventType)) {
@@ -41,9 +48,16 @@ export function runRuleTest(request: unknown): ApiAnswer {
   };
   if (rule.stateful) return runStreamTest(rule, request as Record<string, unknown>, ctx, columnsOf);
   const columns = columnsOf([ctx]);
-  let rows;
+  // A publish on an external broker's lifecycle topic (DESIGN.md 3.1) is also the events it
+  // reports: the first of them (the publish first) that the rule matches answers, as at runtime.
+  const reported = columns.event === 'message.publish' ? brokerEventsFrom(columns.topic, columns.payload, Date.now()) : undefined;
+  const candidates = [columns, ...(reported?.events ?? [])];
+  let rows: Row[] | null = null;
   try {
-    rows = rule.evaluate(columns);
+    for (const candidate of candidates) {
+      rows = rule.evaluate(candidate);
+      if (rows !== null) break;
+    }
   } catch (err) {
     if (err instanceof RuleEvaluationError) {
       return {
@@ -53,7 +67,12 @@ export function runRuleTest(request: unknown): ApiAnswer {
     }
     throw err;
   }
-  if (rows === null) return { status: 412, body: { code: 'NOT_MATCH', message: 'SQL Not Match' } };
+  if (rows === null) {
+    if (reported?.error !== undefined) {
+      return { status: 412, body: { code: 'NOT_MATCH', message: 'SQL Not Match', reason: `not a ${BROKER_LABELS[reported.broker]} lifecycle payload: ${reported.error}` } };
+    }
+    return { status: 412, body: { code: 'NOT_MATCH', message: 'SQL Not Match' } };
+  }
   return { status: 200, body: toTestJson(rule.kind === 'foreach' ? rows : rows[0]) };
 }
 
