@@ -11,88 +11,19 @@
 // Disk errors never escape as exceptions that could take Node-RED down: `append` throws a
 // DiskBufferError (the caller fails that one message at once), everything else reports through
 // `onError` and leaves the files as they are, so whatever is on disk stays there for replay.
+//
+// This file is the DiskStore; the store interface and the memory store are in write-store.ts,
+// whole-or-nothing writes and DiskBufferError in disk-io.ts, the file format's readers in
+// disk-format.ts (all re-exported here).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { SEGMENT_RE, crc32Hex, readSettled } from './disk-format';
+import { DiskBufferError, appendWhole, diskError, writeWhole } from './disk-io';
+import type { RestoreResult, StoredWrite, UnreadableRecord, WriteStore } from './write-store';
 
-export interface StoredWrite {
-  seq: number;
-  enqueuedAt: number;
-  record: string;
-  /** Where the record was read from (restore only), for reporting one that does not parse. */
-  file?: string;
-  offset?: number;
-}
-
-/** A line of a segment that could not be read back: counted and logged, never replayed. */
-export interface UnreadableRecord {
-  file: string;
-  /** Byte offset of the line in the file. */
-  offset: number;
-  seq?: number;
-  reason: string;
-}
-
-export interface RestoreResult {
-  writes: StoredWrite[];
-  unreadable: UnreadableRecord[];
-  /** Highest seq in any file, settled or not: new writes take higher ones, so none repeats. */
-  maxSeq: number;
-}
-
-export interface WriteStore {
-  readonly kind: 'memory' | 'disk';
-  /** Writes left unsettled by an earlier run, oldest first, and the lines that did not read back. */
-  restore(): RestoreResult;
-  /** Keeps a write; throws (DiskBufferError) when it could not be kept whole. */
-  append(write: StoredWrite): void;
-  /** These writes are done with (written, failed or dropped): never replay them. Never throws. */
-  settle(seqs: number[]): void;
-  close(): void;
-}
-
-export class MemoryStore implements WriteStore {
-  readonly kind = 'memory' as const;
-  restore(): RestoreResult {
-    return { writes: [], unreadable: [], maxSeq: 0 };
-  }
-  append(): void {}
-  settle(): void {}
-  close(): void {}
-}
-
-/**
- * A disk buffer operation failed. `code` is the errno name (ENOSPC, EROFS, EACCES, EIO,
- * SHORT_WRITE, ...); the message names the directory and says what to do.
- */
-export class DiskBufferError extends Error {
-  constructor(
-    readonly dir: string,
-    readonly code: string,
-    readonly operation: string,
-    detail: string,
-  ) {
-    super(`disk buffer ${dir}: ${operation} failed (${code}${detail ? `: ${detail}` : ''}). ${adviceFor(code)}`);
-    this.name = 'DiskBufferError';
-  }
-}
-
-/** What an operator does about a disk error, by errno. */
-export function adviceFor(code: string): string {
-  switch (code) {
-    case 'ENOSPC':
-    case 'SHORT_WRITE':
-      return 'The disk is full: free space on it (or set buffer mode to memory).';
-    case 'EDQUOT':
-      return 'The disk quota is used up: raise it or free space (or set buffer mode to memory).';
-    case 'EROFS':
-      return 'The file system is read-only: remount it read-write (or set buffer mode to memory).';
-    case 'EACCES':
-    case 'EPERM':
-      return 'Node-RED may not write there: fix the permissions (or set buffer mode to memory).';
-    default:
-      return 'Check the disk under that directory (or set buffer mode to memory).';
-  }
-}
+export { MemoryStore, type RestoreResult, type StoredWrite, type UnreadableRecord, type WriteStore } from './write-store';
+export { DiskBufferError, adviceFor } from './disk-io';
+export { crc32Hex, inspectBacklog, readSettled, type BacklogInfo } from './disk-format';
 
 interface Segment {
   base: string; // file path without extension
@@ -103,7 +34,6 @@ interface Segment {
   bytes: number;
 }
 
-const SEGMENT_RE = /^segment-(\d{16})\.log$/;
 /** One report per operation and errno at most this often; the rest are counted into the next one. */
 const ERROR_REPORT_INTERVAL_MS = 10000;
 
@@ -337,10 +267,7 @@ export class DiskStore implements WriteStore {
   }
 
   private error(err: unknown, operation: string, written?: number): DiskBufferError {
-    const e = err as NodeJS.ErrnoException;
-    const code = e?.code ?? 'EIO';
-    const detail = written !== undefined && written > 0 ? `only ${written} bytes were written` : (e?.message ?? String(err));
-    return new DiskBufferError(this.dir, code, operation, detail);
+    return diskError(this.dir, err, operation, written);
   }
 
   /** Reports a disk error, at most once per operation and errno per interval. */
@@ -355,143 +282,4 @@ export class DiskStore implements WriteStore {
     this.reported.set(key, { at: now, suppressed: 0 });
     this.options.onError?.(err, last?.suppressed ?? 0);
   }
-}
-
-/** Writes all of `data` at the end of an open file, or says how far it got and why not. */
-function writeWhole(fd: number, data: Buffer): { err: unknown; written: number } | undefined {
-  let written = 0;
-  try {
-    while (written < data.length) {
-      // The file is open for appending: every write goes to its end.
-      const n = fs.writeSync(fd, data, written, data.length - written, null);
-      // write(2) may take fewer bytes than asked (a full disk): go on, the next call says why.
-      if (n <= 0) return { err: Object.assign(new Error('the write took no bytes'), { code: 'SHORT_WRITE' }), written };
-      written += n;
-    }
-  } catch (err) {
-    return { err, written };
-  }
-  return undefined;
-}
-
-/** Appends `data` to a file whole, or cuts the file back to where it was. */
-function appendWhole(file: string, data: Buffer): { err: unknown; written: number } | undefined {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'a');
-  } catch (err) {
-    return { err, written: 0 };
-  }
-  try {
-    const size = fs.fstatSync(fd).size;
-    const failure = writeWhole(fd, data);
-    if (failure && failure.written > 0) {
-      try {
-        fs.ftruncateSync(fd, size);
-      } catch {
-        // A torn line stays: its checksum fails, so it settles nothing.
-      }
-    }
-    return failure;
-  } catch (err) {
-    return { err, written: 0 };
-  } finally {
-    try {
-      fs.closeSync(fd);
-    } catch {
-      // Nothing was lost by a failed close of an append-only file.
-    }
-  }
-}
-
-/**
- * The seqs an .ack file says are settled: complete lines whose checksum matches. Lines of the
- * format before checksums ("1,2,3") count only when complete and made of digits and commas.
- * A missing file settles nothing; other read errors throw.
- */
-export function readSettled(file: string): Set<number> {
-  const settled = new Set<number>();
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return settled;
-    throw err;
-  }
-  const lines = text.split('\n');
-  lines.pop(); // "" after a complete file, or a torn tail: never trusted
-  for (const line of lines) {
-    const hash = line.indexOf('#');
-    let list: string;
-    if (hash >= 0) {
-      list = line.slice(0, hash);
-      if (line.slice(hash + 1) !== crc32Hex(list)) continue;
-    } else {
-      list = line;
-    }
-    if (!/^\d+(,\d+)*$/.test(list)) continue;
-    for (const part of list.split(',')) settled.add(Number(part));
-  }
-  return settled;
-}
-
-const CRC_TABLE = (() => {
-  const table = new Int32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c;
-  }
-  return table;
-})();
-
-/** CRC-32 (IEEE, as zlib) of an ASCII string, as 8 lowercase hex digits. */
-export function crc32Hex(text: string): string {
-  let crc = -1;
-  for (let i = 0; i < text.length; i++) crc = CRC_TABLE[(crc ^ text.charCodeAt(i)) & 0xff] ^ (crc >>> 8);
-  return ((crc ^ -1) >>> 0).toString(16).padStart(8, '0');
-}
-
-/** A buffer directory's backlog as found on disk, without taking it: for reports and the editor API. */
-export interface BacklogInfo {
-  dir: string;
-  segments: number;
-  /** Bytes of segment and ack files. */
-  bytes: number;
-  /** Records not settled (readable lines not listed in an ack file). */
-  records: number;
-}
-
-/** Counts a buffer directory's unsettled records; undefined when it holds no segment. */
-export function inspectBacklog(dir: string): BacklogInfo | undefined {
-  let files: string[];
-  try {
-    files = fs.readdirSync(dir);
-  } catch {
-    return undefined;
-  }
-  const info: BacklogInfo = { dir, segments: 0, bytes: 0, records: 0 };
-  for (const file of files.filter((f) => SEGMENT_RE.test(f))) {
-    const base = path.join(dir, file.slice(0, -'.log'.length));
-    try {
-      const data = fs.readFileSync(`${base}.log`, 'utf8');
-      const settled = readSettled(`${base}.ack`);
-      info.segments += 1;
-      info.bytes += Buffer.byteLength(data);
-      try {
-        info.bytes += fs.statSync(`${base}.ack`).size;
-      } catch {
-        // no ack file yet
-      }
-      const lines = data.split('\n');
-      lines.pop();
-      for (const line of lines) {
-        const seq = Number(line.slice(0, line.indexOf('\t')));
-        if (Number.isSafeInteger(seq) && seq > 0 && !settled.has(seq)) info.records += 1;
-      }
-    } catch {
-      // unreadable now: not counted
-    }
-  }
-  return info.segments > 0 ? info : undefined;
 }

@@ -248,3 +248,10 @@ export class WriteRate {
     while (this.throttleTimes.length > 0 && this.throttleTimes[0] <= now - MEASURE_MS) this.throttleTimes.shift();
   }
 }
+
+/** The write capacity units a call's writes cost together. */
+export function unitsOf(writes: readonly { units: number }[]): number {
+  let units = 0;
+  for (const w of writes) units += w.units;
+  return units;
+}

@@ -1,0 +1,93 @@
+// Whole-or-nothing file writes for the disk buffer, and the error that names the directory and
+// says what an operator does about it. A write cut short (a full disk) is cut back off the file
+// where it can be, so no torn record or ack line is left behind to be misread.
+import * as fs from 'node:fs';
+
+/**
+ * A disk buffer operation failed. `code` is the errno name (ENOSPC, EROFS, EACCES, EIO,
+ * SHORT_WRITE, ...); the message names the directory and says what to do.
+ */
+export class DiskBufferError extends Error {
+  constructor(
+    readonly dir: string,
+    readonly code: string,
+    readonly operation: string,
+    detail: string,
+  ) {
+    super(`disk buffer ${dir}: ${operation} failed (${code}${detail ? `: ${detail}` : ''}). ${adviceFor(code)}`);
+    this.name = 'DiskBufferError';
+  }
+}
+
+/** What an operator does about a disk error, by errno. */
+export function adviceFor(code: string): string {
+  switch (code) {
+    case 'ENOSPC':
+    case 'SHORT_WRITE':
+      return 'The disk is full: free space on it (or set buffer mode to memory).';
+    case 'EDQUOT':
+      return 'The disk quota is used up: raise it or free space (or set buffer mode to memory).';
+    case 'EROFS':
+      return 'The file system is read-only: remount it read-write (or set buffer mode to memory).';
+    case 'EACCES':
+    case 'EPERM':
+      return 'Node-RED may not write there: fix the permissions (or set buffer mode to memory).';
+    default:
+      return 'Check the disk under that directory (or set buffer mode to memory).';
+  }
+}
+
+/** A DiskBufferError for `dir` from what the file system threw (`written`: bytes a short write took). */
+export function diskError(dir: string, err: unknown, operation: string, written?: number): DiskBufferError {
+  const e = err as NodeJS.ErrnoException;
+  const code = e?.code ?? 'EIO';
+  const detail = written !== undefined && written > 0 ? `only ${written} bytes were written` : (e?.message ?? String(err));
+  return new DiskBufferError(dir, code, operation, detail);
+}
+
+/** Writes all of `data` at the end of an open file, or says how far it got and why not. */
+export function writeWhole(fd: number, data: Buffer): { err: unknown; written: number } | undefined {
+  let written = 0;
+  try {
+    while (written < data.length) {
+      // The file is open for appending: every write goes to its end.
+      const n = fs.writeSync(fd, data, written, data.length - written, null);
+      // write(2) may take fewer bytes than asked (a full disk): go on, the next call says why.
+      if (n <= 0) return { err: Object.assign(new Error('the write took no bytes'), { code: 'SHORT_WRITE' }), written };
+      written += n;
+    }
+  } catch (err) {
+    return { err, written };
+  }
+  return undefined;
+}
+
+/** Appends `data` to a file whole, or cuts the file back to where it was. */
+export function appendWhole(file: string, data: Buffer): { err: unknown; written: number } | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'a');
+  } catch (err) {
+    return { err, written: 0 };
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const failure = writeWhole(fd, data);
+    if (failure && failure.written > 0) {
+      try {
+        fs.ftruncateSync(fd, size);
+      } catch {
+        // A torn line stays: its checksum fails, so it settles nothing.
+      }
+    }
+    return failure;
+  } catch (err) {
+    return { err, written: 0 };
+  } finally {
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // Nothing was lost by a failed close of an append-only file.
+    }
+  }
+}

@@ -1,0 +1,109 @@
+// What becomes of writes a call did not write (DESIGN.md 6): after a throttle they wait for the
+// sink's write rate, after another error that may pass they back off (retry.ts), always back in
+// their place in the queue; a batch DynamoDB refused as a whole is split so only the bad write
+// fails; a write past its requestTtl, or past its ClientRequestToken's window, expires instead;
+// what no wait can cure fails.
+import { classifyError } from '../connection/errors';
+import type { Availability } from './availability';
+import type { HandOver } from './handover';
+import type { InFlight } from './inflight';
+import type { SinkMetrics } from './metrics';
+import type { QueuedWrite } from './queue';
+import { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from './retry';
+import type { Settlement } from './settlement';
+import { CLIENT_TOKEN_WINDOW_MS } from './single-write';
+import { unitsOf, type WriteRate } from './write-rate';
+
+export interface RetrierOptions {
+  backoff?: BackoffPolicy;
+  /** ms after its first attempt that a write with a ClientRequestToken may be retried. */
+  clientTokenWindowMs?: number;
+  describeEndpoint?: () => string;
+  /** The client's ms per HTTP attempt, to word timeouts. */
+  requestTimeout?: number;
+  /** A call failed for lack of a connection: the connector may want to check health now. */
+  onConnectionError?: () => void;
+}
+
+export class Retrier {
+  constructor(
+    private readonly metrics: SinkMetrics,
+    private readonly settlement: Settlement,
+    private readonly inflight: InFlight,
+    private readonly rate: WriteRate,
+    private readonly health: Availability,
+    private readonly handOver: HandOver,
+    private readonly options: RetrierOptions,
+  ) {}
+
+  /** A call failed (`sentAt`: when it went out): retried, split, or failed by what the error says. */
+  failed(call: QueuedWrite[], err: unknown, sentAt: number): void {
+    const c = classifyError(err, {
+      table: call[0].table,
+      endpoint: this.options.describeEndpoint?.(),
+      requestTimeout: this.options.requestTimeout,
+    });
+    if (c.retryable) {
+      if (c.kind === 'network' || c.kind === 'timeout') this.options.onConnectionError?.();
+      this.inflight.narrow();
+      const now = Date.now();
+      let at: number;
+      if (c.kind === 'throttle') {
+        // Throttled: the shared rate decides when the sink sends again, not a timer per write.
+        this.rate.throttled(sentAt, now, unitsOf(call));
+        at = now;
+      } else {
+        // One backoff for the whole call, so its writes go out again together.
+        at = now + backoffDelay(Math.max(...call.map((w) => w.attempts)), this.options.backoff ?? DEFAULT_BACKOFF);
+      }
+      for (const w of call) this.retry(w, c.message, at);
+      return;
+    }
+    if ((c.kind === 'validation' || (c.kind === 'not_found' && call.some((w) => w.table !== call[0].table))) && call.length > 1) {
+      // One bad write (or one missing table of several) makes DynamoDB refuse the whole batch:
+      // send each alone, so the good ones are written and only the bad one fails.
+      for (const w of call) {
+        w.solo = true;
+        w.notBefore = 0;
+        this.metrics.inflight -= 1;
+        this.metrics.queuing += 1;
+        this.metrics.retried += 1;
+        this.handOver.requeue(w);
+      }
+      return;
+    }
+    // A definite answer: the next probe need not wait.
+    this.health.answered();
+    this.settlement.failed(call, `${call[0].operation} failed: ${c.message}`);
+  }
+
+  /** Queues `w` again, not to be sent before `at`; past its requestTtl deadline it expires instead. */
+  retry(w: QueuedWrite, why: string, at: number): void {
+    w.lastError = why;
+    this.settlement.lastError = why;
+    this.metrics.inflight -= 1;
+    const tokenWindow = this.options.clientTokenWindowMs ?? CLIENT_TOKEN_WINDOW_MS;
+    const firstSentAt = w.expression?.token !== undefined ? w.expression.firstSentAt : undefined;
+    if (at < w.deadline && firstSentAt !== undefined && at >= firstSentAt + tokenWindow) {
+      // Past the token's window DynamoDB would apply the update again if an earlier attempt went
+      // through: not retrying is the only way to never apply it twice.
+      this.metrics.queuing += 1; // drop() takes it off the queuing count
+      this.settlement.drop(
+        w,
+        'expired',
+        `not written within ${Math.round(tokenWindow / 1000)} s of its first attempt, after which DynamoDB forgets its ClientRequestToken ` +
+          `and a retry could apply the update twice (${w.attempts} attempts; last error: ${why})`,
+      );
+      return;
+    }
+    if (at >= w.deadline) {
+      this.metrics.queuing += 1; // drop() takes it off the queuing count
+      this.settlement.expire(w);
+      return;
+    }
+    w.notBefore = at;
+    this.metrics.queuing += 1;
+    this.metrics.retried += 1;
+    this.handOver.requeue(w);
+  }
+}

@@ -1,0 +1,145 @@
+// How a write ends (DESIGN.md 6): written, its condition failed, failed, or dropped (expired,
+// queue_full, resource_stopped). Each end is counted once (metrics.ts: matched = success + failed
+// + dropped + queuing + inflight at every moment), settled in a disk store so it is never
+// replayed, and told to the write's listener; the last error is kept for the node status.
+import type { Availability } from './availability';
+import type { DropReason, SinkMetrics } from './metrics';
+import type { QueuedWrite, WriteListener } from './queue';
+import type { WriteStore } from './write-store';
+
+export interface SettlementOptions {
+  requestTtl: number;
+  /** e.g. `http://127.0.0.1:8000 (region us-west-2)`, for error messages. */
+  describeEndpoint?: () => string;
+  log?: { warn(text: string): void };
+  onChange?: () => void;
+  onWrittenWhilePaused?: () => void;
+  onConditionFailed?: 'skip' | 'error';
+}
+
+/** A buffered record that did not read back: where it was, and why. */
+export interface UnreadableWrite {
+  file: string;
+  offset: number;
+  seq?: number;
+  why: string;
+}
+
+export class Settlement {
+  /** The last error in words, for the node status; cleared by nothing (it is history). */
+  lastError?: string;
+  /** The store keeps records (disk): what ends is settled in it. */
+  readonly persistent: boolean;
+
+  constructor(
+    private readonly metrics: SinkMetrics,
+    private readonly store: WriteStore,
+    private readonly health: Availability,
+    private readonly options: SettlementOptions,
+  ) {
+    this.persistent = store.kind !== 'memory';
+  }
+
+  written(writes: QueuedWrite[]): void {
+    if (writes.length === 0) return;
+    // Still one probe per interval: the connector's health check decides when all may flow.
+    if (this.health.pause) this.options.onWrittenWhilePaused?.();
+    this.metrics.inflight -= writes.length;
+    this.metrics.success += writes.length;
+    if (this.persistent) this.store.settle(writes.map((w) => w.seq));
+    for (const w of writes) w.listener?.written(w.attempts);
+  }
+
+  /** The condition failed: a stale message, skipped (dropped.condition) or failed as the sink says. */
+  condition(w: QueuedWrite): void {
+    this.metrics.inflight -= 1;
+    if (this.persistent) this.store.settle([w.seq]);
+    // Only a condition of the sink's own makes a stale message: DynamoDB answering
+    // ConditionalCheckFailedException to a write that carried none is an error, never a skip.
+    const condition = w.expression?.condition;
+    const skip = condition !== undefined && this.options.onConditionFailed !== 'error';
+    if (skip && (w.listener?.skipped || !w.listener)) {
+      this.metrics.drop('condition');
+      w.listener?.skipped?.('condition', w.attempts);
+      return;
+    }
+    this.metrics.failed += 1;
+    // The condition as the user wrote its names (the :values stay placeholders).
+    const names = w.expression?.names ?? {};
+    const message =
+      condition === undefined
+        ? `${this.describe(w)}: DynamoDB refused it with ConditionalCheckFailedException although the sink set no condition`
+        : `${this.describe(w)}: the condition failed (ConditionalCheckFailedException): ${condition.replace(/#c\d+/g, (alias) => names[alias] ?? alias)}`;
+    this.lastError = message;
+    w.listener?.failed(new Error(message), w.attempts);
+  }
+
+  /** A call's writes failed for good (no wait can cure the error). */
+  failed(call: QueuedWrite[], message: string): void {
+    this.metrics.inflight -= call.length;
+    this.metrics.failed += call.length;
+    if (this.persistent) this.store.settle(call.map((w) => w.seq));
+    this.lastError = message;
+    for (const w of call) w.listener?.failed(new Error(message), w.attempts);
+  }
+
+  /**
+   * The disk buffer could not keep a new write (full, read-only, short write): that message
+   * fails at once, counted; what is already on disk and queued goes on (DESIGN.md 6).
+   */
+  refused(err: Error, listener?: WriteListener): void {
+    this.metrics.matched += 1;
+    this.metrics.failed += 1;
+    this.lastError = err.message;
+    this.options.onChange?.();
+    listener?.failed(err, 0);
+  }
+
+  /**
+   * Records from the last run that did not read back: counted as failed (no message to fail:
+   * the warning names each file and byte offset).
+   */
+  unreadable(bad: UnreadableWrite[]): void {
+    if (bad.length === 0) return;
+    this.metrics.matched += bad.length;
+    this.metrics.failed += bad.length;
+    const shown = bad.slice(0, 5).map((b) => `${b.file} at byte ${b.offset}${b.seq ? ` (seq ${b.seq})` : ''}: ${b.why}`);
+    this.lastError = `${bad.length} buffered record${bad.length === 1 ? '' : 's'} could not be read back`;
+    this.options.log?.warn(
+      `${this.lastError} and will not be written (counted as failed): ${shown.join('; ')}` +
+        `${bad.length > shown.length ? `; and ${bad.length - shown.length} more` : ''}`,
+    );
+  }
+
+  /** Counts and reports a write that leaves the queue without being written. */
+  drop(w: QueuedWrite, reason: Exclude<DropReason, 'condition'>, why?: string): void {
+    this.metrics.queuing -= 1;
+    this.metrics.drop(reason);
+    if (this.persistent) this.store.settle([w.seq]);
+    const err = new Error(`${this.describe(w)} was dropped (${reason}): ${why ?? reason}`);
+    // queue_full is logged once per burst (admission.ts), not once per message.
+    if (reason !== 'queue_full') this.lastError = err.message;
+    w.listener?.dropped(reason, err, w.attempts);
+    this.options.onChange?.();
+  }
+
+  /** A queued write past its requestTtl deadline: dropped.expired. */
+  expire(w: QueuedWrite): void {
+    const pause = this.health.pause;
+    const last = w.lastError ? `; last error: ${w.lastError}` : pause ? `; ${pause.reason}` : '';
+    this.drop(
+      w,
+      'expired',
+      `not written within requestTtl ${this.options.requestTtl} ms (${w.attempts} attempt${w.attempts === 1 ? '' : 's'}${last}). ` +
+        'Raise requestTtl or find out why DynamoDB does not accept the writes.',
+    );
+    // With a listener the node reports it (done(err) logs and reaches Catch nodes); writes
+    // restored from disk have none, so the writer logs them itself.
+    if (!w.listener) this.options.log?.warn(`${this.describe(w)} expired after ${this.options.requestTtl} ms (dropped.expired)${last}`);
+  }
+
+  describe(w: QueuedWrite): string {
+    const endpoint = this.options.describeEndpoint?.();
+    return `${w.operation} to table "${w.table}"${endpoint ? ` at ${endpoint}` : ''}`;
+  }
+}
