@@ -1,4 +1,4 @@
-// Mocha global fixtures (loaded through .mocharc.json's `require`, and by scripts/test-node22.sh):
+// Mocha global fixtures (loaded through .mocharc.json's `require`, and by scripts/test-compat.sh):
 // a test run must stop every process it started, also when it fails. At the start the run marks
 // its environment; every process started from it inherits the mark (DynamoDB Local's JVM,
 // mosquitto, Node-RED children, `npm start`), even one whose parent died and left it to init.
