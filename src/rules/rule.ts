@@ -4,6 +4,7 @@
 import { Expr, Field, NameRef, Statement } from './ast';
 import { CompileEnv, compileCondition, compileExpr, Condition, Evaluator } from './compile-expr';
 import { parseStatement } from './parser';
+import { checkPatternLiterals } from './pattern-literals';
 import { RuleStream, StreamOptions, StreamRule } from './stream/stream';
 import { isStateful } from './stream/plan';
 import { indexOf, keyStep, PutStep, putIn } from './paths';
@@ -423,6 +424,7 @@ export class CompiledRule implements Rule {
 /** Parses and compiles one statement. Throws RuleSyntaxError (with line and column). */
 export function compileRule(sql: string, options: { id?: string } = {}): Rule {
   const { statement, map } = parseStatement(sql);
+  checkPatternLiterals(statement, map);
   // Windows, aggregates and analytic functions run in their own module (stream.ts).
   if (isStateful(statement)) return new StreamRule(options.id ?? '', sql, statement, map);
   return new CompiledRule(options.id ?? '', sql, statement, { map });
