@@ -247,6 +247,20 @@ describe('packaging: npm pack, installed alone into a fresh Node-RED (e2e)', fun
       assert.match(items[0].id.S ?? '', /^client\.connected\d+$/);
     });
 
+    it('"Record client events from your broker" records a device from a broker lifecycle message (issue 19)', async function () {
+      await deployExample('Record client events from your broker', 'nr-example-brokers', (flows) => {
+        // Three broker nodes, one test broker: a client id each, and no TLS for the AWS IoT one.
+        for (const node of flows.filter((n) => n.type === 'mqtt-broker')) {
+          Object.assign(node, { clientid: `nr-example-brokers-${String(node.name).split(' ')[0]}`, usetls: false, tls: '' });
+        }
+      });
+      const presence = { clientId: 'thing-9', timestamp: 1573002230757, eventType: 'connected', sessionIdentifier: 's', principalIdentifier: 'p', ipAddress: '192.0.2.9', versionNumber: 1 };
+      await publishOnce({ port: mosquitto!.port, clientId: 'aws-sim', topic: '$aws/events/presence/connected/thing-9', payload: JSON.stringify(presence), protocolVersion: 4 });
+      const items = await waitForItems(async () => (await scanAll(dynamo!.url, 'mqtt_msg')).filter((i) => i.clientid?.S === 'thing-9'), 1);
+      assert.equal(items.length, 1, JSON.stringify(items));
+      assert.deepEqual([items[0].id.S, items[0].peerhost.S, items[0].versionNumber.N], ['client.connected1573002230757', '192.0.2.9', '1']);
+    });
+
     it('"Device online status" keeps one item per device, updated in place', async function () {
       await deployExample('Device online status', 'nr-example-status');
       const read = () => scanAll(dynamo!.url, 'device_status');
