@@ -39,13 +39,20 @@ export class InFlight {
     this.window = Math.min(this.most, this.window + 1);
   }
 
-  /** A call's writes leave the queue for flight: one more attempt each. */
+  /**
+   * A call's writes leave the queue for flight: one more attempt each. A write sent again is
+   * counted `retried` here, when it goes (DESIGN.md 6: `retried` counts each write sent to
+   * DynamoDB again, and nothing else: a write queued for a retry that expires first was not);
+   * a write split from a refused batch is counted when its answer shows it was a good one
+   * (Retrier.proven).
+   */
   begin(call: QueuedWrite[]): void {
     this.calls += 1;
     for (const w of call) {
       this.queue.remove(w);
       this.keys.add(w.keyId);
       this.writes.add(w);
+      if (w.attempts > 0 && w.splitProbe !== true) this.metrics.retried += 1;
       w.attempts += 1;
       if (w.expression?.token !== undefined) w.expression.firstSentAt ??= Date.now();
     }

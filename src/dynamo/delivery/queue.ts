@@ -73,6 +73,11 @@ export interface QueuedWrite extends WriteRequest {
   notBefore: number;
   /** Send alone: its batch was rejected as a whole and is being split. */
   solo: boolean;
+  /**
+   * Split from a refused batch and not yet answered alone: its own answer tells whether it was
+   * a good write sent again (counted retried then) or the bad one (it fails, not retried).
+   */
+  splitProbe?: boolean;
   lastError?: string;
   listener?: WriteListener;
   // linked-list neighbours while queued

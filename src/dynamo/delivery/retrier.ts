@@ -43,6 +43,9 @@ export class Retrier {
       endpoint: this.options.describeEndpoint?.(),
       requestTimeout: this.options.requestTimeout,
     });
+    // A write split from a refused batch that is refused again alone was the bad one: it fails
+    // without having been retried. One that may pass later was a good write sent again.
+    this.proven(call, c.retryable);
     if (c.retryable) {
       if (c.kind === 'network' || c.kind === 'timeout') this.options.onConnectionError?.();
       this.inflight.narrow();
@@ -61,13 +64,15 @@ export class Retrier {
     }
     if ((c.kind === 'validation' || (c.kind === 'not_found' && call.some((w) => w.table !== call[0].table))) && call.length > 1) {
       // One bad write (or one missing table of several) makes DynamoDB refuse the whole batch:
-      // send each alone, so the good ones are written and only the bad one fails.
+      // send each alone, so the good ones are written and only the bad one fails. Not counted
+      // retried yet: only a write whose own answer shows it good was a write sent again
+      // (DESIGN.md 6); the bad one (a missing table's write) is not retried (proven()).
       for (const w of call) {
         w.solo = true;
+        w.splitProbe = true;
         w.notBefore = 0;
         this.metrics.inflight -= 1;
         this.metrics.queuing += 1;
-        this.metrics.retried += 1;
         this.handOver.requeue(w);
       }
       return;
@@ -77,7 +82,22 @@ export class Retrier {
     this.settlement.failed(call, `${call[0].operation} failed: ${c.message}`);
   }
 
-  /** Queues `w` again, not to be sent before `at`; past its requestTtl deadline it expires instead. */
+  /**
+   * A call of one write split from a refused batch has its answer: `good` (written, its
+   * condition evaluated, or an error that may pass) means it was a good write, sent again:
+   * counted retried now, once. Otherwise it was the write the batch was refused for.
+   */
+  proven(call: QueuedWrite[], good: boolean): void {
+    const w = call[0];
+    if (call.length !== 1 || w.splitProbe !== true) return;
+    w.splitProbe = false;
+    if (good) this.metrics.retried += 1;
+  }
+
+  /**
+   * Queues `w` again, not to be sent before `at`; past its requestTtl deadline it expires
+   * instead. Counted `retried` when it goes out again (InFlight.begin), not here.
+   */
   retry(w: QueuedWrite, why: string, at: number): void {
     w.lastError = why;
     this.settlement.lastError = why;
@@ -103,7 +123,6 @@ export class Retrier {
     }
     w.notBefore = at;
     this.metrics.queuing += 1;
-    this.metrics.retried += 1;
     this.handOver.requeue(w);
   }
 }

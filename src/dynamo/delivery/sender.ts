@@ -59,6 +59,7 @@ export class CallSender {
           onConsumed: (reported) => this.consumed(reported, call, sentAt),
         });
         if (this.handOver.released) return;
+        this.retrier.proven(call, true);
         this.inflight.widen();
         if (outcome === 'written') this.settlement.written(call);
         else this.settlement.condition(call[0]);
@@ -68,6 +69,7 @@ export class CallSender {
           sendOptions,
         );
         if (this.handOver.released) return;
+        this.retrier.proven(call, true);
         const unprocessed = unprocessedKeys(out.UnprocessedItems, call, requests);
         const written = unprocessed.size > 0 ? call.filter((w) => !unprocessed.has(w.keyId)) : call;
         this.consumed(out.ConsumedCapacity, written, sentAt, unprocessed.size === 0);
@@ -86,6 +88,8 @@ export class CallSender {
     } catch (err) {
       if (this.handOver.released) return;
       if (ttl.signal.aborted) {
+        // No answer: a split write is not proven good (it expires, or is tried again).
+        this.retrier.proven(call, false);
         // Past its deadline a write expires (retry() finds no time left); the others try again.
         this.inflight.narrow();
         // The last error is still the best reason to give (the abort itself says nothing new).

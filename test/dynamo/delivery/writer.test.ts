@@ -220,6 +220,37 @@ describe('BatchWriter (against DynamoDB Local through the fault proxy)', functio
     assert.deepEqual([m.success, m.failed], [9, 1]);
   });
 
+  it('retried counts the good writes of a split batch, sent again, not the bad one (DESIGN.md 6)', async function () {
+    const w = writer();
+    const outcomes: Outcome[] = [];
+    const reqs = Array.from({ length: 10 }, (_, i) => put(`q${i}`, {}, table));
+    reqs[4] = { table, operation: 'put', key: { id: { N: '4' } }, item: { id: { N: '4' } } };
+    send(w, reqs, outcomes);
+    await until('10 outcomes', () => outcomes.length === 10);
+    const m = w.metrics.snapshot();
+    assert.deepEqual([m.success, m.failed, m.retried], [9, 1, 9]);
+    assert.ok(countersAddUp(m), JSON.stringify(m));
+  });
+
+  it('a table per message, one missing: its writes fail unretried; retried counts only the good writes split off', async function () {
+    const other = `${table}_b`;
+    await createSeedTable(server.url, other);
+    const w = writer();
+    const outcomes: Outcome[] = [];
+    const tables = [table, other, `${table}_missing`];
+    send(w, Array.from({ length: 60 }, (_, i) => put(`p${i}`, {}, tables[i % 3])), outcomes);
+    await until('60 outcomes', () => outcomes.length === 60);
+    const failed = outcomes.filter((o) => !o.ok);
+    assert.equal(failed.length, 20);
+    assert.ok(failed.every((o) => /not found/.test(o.error!)), failed[0]?.error);
+    const m = w.metrics.snapshot();
+    // Each good write was sent twice at most (in the refused batch, then alone): retried counts
+    // it once; the missing table's writes, refused again alone, are not retried.
+    assert.deepEqual([m.matched, m.success, m.failed, m.retried], [60, 40, 20, 40]);
+    assert.ok(outcomes.filter((o) => o.ok).every((o) => o.attempts === 2));
+    assert.ok(countersAddUp(m), JSON.stringify(m));
+  });
+
   it('does not retry a missing table: every write fails at once, naming table and endpoint', async function () {
     const w = writer();
     const outcomes: Outcome[] = [];
