@@ -8,10 +8,10 @@
 //   dropped.resource_stopped, counted and logged, when no successor starts within PARK_GRACE_MS;
 // - a handed-over message completes on the live instance (its output, done, Catch nodes), even
 //   when its outcome arrives while no instance runs (it waits for the successor).
-import type { Node } from 'node-red';
+import type { Node, NodeAPI } from 'node-red';
 import { SinkMetrics } from '../../dynamo/delivery/metrics';
 import type { QueuedWrite } from '../../dynamo/delivery/queue';
-import type { SinkDrops } from './message';
+import type { SinkDrops } from './completion';
 
 /**
  * How long writes and outcomes wait for a successor after an instance closed. Node-RED starts
@@ -212,14 +212,19 @@ export function endClosedLineages(): void {
   }
 }
 
+/** Runtimes whose stop events this module follows (register() runs once per load in tests). */
+const watchedRuntimes = new WeakSet<object>();
+
+/** A stop that is not a deploy (the runtime stopping, flows stopped) ends what waited for successors. */
+export function endLineagesWhenFlowsStop(RED: NodeAPI): void {
+  if (watchedRuntimes.has(RED.events)) return;
+  watchedRuntimes.add(RED.events);
+  RED.events.on('runtime-event', (event: { id?: string; payload?: { state?: string; deploy?: boolean } }) => {
+    if (event?.id === 'runtime-state' && event.payload?.state === 'stop' && !event.payload.deploy) endClosedLineages();
+  });
+}
+
 /** A deleted node's lineage: the next node with this id (an undo) starts from zero. */
 export function forgetLineage(id: string): void {
   lineages.delete(id);
-}
-
-/** Node-RED's own completion of a message on a node (what the `done` of its input handler does). */
-export function completeOn(node: Node, msg: unknown, err?: Error): void {
-  const n = node as Node & { _complete?: (msg: unknown, err?: Error) => void };
-  if (typeof n._complete === 'function') n._complete(msg, err);
-  else if (err) node.error(err, msg as never);
 }

@@ -20,7 +20,10 @@ function fill(template: string, vars: Vars): string {
   return template.replace(/__([A-Za-z0-9_]+)__/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
 }
 
-export function sinkText(RED: NodeAPI): (key: string, vars?: Vars) => string {
+/** The sink's words for a message-catalog key, e.g. text('status.counts', { success, failed, queued }). */
+export type SinkText = (key: string, vars?: Vars) => string;
+
+export function sinkText(RED: NodeAPI): SinkText {
   return (key, vars = {}) => {
     const full = `dynamodb-sink.${key}`;
     const translated = (RED._ as (k: string, v?: Vars) => string)(full, vars);

@@ -1,4 +1,4 @@
-// The sink's intake (src/nodes/dynamodb-sink-intake.ts): a message is taken at once while the
+// The sink's intake (src/nodes/dynamodb-sink/intake.ts): a message is taken at once while the
 // writer is not backlogged; otherwise it waits, in arrival order, and is taken in slices between
 // turns of the event loop (so answers from DynamoDB are read in between), all at once on flush.
 import { strict as assert } from 'node:assert';

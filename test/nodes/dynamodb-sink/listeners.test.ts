@@ -1,7 +1,7 @@
 // A flow with many dynamodb-sink nodes (the demo plus the six examples has 17) must not make
 // Node print "MaxListenersExceededWarning: Possible EventEmitter memory leak detected. 11
 // flows:started listeners" at each deploy: the sinks wait for flows:started through one
-// shared runtime listener (dynamodb-sink-backlog.ts), not one listener each.
+// shared runtime listener (src/nodes/dynamodb-sink/backlog.ts), not one listener each.
 import { strict as assert } from 'node:assert';
 import { freePort } from '../../support/dynamodb';
 import { CONNECTOR_CREDENTIALS, SINK_NODES, helper, sinkFlow } from '../../support/sink-flow';
