@@ -276,6 +276,35 @@ describe('packaging: npm pack, installed alone into a fresh Node-RED (e2e)', fun
       assert.equal(items[0].status.S, 'offline');
     });
 
+    it('"Device online status" keeps the newest AWS IoT presence per device, whatever the arrival order (issue 19)', async function () {
+      await deployExample('Device online status', 'nr-example-status-aws');
+      const read = async () => (await scanAll(dynamo!.url, 'device_status')).find((i) => i.clientid.S === 'thing-7');
+      const presence = async (kind: 'connected' | 'disconnected', versionNumber: number, timestamp: number) => {
+        const body = { clientId: 'thing-7', timestamp, eventType: kind, sessionIdentifier: 's', principalIdentifier: 'p', versionNumber,
+          ...(kind === 'disconnected' ? { clientInitiatedDisconnect: false, disconnectReason: 'CONNECTION_LOST' } : { ipAddress: '192.0.2.7' }) };
+        await publishOnce({ port: mosquitto!.port, clientId: 'aws-sim', topic: `$aws/events/presence/${kind}/thing-7`, payload: JSON.stringify(body), protocolVersion: 4 });
+      };
+      const waitFor = async (status: string, seq: string) => {
+        const deadline = Date.now() + 15000;
+        let item = await read();
+        while ((item?.status?.S !== status || item?.seq?.N !== seq) && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 200));
+          item = await read();
+        }
+        return item;
+      };
+      // The disconnect of session 2 arrives first, then its connect (older) and the disconnect again.
+      await presence('disconnected', 2, 1700000002000);
+      assert.equal((await waitFor('offline', '5'))?.seq?.N, '5');
+      await presence('connected', 2, 1700000001000);
+      await presence('disconnected', 2, 1700000002000);
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.deepEqual([(await read())?.status.S, (await read())?.seq.N], ['offline', '5'], 'the older connect was refused');
+      await presence('connected', 3, 1700000003000);
+      const item = await waitFor('online', '6');
+      assert.deepEqual([item?.status.S, item?.versionNumber.N, item?.updated_at.N], ['online', '3', '1700000003000']);
+    });
+
     it('"Average per device per minute into DynamoDB" writes one item per device and window', async function () {
       // The example's one-minute window, shortened to two seconds so that the test needs no minute.
       await deployExample('Average per device per minute into DynamoDB', 'nr-example-window', (flows) => {
