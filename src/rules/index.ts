@@ -1,7 +1,7 @@
 // The rule engine's public surface (DESIGN.md section 2): compile a statement, evaluate it
 // on EMQX columns, and the topic helpers the nodes need to route inputs.
 
-export { compileRule } from './rule';
+export { compileRule } from './compile-rule';
 export type { Rule } from './rule';
 export type { Row, RowOrigin, RuleStream, StreamOptions, StreamStats } from './stream/stream';
 export { RuleSyntaxError, RuleEvaluationError } from './errors';

@@ -1,12 +1,11 @@
 // A compiled rule: FROM matching, then SELECT or FOREACH/DO/INCASE with WHERE
 // (reference sections 3.1, 3.4, 3.5, 3.12, 3.13), as EMQX's `emqx_rule_runtime` runs them.
+// Stateless: stateful statements are stream/stream.ts's, which builds on this one;
+// compile-rule.ts chooses between the two, so that neither imports the other both ways.
 
 import { Expr, Field, NameRef, Statement } from './ast';
 import { CompileEnv, compileCondition, compileExpr, Condition, Evaluator } from './compile-expr';
-import { parseStatement } from './parser';
-import { checkPatternLiterals } from './pattern-literals';
-import { RuleStream, StreamOptions, StreamRule } from './stream/stream';
-import { isStateful } from './stream/plan';
+import type { RuleStream, StreamOptions } from './stream/types';
 import { indexOf, keyStep, PutStep, putIn } from './paths';
 import { inClause, Scope } from './scope';
 import {
@@ -419,13 +418,4 @@ export class CompiledRule implements Rule {
     setKey(row, this.itemName, s.item);
     return row;
   }
-}
-
-/** Parses and compiles one statement. Throws RuleSyntaxError (with line and column). */
-export function compileRule(sql: string, options: { id?: string } = {}): Rule {
-  const { statement, map } = parseStatement(sql);
-  checkPatternLiterals(statement, map);
-  // Windows, aggregates and analytic functions run in their own module (stream.ts).
-  if (isStateful(statement)) return new StreamRule(options.id ?? '', sql, statement, map);
-  return new CompiledRule(options.id ?? '', sql, statement, { map });
 }

@@ -1,9 +1,8 @@
 // Analytic functions (DESIGN.md section 7), as eKuiper's internal/binder/function/funcs_analytic.go
 // runs them: state per partition (`OVER (PARTITION BY ...)`, one partition without it), updated
 // by every event that FROM matched, before WHERE, so that WHERE cannot starve the state. An
-// event for which `OVER (... WHEN cond)` is false leaves the state alone and reads it.
-// Partitions are kept in least-recently-used order and bounded by maxGroups; the oldest is
-// forgotten (counted) when a new one would exceed it.
+// event for which `OVER (... WHEN cond)` is false leaves the state alone and reads it. The
+// partitions themselves, and the step that runs these functions per event, are in partitions.ts.
 
 import { RuleEvaluationError } from '../errors';
 
@@ -118,33 +117,4 @@ const BY_NAME = new Map(ANALYTIC.map((a) => [a.name, a]));
 /** An analytic function by name, case-insensitive as in eKuiper. */
 export function lookupAnalytic(name: string): AnalyticFunction | undefined {
   return BY_NAME.get(name.toLowerCase());
-}
-
-/** Partition states in least-recently-used order (a Map keeps insertion order). */
-export class PartitionStates {
-  readonly states = new Map<string, unknown>();
-  forgotten = 0;
-
-  constructor(private readonly max: number) {}
-
-  get(key: string): unknown {
-    const states = this.states;
-    const v = states.get(key);
-    if (v !== undefined && states.size > 1) {
-      states.delete(key);
-      states.set(key, v);
-    }
-    return v;
-  }
-
-  set(key: string, state: unknown): void {
-    const states = this.states;
-    if (state === undefined) return;
-    if (!states.has(key) && states.size >= this.max) {
-      const oldest = states.keys().next().value as string;
-      states.delete(oldest);
-      this.forgotten++;
-    }
-    states.set(key, state);
-  }
 }
