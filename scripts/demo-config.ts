@@ -70,3 +70,19 @@ export function envPrefix(config: DemoConfig): string {
   if (config.region !== 'us-west-2') parts.push(`AWS_REGION=${config.region}`);
   return parts.length > 0 ? parts.join(' ') + ' ' : '';
 }
+
+/**
+ * What `npm start` adds to its own environment, where its Node-RED runs, so that a connector with
+ * no keys (every example's) finds the demo's local keys through the AWS default credential chain
+ * (environment variables first) and the region. Nothing for the keys when the user chose a chain
+ * of their own (`AWS_ACCESS_KEY_ID` or `AWS_PROFILE` set) or the demo writes with that chain.
+ */
+export function defaultChainEnv(config: DemoConfig, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const added: Record<string, string> = {};
+  if (config.credentials && !env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE) {
+    added.AWS_ACCESS_KEY_ID = config.credentials.accessKeyId;
+    added.AWS_SECRET_ACCESS_KEY = config.credentials.secretAccessKey;
+  }
+  if (!env.AWS_REGION) added.AWS_REGION = config.region;
+  return added;
+}

@@ -7,12 +7,14 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { envPrefix, readDemoConfig, type DemoConfig } from './demo-config';
+import { defaultChainEnv, envPrefix, readDemoConfig, type DemoConfig } from './demo-config';
 import { reconcileDemoFlow, type FlowNode } from './demo-flow';
+import { hintOnMqtt5Refusal, mqttxCommand, type NodeRedHooks } from './demo-hints';
 import { portOpenWithin } from './net';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
 const REQUIRED_TYPES = ['aedes broker', 'rule-sql', 'dynamodb-sink', 'dynamodb-connector'];
+const PACKAGE_NAME = (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { name: string }).name;
 // Not a secret: it only keeps the demo's credential file stable across runs of a local demo.
 const DEMO_CREDENTIAL_SECRET = 'node-red-dynamodb-rules-demo';
 
@@ -23,6 +25,7 @@ interface EmbeddedNodeRed {
   stop(): Promise<void>;
   httpAdmin: http.RequestListener;
   httpNode: http.RequestListener;
+  hooks: NodeRedHooks;
   runtime: {
     flows: {
       getFlows(opts: object): Promise<{ rev: string; flows: FlowNode[] } | null>;
@@ -219,14 +222,14 @@ async function stopAll(exitCode: number): Promise<never> {
   process.exit(exitCode);
 }
 
-function printBanner(config: DemoConfig, table: 'created' | 'exists', flow: 'deployed' | 'kept', note: string | null): void {
+function printBanner(config: DemoConfig, table: 'created' | 'exists', flow: 'deployed' | 'kept', note: string | null, chain: Record<string, string>): void {
   const store = config.embedded
     ? `embedded dynalite, data in ${path.relative(process.cwd(), path.join(config.dataDir, 'dynalite'))}`
     : 'from DYNAMODB_URL';
   say('');
   say('MQTT → DynamoDB demo is running');
   say(`  Node-RED editor: http://127.0.0.1:${config.nodeRedPort}/`);
-  say(`  MQTT broker:     mqtt://127.0.0.1:${config.mqttPort}`);
+  say(`  MQTT broker:     mqtt://127.0.0.1:${config.mqttPort} (MQTT 3.1.1 only)`);
   say(`  DynamoDB:        ${config.dynamoUrl} (${store}), region ${config.region}`);
   say(`  Table:           ${config.table} (${table === 'created' ? 'created now' : 'already there'})`);
   say(`  Demo flow:       ${flow === 'deployed' ? 'deployed' : 'already deployed, kept as saved'}`);
@@ -234,6 +237,13 @@ function printBanner(config: DemoConfig, table: 'created' | 'exists', flow: 'dep
   say('Try it, from another terminal in this folder:');
   say(`  npx mqtt pub -i emqx_c -t t/1 -m '{ "msg": "hello DynamoDB" }' -p ${config.mqttPort}`);
   say(`  ${envPrefix(config)}npm run scan`);
+  say('With MQTT X, which speaks MQTT 5 unless told otherwise, add -V 3.1.1:');
+  say(`  ${mqttxCommand(config.mqttPort)}`);
+  say('');
+  say(`More flows: the editor's menu › Import › Examples › ${PACKAGE_NAME}.`);
+  const ports = config.mqttPort === 1883 && config.embedded && config.dynamoPort === 8000;
+  const keys = chain.AWS_ACCESS_KEY_ID ? ' (their connectors have no keys: this Node-RED has the local keys in its environment)' : '';
+  say(ports ? `They run here as imported${keys}.` : `They expect the broker on 1883 and DynamoDB on 8000: set both in them${keys}.`);
   say('');
   if (note) {
     say(note);
@@ -272,13 +282,17 @@ async function main(): Promise<void> {
     await startDynalite(config);
   }
   const table = await ensureSeedTable(config);
+  // A connector with no keys (the examples') uses the AWS default credential chain of this process.
+  const chain = defaultChainEnv(config);
+  Object.assign(process.env, chain);
   const RED = await startNodeRed(config);
+  hintOnMqtt5Refusal(RED.hooks, config.mqttPort, (text) => say(`\n${text}\n`));
   await assertNodesLoaded(RED);
   const flow = await deployDemo(RED, config);
   if (!(await portOpenWithin(config.mqttPort, 15000, 200))) {
     throw new Error(`the demo's MQTT broker is not listening on port ${config.mqttPort}; see the Node-RED log above`);
   }
-  printBanner(config, table, flow, note);
+  printBanner(config, table, flow, note, chain);
 }
 
 main().catch((err: Error) => {
