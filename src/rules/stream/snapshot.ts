@@ -10,7 +10,7 @@ import type { StreamCounters } from './types';
 import type { WindowOperator } from './windows/operator';
 
 // 2: group keys are the text itself for a single text value.
-const SNAPSHOT_VERSION = 2;
+export const SNAPSHOT_VERSION = 2;
 const hasOwn = Object.prototype.hasOwnProperty;
 
 /** What a snapshot holds, part by part. */
@@ -26,7 +26,7 @@ export interface StreamState {
 }
 
 /** Snapshot values: JSON plus markers for what JSON cannot hold (bigint, bytes, undefined). */
-function encode(v: unknown): unknown {
+export function encode(v: unknown): unknown {
   if (v === undefined) return { '$rule-sql:undefined': 1 };
   if (typeof v === 'bigint') return { '$rule-sql:bigint': v.toString() };
   if (v instanceof Uint8Array) return { '$rule-sql:bytes': Buffer.from(v).toString('base64') };

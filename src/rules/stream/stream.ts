@@ -28,6 +28,7 @@ import { CompiledRule, Rule } from '../rule';
 import { RowBuilder } from './rows';
 import { inClause, Scope } from '../scope';
 import { restoreSnapshot, StreamState, takeSnapshot } from './snapshot';
+import { snapshotParts } from './snapshot-parts';
 import { triggerTopicOf } from '../topic';
 import type { Row, RowOrigin, RuleStream, StreamCounters, StreamOptions, StreamRow, StreamStats } from './types';
 import type { WindowOperator } from './windows/operator';
@@ -131,6 +132,10 @@ class WindowStream implements RuleStream {
 
   snapshot(): unknown {
     return takeSnapshot(this.state());
+  }
+
+  snapshotParts(perPart: number): Generator<unknown, void, void> {
+    return snapshotParts(this.state(), perPart);
   }
 
   origin(row: Row): RowOrigin | undefined {

@@ -56,6 +56,11 @@ export interface RuleStream {
   nextDeadline(): number | undefined;
   /** JSON-serialisable state, to resume with `options.state`. */
   snapshot(): unknown;
+  /**
+   * The same state a step at a time (at most `perPart` groups or partition states per part),
+   * events may be pushed between parts; `joinSnapshotParts(parts)` gives the snapshot.
+   */
+  snapshotParts(perPart: number): Generator<unknown, void, void>;
   /** Every open window, now (count windows however full); the stream is empty after it. */
   flush(): Row[];
   /** The window, trigger topic and event of a row this stream gave (undefined for any other object). */
