@@ -43,6 +43,7 @@ const SINK_HELP: Record<string, string> = {
   retried: 'Retries of writes (EMQX: retried)',
   queuing: 'Writes waiting in the queue now (EMQX: queuing)',
   inflight: 'Writes in calls to DynamoDB now (EMQX: inflight)',
+  'tables.created': 'Tables the sink created because a put or update found them missing (createTable)',
 };
 
 /** `dropped.queue_full` → `dynamodb_sink_dropped_queue_full_total`; gauges keep their plain name. */

@@ -1,6 +1,8 @@
-// Creates a table from the connector dialog (DESIGN.md 5, POST /dynamodb-connector/create-table):
+// Creates a table: from the connector dialog (DESIGN.md 5, POST /dynamodb-connector/create-table),
 // the key schema, on-demand or provisioned capacity, TTL on an attribute, and waits until the
-// table is ACTIVE, so the seed's steps (a JSON table file, docker, aws-cli) become one click.
+// table is ACTIVE, so the seed's steps (a JSON table file, docker, aws-cli) become one click; and
+// for a sink that makes its tables on demand (DESIGN.md 1.3 createTable, delivery/table-creation.ts),
+// through createTableWith and waitUntilActive with the sink's own client.
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -13,7 +15,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { createDynamoClient, describeEndpoint } from './client';
 import type { ConnectorCredentials, ConnectorSettings } from './connection';
-import { classifyError } from './errors';
+import { classifyError, type ErrorClass, type ErrorContext } from './errors';
 import type { KeySchemaEntry } from './health';
 
 export interface KeyAttribute {
@@ -116,6 +118,63 @@ export function createTableInput(r: CreateTableRequest): CreateTableCommandInput
   };
 }
 
+/** What turning TTL on after CreateTable came to, when it failed. */
+export interface TtlFailure {
+  /** The classified error, in words. */
+  message: string;
+  /** The endpoint has no UpdateTimeToLive (dynalite): TTL cannot be turned on there at all. */
+  unsupported: boolean;
+}
+
+export type DescribedTable = NonNullable<CreateTableResult['table']>;
+
+/**
+ * What one attempt to make a table came to (the dialog's endpoint and the sink's createTable word
+ * it each their way): `created` (ACTIVE; `ttl` tells a TTL that could not be turned on),
+ * `exists` (DynamoDB: CreateTable answers ResourceInUseException for a table that exists or is
+ * being created or deleted), `refused` (CreateTable failed: the classified error),
+ * `not_active` (created, but not seen ACTIVE within the wait: the error in words).
+ */
+export type CreateOutcome =
+  | { kind: 'created'; table: DescribedTable; ttl?: TtlFailure }
+  | { kind: 'exists' }
+  | { kind: 'refused'; error: ErrorClass }
+  | { kind: 'not_active'; error: string };
+
+/**
+ * DynamoDB: CreateTable, then DescribeTable until the table is ACTIVE (a table takes writes only
+ * then), then UpdateTimeToLive for `ttlAttribute` (it needs an ACTIVE table). Never throws.
+ */
+export async function createTableWith(
+  client: DynamoDBClient,
+  request: CreateTableRequest,
+  context: ErrorContext,
+  waitMs = ACTIVE_WAIT_MS,
+): Promise<CreateOutcome> {
+  try {
+    await client.send(new CreateTableCommand(createTableInput(request)));
+  } catch (err) {
+    const error = classifyError(err, context);
+    return error.code === 'ResourceInUseException' ? { kind: 'exists' } : { kind: 'refused', error };
+  }
+  const described = await waitUntilActive(client, request.table, waitMs, context);
+  if (typeof described === 'string') return { kind: 'not_active', error: described };
+  if (!request.ttlAttribute) return { kind: 'created', table: described };
+  try {
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: request.table,
+        TimeToLiveSpecification: { AttributeName: request.ttlAttribute, Enabled: true },
+      }),
+    );
+    return { kind: 'created', table: { ...described, ttlAttribute: request.ttlAttribute } };
+  } catch (err) {
+    // dynalite (npm start's embedded server) has no UpdateTimeToLive.
+    const unsupported = (err as { name?: string }).name === 'UnknownOperationException';
+    return { kind: 'created', table: described, ttl: { message: classifyError(err, context).message, unsupported } };
+  }
+}
+
 /**
  * Creates the table, waits until it is ACTIVE (at most `waitMs`), then turns TTL on for
  * `ttlAttribute`. Never throws: a failure is `{ ok: false, error }` in words that name the fix.
@@ -139,59 +198,51 @@ export async function createTable(
     return { ok: false, error: classifyError(err, context).message };
   }
   try {
-    try {
-      await client.send(new CreateTableCommand(createTableInput(request)));
-    } catch (err) {
-      const c = classifyError(err, context);
-      if (c.code === 'ResourceInUseException') {
+    const outcome = await createTableWith(client, request, context, waitMs);
+    switch (outcome.kind) {
+      case 'exists':
         return { ok: false, error: `table "${request.table}" already exists at ${context.endpoint}: use it, or choose another name` };
+      case 'not_active':
+        return { ok: false, error: outcome.error.replace(/^(.* after \d+ s)$/, '$1: press "Test connectivity" in a while to see when it is ACTIVE') };
+      case 'refused': {
+        const c = outcome.error;
+        if (c.code === 'LimitExceededException') {
+          return { ok: false, error: `DynamoDB at ${context.endpoint} allows no more tables being created at once or in this account (LimitExceededException): wait, or delete an unused table` };
+        }
+        if (c.kind === 'auth' && c.code === 'AccessDeniedException') {
+          return { ok: false, error: `${c.message}; creating a table needs the dynamodb:CreateTable${request.ttlAttribute ? ' and dynamodb:UpdateTimeToLive' : ''} permissions` };
+        }
+        return { ok: false, error: `creating table "${request.table}" failed: ${c.message}` };
       }
-      if (c.code === 'LimitExceededException') {
-        return { ok: false, error: `DynamoDB at ${context.endpoint} allows no more tables being created at once or in this account (LimitExceededException): wait, or delete an unused table` };
-      }
-      if (c.kind === 'auth' && c.code === 'AccessDeniedException') {
-        return { ok: false, error: `${c.message}; creating a table needs the dynamodb:CreateTable${request.ttlAttribute ? ' and dynamodb:UpdateTimeToLive' : ''} permissions` };
-      }
-      return { ok: false, error: `creating table "${request.table}" failed: ${c.message}` };
+      case 'created':
+        break;
     }
-    const described = await waitUntilActive(client, request.table, waitMs, context);
-    if (typeof described === 'string') return { ok: false, error: described };
-    if (request.ttlAttribute) {
-      try {
-        await client.send(
-          new UpdateTimeToLiveCommand({
-            TableName: request.table,
-            TimeToLiveSpecification: { AttributeName: request.ttlAttribute, Enabled: true },
-          }),
-        );
-      } catch (err) {
-        const c = classifyError(err, context);
-        // dynalite (npm start's embedded server) has no UpdateTimeToLive: say so, not only the code.
-        const unsupported = (err as { name?: string }).name === 'UnknownOperationException';
-        const fix = unsupported
-          ? 'This endpoint does not implement TTL (dynalite, the embedded server of npm start, has none; DynamoDB and DynamoDB Local do): leave the TTL attribute empty here, the sink still writes it'
-          : 'Turn it on in the AWS console (Table › Additional settings › Time to Live) or with aws dynamodb update-time-to-live';
-        return {
-          ok: false,
-          table: { ...described, ttlAttribute: undefined },
-          error: `table "${request.table}" was created, but turning TTL on for "${request.ttlAttribute}" failed: ${c.message}. ${fix}`,
-        };
-      }
+    if (outcome.ttl) {
+      const fix = outcome.ttl.unsupported
+        ? 'This endpoint does not implement TTL (dynalite, the embedded server of npm start, has none; DynamoDB and DynamoDB Local do): leave the TTL attribute empty here, the sink still writes it'
+        : 'Turn it on in the AWS console (Table › Additional settings › Time to Live) or with aws dynamodb update-time-to-live';
+      return {
+        ok: false,
+        table: { ...outcome.table, ttlAttribute: undefined },
+        error: `table "${request.table}" was created, but turning TTL on for "${request.ttlAttribute}" failed: ${outcome.ttl.message}. ${fix}`,
+      };
     }
-    return { ok: true, table: { ...described, ...(request.ttlAttribute ? { ttlAttribute: request.ttlAttribute } : {}) } };
+    return { ok: true, table: outcome.table };
   } finally {
     client.destroy();
   }
 }
 
-type DescribedTable = NonNullable<CreateTableResult['table']>;
-
-/** Polls DescribeTable until ACTIVE; a string is the error to answer. */
-async function waitUntilActive(
+/**
+ * Polls DescribeTable until ACTIVE (DynamoDB: a new table is CREATING first, and takes writes
+ * only when ACTIVE); a string is the error to answer. Just after CreateTable some endpoints do
+ * not know the table yet: ResourceNotFoundException means keep asking.
+ */
+export async function waitUntilActive(
   client: DynamoDBClient,
   table: string,
   waitMs: number,
-  context: Parameters<typeof classifyError>[1],
+  context: ErrorContext,
 ): Promise<DescribedTable | string> {
   const deadline = Date.now() + waitMs;
   let status = 'CREATING';
@@ -214,11 +265,10 @@ async function waitUntilActive(
       }
     } catch (err) {
       const c = classifyError(err, context);
-      // Just after CreateTable some endpoints do not know the table yet: keep asking.
       if (c.code !== 'ResourceNotFoundException' && !c.retryable) return `table "${table}" was created, but describing it failed: ${c.message}`;
     }
     if (Date.now() + POLL_MS > deadline) {
-      return `table "${table}" was created but is still ${status} after ${Math.round(waitMs / 1000)} s: press "Test connectivity" in a while to see when it is ACTIVE`;
+      return `table "${table}" was created but is still ${status} after ${Math.round(waitMs / 1000)} s`;
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
   }

@@ -15,6 +15,8 @@ export const COUNTER_NAMES = [
   'queuing',
   'inflight',
   'consumed.wcu',
+  // Added after the others so their order (the sidebar's, Prometheus') stays as it was.
+  'tables.created',
 ] as const;
 
 export type CounterName = (typeof COUNTER_NAMES)[number];
@@ -31,6 +33,8 @@ export class SinkMetrics {
   inflight = 0;
   /** Write capacity units DynamoDB reported consumed (ReturnConsumedCapacity TOTAL); not a write count. */
   consumedWcu = 0;
+  /** Tables the sink made on demand (createTable, DESIGN.md 1.3); not a write count. */
+  tablesCreated = 0;
   private readonly drops: Record<DropReason, number> = { expired: 0, queue_full: 0, resource_stopped: 0, condition: 0 };
 
   get dropped(): number {
@@ -59,6 +63,7 @@ export class SinkMetrics {
       queuing: this.queuing,
       inflight: this.inflight,
       'consumed.wcu': this.consumedWcu,
+      'tables.created': this.tablesCreated,
     };
   }
 }

@@ -12,6 +12,7 @@ import type { QueuedWrite } from './queue';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from './retry';
 import type { Settlement } from './settlement';
 import { CLIENT_TOKEN_WINDOW_MS } from './single-write';
+import type { TableCreation } from './table-creation';
 import { unitsOf, type WriteRate } from './write-rate';
 
 export interface RetrierOptions {
@@ -26,6 +27,9 @@ export interface RetrierOptions {
 }
 
 export class Retrier {
+  /** Tables made on demand (DESIGN.md 1.3 createTable); absent when the sink makes none. */
+  tables?: TableCreation;
+
   constructor(
     private readonly metrics: SinkMetrics,
     private readonly settlement: Settlement,
@@ -79,7 +83,9 @@ export class Retrier {
     }
     // A definite answer: the next probe need not wait.
     this.health.answered();
-    this.settlement.failed(call, `${call[0].operation} failed: ${c.message}`);
+    // A missing table the sink makes (createTable): its puts and updates wait for it.
+    if (c.kind === 'not_found' && this.tables) call = this.tables.hold(call, c.message);
+    if (call.length > 0) this.settlement.failed(call, `${call[0].operation} failed: ${c.message}`);
   }
 
   /**

@@ -84,6 +84,19 @@ export class Settlement {
   }
 
   /**
+   * Queued writes that fail without another call: held for a table the sink could not create
+   * (DESIGN.md 1.3 createTable, table-creation.ts), taken out of the queue by the caller.
+   */
+  failedQueued(writes: QueuedWrite[], message: string): void {
+    if (writes.length === 0) return;
+    this.metrics.queuing -= writes.length;
+    this.metrics.failed += writes.length;
+    if (this.persistent) this.store.settle(writes.map((w) => w.seq));
+    this.lastError = message;
+    for (const w of writes) w.listener?.failed(new Error(message), w.attempts);
+  }
+
+  /**
    * The disk buffer could not keep a new write (full, read-only, short write): that message
    * fails at once, counted; what is already on disk and queued goes on (DESIGN.md 6).
    */

@@ -6,6 +6,8 @@
 // a batch rejected as a whole, and waits while the connector reports DynamoDB down. Write
 // capacity is paced for the whole sink (write-rate.ts): maxWriteUnits and the adaptive rate
 // DynamoDB's throttling sets; throttled writes go back in order and out again in full batches.
+// With createTable, a missing table is made on demand and its writes wait for it
+// (table-creation.ts).
 //
 // This file is the orchestration only: what happens when a write arrives, a call returns, the
 // node closes. Each job has a module of its own: admission.ts (what the queue holds), batching.ts
@@ -26,6 +28,7 @@ import { Retrier } from './retrier';
 import type { BackoffPolicy } from './retry';
 import { CallSender } from './sender';
 import { Settlement, type UnreadableWrite } from './settlement';
+import { TableCreation, type CreateTableSettings } from './table-creation';
 import { WriteRate, unitsOf, type WriteRateState } from './write-rate';
 import { Wakeup } from './wakeup';
 
@@ -70,6 +73,11 @@ export interface BatchWriterOptions {
   onConditionFailed?: 'skip' | 'error';
   /** ms after its first attempt that a write with a ClientRequestToken may be retried (tests shorten it). */
   clientTokenWindowMs?: number;
+  /**
+   * Make a missing table on a put or update to it (DESIGN.md 1.3 createTable; table-creation.ts):
+   * the sink's keys and TTL attribute. Absent: a missing table fails the write.
+   */
+  createTable?: CreateTableSettings;
   /**
    * A write in flight when close() stopped waiting needs another attempt (DESIGN.md 6: a writer
    * that has closed takes nothing back). It stays counted as queuing; the receiver (the sink,
@@ -122,6 +130,13 @@ export class BatchWriter {
     this.handOver = new HandOver(this.queue, this.settlement, options);
     this.retrier = new Retrier(this.metrics, this.settlement, this.inflight, this.rate, this.health, this.handOver, options);
     const returned = (call: QueuedWrite[]): void => this.returned(call);
+    if (options.createTable) {
+      const changed = (): void => {
+        this.options.onChange?.();
+        this.wake(0);
+      };
+      this.retrier.tables = new TableCreation(this.queue, this.metrics, this.settlement, this.handOver, options.createTable, options, changed);
+    }
     this.sender = new CallSender(this.metrics, this.inflight, this.rate, this.settlement, this.retrier, this.handOver, options, returned);
   }
 

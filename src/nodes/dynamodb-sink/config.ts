@@ -13,6 +13,8 @@ export interface SinkNodeDef extends NodeDef {
   onConditionFailed?: string;
   ttlAttribute?: string;
   ttlSeconds?: number | string;
+  /** Absent in flows saved before it existed: false. */
+  createTable?: boolean | string;
   hashKey?: string;
   rangeKey?: string;
   encoding?: string;
@@ -36,6 +38,8 @@ export interface SinkConfig {
   onConditionFailed: 'skip' | 'error';
   ttlAttribute: string;
   ttlSeconds: number;
+  /** A put or update to a missing table creates it (DESIGN.md 1.3); a delete never does. */
+  createTable: boolean;
   hashKey: string;
   rangeKey: string;
   encoding: 'emqx' | 'native';
@@ -60,6 +64,7 @@ export const SINK_DEFAULTS: SinkConfig = {
   onConditionFailed: 'skip',
   ttlAttribute: '',
   ttlSeconds: 0,
+  createTable: false,
   hashKey: 'id',
   rangeKey: '',
   encoding: 'emqx',
@@ -109,6 +114,13 @@ function whole(name: keyof typeof SINK_LIMITS, value: unknown, unit: string): nu
   return n;
 }
 
+/** A checkbox: true or false (the editor saves booleans; "true"/"false" accepted); absent = false. */
+function flag(name: string, value: unknown): boolean {
+  if (value === undefined || value === null || value === '' || value === false || value === 'false') return false;
+  if (value === true || value === 'true') return true;
+  throw new SinkConfigError(`${name} is ${JSON.stringify(value)}: use true or false`);
+}
+
 function text(value: unknown, fallback: string): string {
   return typeof value === 'string' ? value.trim() || fallback : fallback;
 }
@@ -132,6 +144,7 @@ export function readSinkConfig(def: SinkNodeDef): SinkConfig {
     onConditionFailed: choice('onConditionFailed', def.onConditionFailed, ['skip', 'error'] as const, 'skip'),
     ttlAttribute,
     ttlSeconds: whole('ttlSeconds', def.ttlSeconds, 'seconds'),
+    createTable: flag('createTable', def.createTable),
     hashKey,
     rangeKey,
     encoding: choice('encoding', def.encoding, ['emqx', 'native'] as const, 'emqx'),

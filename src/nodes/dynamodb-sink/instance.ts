@@ -86,6 +86,7 @@ export class RunningSink {
       onWrittenWhilePaused: () => connection.checkNow(),
       onChange: () => this.status.schedule(),
       onConditionFailed: config.onConditionFailed,
+      createTable: sink.createTable,
     }));
 
     connection.register(node.id);

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { NodeAPI } from 'node-red';
 import type { DynamoConnection } from '../../dynamo/connection/connection';
 import { DiskStore, MemoryStore, type WriteStore } from '../../dynamo/delivery/disk-buffer';
+import type { CreateTableSettings } from '../../dynamo/delivery/table-creation';
 import type { ItemEncoding } from '../../dynamo/item/encoding';
 import { WritePlan } from '../../dynamo/item/write-plan';
 import { bufferRoot } from './backlog';
@@ -18,6 +19,8 @@ export interface PreparedSink {
   table: string;
   plan: WritePlan;
   store: WriteStore;
+  /** createTable (DESIGN.md 1.3): the shape of the tables the sink makes; absent when it makes none. */
+  createTable?: CreateTableSettings;
   /** Disk mode: `<userDir>/dynamodb-sink-buffer/<id>`. */
   bufferDir?: string;
   /** Reports a disk error outside a message's own append (the disk buffer's onError). */
@@ -72,14 +75,20 @@ export function prepareSink(RED: NodeAPI, node: SinkNode, def: SinkNodeDef, text
     return { status: text('status.configError', { error: (err as Error).message }), why: (err as Error).message };
   }
 
+  // Tables made on demand get the sink's keys (their types from each table's first item) and
+  // its TTL attribute.
+  const createTable: CreateTableSettings | undefined = config.createTable
+    ? { hashKey: config.hashKey, ...(config.rangeKey ? { rangeKey: config.rangeKey } : {}), ...(config.ttlAttribute ? { ttlAttribute: config.ttlAttribute } : {}) }
+    : undefined;
+
   // Disk errors outside a message's own append (settling, deleting, reading): the records stay
   // on disk for replay; the log says why, at most once per kind every 10 s.
   const onDiskError = (err: Error, suppressed: number) =>
     node.warn(suppressed > 0 ? `${err.message} (${suppressed} more like it before this)` : err.message);
-  if (config.bufferMode !== 'disk') return { config, connection, table, plan, store: new MemoryStore(), onDiskError };
+  if (config.bufferMode !== 'disk') return { config, connection, table, plan, store: new MemoryStore(), createTable, onDiskError };
   const bufferDir = path.join(bufferRoot(RED), node.id);
   try {
-    return { config, connection, table, plan, store: new DiskStore(bufferDir, { onError: onDiskError }), bufferDir, onDiskError };
+    return { config, connection, table, plan, store: new DiskStore(bufferDir, { onError: onDiskError }), createTable, bufferDir, onDiskError };
   } catch (err) {
     const why = text('errors.bufferDir', { dir: bufferDir, error: (err as Error).message });
     return { status: why, why };

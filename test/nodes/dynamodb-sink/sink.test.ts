@@ -380,6 +380,7 @@ describe('dynamodb-sink node', function () {
         'queuing',
         'retried',
         'success',
+        'tables.created',
       ]);
       assert.equal((await sinkMetrics('nope')).status, 404);
     });
