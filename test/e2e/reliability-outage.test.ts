@@ -87,7 +87,8 @@ describe('reliability across outages and restarts (e2e, DynamoDB Local with a da
     assert.equal(duringOutage.connection, 'down');
     assert.ok(duringOutage.counters.queuing > 300, 'messages waited in the queue');
     assert.ok(downStatuses.length > 0, 'the status showed the outage');
-    assert.match(downStatuses[0].text!, /cannot reach DynamoDB/);
+    assert.match(downStatuses[0].text!, /^DynamoDB down · [\d,]+ queued$/);
+    assert.match(duringOutage.reason, /cannot reach DynamoDB/);
     // Oldest first after the outage: outputs in send order (sequence numbers ascending) overall.
     const seqs = w.outputs.map((o) => (o.payload as { seq: number }).seq);
     const firstAfter = seqs.slice(writtenAtStop, writtenAtStop + 100);

@@ -48,9 +48,18 @@ export function checkSinkSettings(body: Record<string, unknown>): SinkCheckAnswe
       return { ok: false, field: 'template', message: err.message, line: err.line, column: err.column };
     }
     const message = err instanceof Error ? err.message : String(err);
-    const field = err instanceof ExpressionRuleError ? (/^ttlAttribute/.test(message) ? 'ttlAttribute' : 'updateExpression') : err instanceof SinkConfigError ? (/^(\w+)/.exec(message)?.[1] ?? '') : /^table/.test(message) ? 'table' : '';
-    return { ok: false, field, message };
+    return { ok: false, field: faultyField(err), message };
   }
+}
+
+/** The setting a deploy-time error of the write plan or the settings concerns ('' when unknown). */
+export function faultyField(err: unknown): string {
+  if (err instanceof ExpressionSyntaxError) return err.field;
+  if (err instanceof TemplateSyntaxError) return 'template';
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof ExpressionRuleError) return /^ttlAttribute/.test(message) ? 'ttlAttribute' : 'updateExpression';
+  if (err instanceof SinkConfigError) return /^(\w+)/.exec(message)?.[1] ?? '';
+  return /^table/.test(message) ? 'table' : '';
 }
 
 export function registerSinkCheck(RED: NodeAPI): void {

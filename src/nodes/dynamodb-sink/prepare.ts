@@ -9,6 +9,7 @@ import type { CreateTableSettings } from '../../dynamo/delivery/table-creation';
 import type { ItemEncoding } from '../../dynamo/item/encoding';
 import { WritePlan } from '../../dynamo/item/write-plan';
 import { bufferRoot } from './backlog';
+import { faultyField } from './check';
 import { readSinkConfig, type SinkConfig, type SinkNodeDef } from './config';
 import type { SinkNode } from './running';
 import type { SinkText } from './text';
@@ -27,7 +28,7 @@ export interface PreparedSink {
   onDiskError: (err: Error, suppressed: number) => void;
 }
 
-/** Why the sink cannot work: its status text, and the error every message fails with. */
+/** Why the sink cannot work: its short status text, and the error every message fails with (in full). */
 export interface SinkRefusal {
   status: string;
   why: string;
@@ -38,17 +39,15 @@ export function prepareSink(RED: NodeAPI, node: SinkNode, def: SinkNodeDef, text
   try {
     config = readSinkConfig(def);
   } catch (err) {
-    return { status: text('status.configError', { error: (err as Error).message }), why: (err as Error).message };
+    return { status: invalidStatus(text, err), why: (err as Error).message };
   }
   const connection = RED.nodes.getNode(def.connector) as unknown as DynamoConnection | null;
   if (!connection || typeof connection.register !== 'function') {
-    const why = text('errors.noConnector');
-    return { status: why, why };
+    return { status: text('status.noConnector'), why: text('errors.noConnector') };
   }
   const table = config.table || connection.settings.table;
   if (!table) {
-    const why = text('errors.noTable');
-    return { status: why, why };
+    return { status: text('status.noTable'), why: text('errors.noTable') };
   }
   // What each message becomes (table, operation, key, item or update, condition, TTL), compiled
   // once: a template or expression that does not parse stops the deploy here, with its position.
@@ -72,7 +71,7 @@ export function prepareSink(RED: NodeAPI, node: SinkNode, def: SinkNodeDef, text
       },
     );
   } catch (err) {
-    return { status: text('status.configError', { error: (err as Error).message }), why: (err as Error).message };
+    return { status: invalidStatus(text, err), why: (err as Error).message };
   }
 
   // Tables made on demand get the sink's keys (their types from each table's first item) and
@@ -90,9 +89,14 @@ export function prepareSink(RED: NodeAPI, node: SinkNode, def: SinkNodeDef, text
   try {
     return { config, connection, table, plan, store: new DiskStore(bufferDir, { onError: onDiskError }), createTable, bufferDir, onDiskError };
   } catch (err) {
-    const why = text('errors.bufferDir', { dir: bufferDir, error: (err as Error).message });
-    return { status: why, why };
+    return { status: text('status.bufferDir'), why: text('errors.bufferDir', { dir: bufferDir, error: (err as Error).message }) };
   }
+}
+
+/** The short status of a setting that stops the deploy: `invalid batchSize`, `invalid template`. */
+function invalidStatus(text: SinkText, err: unknown): string {
+  const field = faultyField(err);
+  return field ? text('status.invalid', { field }) : text('status.invalidSettings');
 }
 
 export function isRefusal(prepared: PreparedSink | SinkRefusal): prepared is SinkRefusal {

@@ -5,12 +5,12 @@ import type { NodeMessage } from 'node-red';
 import type { SinkNodeDef } from './config';
 import { forgetLineage, lineageOf } from './lineage';
 import { runningSinks, type SinkNode, type SinkRuntime } from './running';
-import { clip } from './status';
+import { fit } from './status';
 
 export function refuseAll(node: SinkNode, def: SinkNodeDef, status: string, why: string): void {
   const metrics = lineageOf(node.id).metrics;
   node.error(why);
-  node.status({ fill: 'red', shape: 'ring', text: clip(status) });
+  node.status({ fill: 'red', shape: 'ring', text: fit(status) });
   const bufferMode = def.bufferMode === 'disk' ? 'disk' : 'memory';
   const runtime: SinkRuntime = {
     bufferMode,

@@ -1,9 +1,15 @@
-// The status under a dynamodb-sink node: the connection state, the counts and the last error in
-// words from the message catalog (Node-RED core nodes: status text is an i18n key), changed at
-// most every STATUS_INTERVAL_MS, not once per message.
+// The status under a dynamodb-sink node: the state and the one count that matters, in words
+// from the message catalog (Node-RED core nodes: status text is an i18n key), about 30
+// characters so it does not run under the neighbouring nodes (DESIGN.md 1.3): `written 1,204`,
+// `DynamoDB down · 12 queued`, `table not found · failed 2`. The reason, the other counters
+// and the last error in full are in the sidebar card, the metrics and the log. Changed at most
+// every STATUS_INTERVAL_MS, not once per message.
 import type { Node } from 'node-red';
 import type { MetricsSnapshot } from '../../dynamo/delivery/metrics';
+import { fit, formatCount as count } from '../catalog';
 import type { SinkText } from './text';
+
+export { fit };
 
 /** How often the status may change at most (it is not updated once per message). */
 export const STATUS_INTERVAL_MS = 500;
@@ -11,7 +17,7 @@ export const STATUS_INTERVAL_MS = 500;
 /** What the status says, read when it is shown. */
 export interface StatusFacts {
   counters: MetricsSnapshot;
-  /** The writer holds its writes back (DynamoDB unreachable): why. */
+  /** The writer holds its writes back (DynamoDB unreachable): why (shown in the sidebar). */
   pause?: { reason: string };
   connecting: boolean;
   lastError?: string;
@@ -41,18 +47,21 @@ export class SinkStatus {
   show(): void {
     const { text, node } = this;
     const { counters: m, pause, connecting, lastError } = this.facts();
-    const counts = text('status.counts', { success: m.success, failed: m.failed, queued: m.queuing + m.inflight });
-    const dropped =
-      (m.dropped > 0 ? text('status.dropped', { dropped: m.dropped }) : '') +
-      (m['consumed.wcu'] > 0 ? text('status.wcu', { wcu: Math.round(m['consumed.wcu'] * 10) / 10 }) : '');
+    const queued = m.queuing + m.inflight;
+    const withQueued = (key: string) => (queued > 0 ? text(`${key}Queued`, { queued: count(queued) }) : text(key));
     if (pause) {
-      node.status({ fill: 'yellow', shape: 'ring', text: clip(text('status.down', { reason: pause.reason, counts: counts + dropped })) });
+      node.status({ fill: 'yellow', shape: 'ring', text: fit(withQueued('status.down')) });
     } else if (connecting) {
-      node.status({ fill: 'grey', shape: 'ring', text: clip(text('status.connecting', { counts: counts + dropped })) });
+      node.status({ fill: 'grey', shape: 'ring', text: fit(withQueued('status.connecting')) });
     } else if (lastError && (m.failed > 0 || m.dropped > 0 || m.queuing > 0)) {
-      node.status({ fill: 'red', shape: 'dot', text: clip(`${counts}${dropped} · ${lastError}`) });
+      const cause = text(`status.cause.${causeOf(lastError)}`);
+      const which = m.failed > 0 ? 'failed' : m.dropped > 0 ? 'dropped' : 'queued';
+      const n = which === 'failed' ? m.failed : which === 'dropped' ? m.dropped : queued;
+      node.status({ fill: 'red', shape: 'dot', text: fit(text(`status.${which}`, { cause, n: count(n) })) });
+    } else if (m.dropped > 0) {
+      node.status({ fill: 'green', shape: 'dot', text: fit(text('status.writtenDropped', { n: count(m.success), dropped: count(m.dropped) })) });
     } else {
-      node.status({ fill: 'green', shape: 'dot', text: clip(counts + dropped) });
+      node.status({ fill: 'green', shape: 'dot', text: fit(text('status.written', { n: count(m.success) })) });
     }
   }
 
@@ -62,7 +71,26 @@ export class SinkStatus {
   }
 }
 
-/** A status text of at most 200 characters. */
+/**
+ * The catalog key (`status.cause.<key>`) of a few words for the last error: the kinds
+ * src/dynamo/connection/errors.ts words, recognised by their wording; anything else is `error`.
+ */
+export function causeOf(lastError: string): string {
+  if (/\btable "[^"]*" not found|ResourceNotFoundException/.test(lastError)) return 'notFound';
+  if (/refused the credentials|no AWS credentials/.test(lastError)) return 'credentials';
+  if (/is not DynamoDB/.test(lastError)) return 'notDynamo';
+  if (/throttled/.test(lastError)) return 'throttled';
+  if (/condition on the item failed/.test(lastError)) return 'condition';
+  if (/cannot reach DynamoDB|no answer from DynamoDB/.test(lastError)) return 'unreachable';
+  if (/rejected the request|over DynamoDB's 400 KB/.test(lastError)) return 'rejected';
+  if (/^msg\.(payload|operation)\b/.test(lastError)) return 'input';
+  if (/\bdropped \(expired\)/.test(lastError)) return 'expired';
+  if (/\bdropped \(queue_full\)/.test(lastError)) return 'queueFull';
+  if (/\bdropped \(resource_stopped\)/.test(lastError)) return 'stopped';
+  return 'error';
+}
+
+/** A text of at most 200 characters (log lines and the like). */
 export function clip(s: string): string {
   return s.length > 200 ? `${s.slice(0, 197)}...` : s;
 }

@@ -7,6 +7,7 @@ import { stringifyJson } from '../../rules/exact-json';
 import { compileRule, eventTopicOf, Rule, RuleSyntaxError, triggerTopicOf } from '../../index';
 import { BROKER_LABELS, Columns, MessageColumnMapper, detachAedesClient, exampleTestContext, EVENT_TYPES, eventNameOf, isAedesMessage } from '../../events';
 import { mqttNodeDescriber } from '../mqtt-node-client';
+import { fit, formatCount, nodeText } from '../catalog';
 import { runRuleTest, validateRule } from './test-api';
 import { RuleStreamRunner, streamProperties } from './stream-runner';
 
@@ -39,12 +40,10 @@ export interface RuleRuntime {
 const STATUS_INTERVAL_MS = 500;
 
 export default function register(RED: NodeAPI): void {
-  // Status and log text from the locale catalog, with the English text where the catalog is
-  // not loaded (tests, a runtime without this package's locales).
-  const t = (key: string, params: Record<string, string | number>, english: string): string => {
-    const text = RED._(key, params);
-    return text && text !== key ? text : english;
-  };
+  // Status and log text from the locale catalog (src/nodes/catalog.ts), about 30 characters
+  // for a status: the state and the one count that matters (the other counters are metrics).
+  const text = nodeText(RED, 'rule-sql');
+  const t = (key: string, params: Record<string, string | number>): string => text(key.replace(/^rule-sql\./, ''), params);
 
   function RuleSqlNode(this: Node, config: RuleSqlConfig) {
     RED.nodes.createNode(this, config);
@@ -67,14 +66,14 @@ export default function register(RED: NodeAPI): void {
     } catch (err) {
       notDeployed = err instanceof Error ? err.message : String(err);
       if (err instanceof RuleSyntaxError) {
-        node.error(t('rule-sql.errors.invalid-sql', { message: err.message }, `rule not deployed: ${err.message}`));
+        node.error(t('rule-sql.errors.invalid-sql', { message: err.message }));
         node.status({
           fill: 'red', shape: 'ring',
-          text: t('rule-sql.status.invalid', { line: err.line, column: err.column }, `invalid SQL at line ${err.line}, column ${err.column}`),
+          text: t('rule-sql.status.invalid', { line: err.line, column: err.column }),
         });
       } else {
         node.error(err instanceof Error ? err.message : String(err));
-        node.status({ fill: 'red', shape: 'ring', text: t('rule-sql.status.broken', {}, 'rule not compiled') });
+        node.status({ fill: 'red', shape: 'ring', text: t('rule-sql.status.broken', {}) });
       }
     }
 
@@ -83,21 +82,15 @@ export default function register(RED: NodeAPI): void {
     let runner: RuleStreamRunner | undefined;
     const showStatus = () => {
       const stats = runner?.stats;
+      const n = { matched: formatCount(counters.matched), failed: formatCount(counters.failed) };
       if (stats !== undefined) {
-        node.status({
-          fill: counters.failed > 0 || stats.late > 0 ? 'yellow' : 'green',
-          shape: 'dot',
-          text: t('rule-sql.status.windows', { ...counters, ...stats },
-            `${stats.openWindows} open windows · ${stats.groups} groups · matched ${counters.matched} · late ${stats.late} · failed ${counters.failed}`),
-        });
+        const w = { openWindows: formatCount(stats.openWindows), groups: formatCount(stats.groups), late: formatCount(stats.late), ...n };
+        const key = counters.failed > 0 ? 'windowsFailed' : stats.late > 0 ? 'windowsLate' : 'windows';
+        node.status({ fill: counters.failed > 0 || stats.late > 0 ? 'yellow' : 'green', shape: 'dot', text: fit(text(`status.${key}`, w)) });
         return;
       }
-      node.status({
-        fill: counters.failed > 0 ? 'yellow' : 'green',
-        shape: 'dot',
-        text: t('rule-sql.status.counts', { ...counters },
-          `matched ${counters.matched} · passed ${counters.passed} · failed ${counters.failed}`),
-      });
+      const key = counters.failed > 0 ? 'matchedFailed' : 'matched';
+      node.status({ fill: counters.failed > 0 ? 'yellow' : 'green', shape: 'dot', text: fit(text(`status.${key}`, n)) });
     };
     const scheduleStatus = () => {
       if (statusTimer) {
@@ -123,8 +116,8 @@ export default function register(RED: NodeAPI): void {
       } catch (err) {
         // A bad eventTime, lateness or maxGroups: reported at deploy like a bad statement.
         const message = err instanceof Error ? err.message : String(err);
-        node.error(t('rule-sql.errors.invalid-stream', { message }, `rule not deployed: ${message}`));
-        node.status({ fill: 'red', shape: 'ring', text: t('rule-sql.status.invalid-stream', {}, 'invalid eventTime, lateness or maxGroups') });
+        node.error(t('rule-sql.errors.invalid-stream', { message }));
+        node.status({ fill: 'red', shape: 'ring', text: t('rule-sql.status.invalid-stream', {}) });
         rule = undefined;
         runner = undefined;
         notDeployed = message;
