@@ -3,6 +3,7 @@
 import { ConnectorConfigError } from './client';
 import { ItemError } from '../item/encoding';
 import { TemplateSyntaxError } from '../item/template';
+import { notDynamoDbMessage } from './not-dynamo';
 
 export type ErrorKind = 'throttle' | 'server' | 'timeout' | 'network' | 'validation' | 'not_found' | 'auth' | 'condition' | 'other';
 
@@ -114,6 +115,9 @@ export function classifyError(err: unknown, context: ErrorContext = {}): ErrorCl
   if (err instanceof ItemError) return make('validation', false, err.message);
   if (err instanceof TemplateSyntaxError) return make('validation', false, err.message);
   if (err instanceof ConnectorConfigError) return make('other', false, err.message);
+  // Another server at the URL: treated as unreachable DynamoDB (writes wait, the health check says why).
+  const foreign = notDynamoDbMessage(err, context.endpoint);
+  if (foreign) return make('network', true, foreign);
   if (THROTTLE.has(code) || status === 429) {
     return make('throttle', true, `DynamoDB${where} throttled the request (${code}): raise the table's capacity or send less at once`);
   }
