@@ -2,6 +2,7 @@
 // term order. Used by the evaluator for `= != <> < > <= >= =~` and by the `eq()` function.
 
 import { RuleEvaluationError } from './errors';
+import { NO_VALUE } from './no-value';
 import { matchTopic } from './topic';
 import { integerOfText } from './exact-json';
 import { isBinary, textOf, typeName } from './values';
@@ -122,6 +123,8 @@ function coercedCompare(op: string, a: unknown, b: unknown): number {
 
 /** EMQX `=`: numeric-tolerant equality; undefined only equals undefined. */
 export function looseEquals(a: unknown, b: unknown): boolean {
+  // eKuiper: a comparison with nil ("no value", no-value.ts) is false, even nil = nil.
+  if (a === NO_VALUE || b === NO_VALUE) return false;
   if (a === b) return true;
   // EMQX: exactly one undefined side makes every comparison false.
   if (a === undefined || b === undefined) return false;
@@ -133,6 +136,8 @@ export function compareOp(op: ComparisonOp, a: unknown, b: unknown): boolean {
   if (op === '~=') {
     throw new RuleEvaluationError('operator ~= is not supported (did you mean =~, the topic match?)', 'badarg');
   }
+  // eKuiper: every comparison with nil ("no value", no-value.ts) is false, != too.
+  if (a === NO_VALUE || b === NO_VALUE) return false;
   if (a === undefined || b === undefined) {
     // Both undefined: the operator is applied to two equal atoms.
     if (a !== b) return false;

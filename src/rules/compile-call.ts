@@ -6,6 +6,7 @@ import { CompileEnv, CompileExpr, Evaluator } from './compile-env';
 import { compileArithmetic } from './compile-operators';
 import { RuleEvaluationError } from './errors';
 import { isUnsupportedFunction, lookupFunction, suggestFunction } from './functions';
+import { NO_VALUE, SEES_NO_VALUE_AS_UNDEFINED } from './no-value';
 import { Scope } from './scope';
 import { isStaticFloat, kindsClash, staticKind } from './static-types';
 import { exactEquals, floatText, isBinary } from './values';
@@ -114,7 +115,14 @@ export function compileCall(name: string, args: Expr[], at: number, env: Compile
   }
   const impl = fn.impl;
   const evals = args.map((arg) => compileExpr(arg, env));
+  const seesNoValue = SEES_NO_VALUE_AS_UNDEFINED.has(name);
   const invoke = (values: unknown[], s: Scope): unknown => {
+    // "No value" (no-value.ts): the call gives it too, unless the function tests for a missing value.
+    for (let i = 0; i < values.length; i++) {
+      if (values[i] !== NO_VALUE) continue;
+      if (!seesNoValue) return NO_VALUE;
+      values[i] = undefined;
+    }
     try {
       return impl(values, s);
     } catch (err) {

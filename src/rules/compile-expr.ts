@@ -11,6 +11,7 @@ import { compileArithmetic, compileComparison, compileNegate } from './compile-o
 import { compileName, compilePath } from './compile-path';
 import { RuleEvaluationError } from './errors';
 import { rangeGet, rangeList } from './paths';
+import { NO_VALUE } from './no-value';
 import { kindsClash, StaticKind, staticKind } from './static-types';
 import { exactEquals, typeName } from './values';
 
@@ -39,7 +40,11 @@ export function compileExpr(e: Expr, env: CompileEnv): Evaluator {
       const items = e.items.map((item) => compileExpr(item, env));
       return (s) => {
         const out = new Array<unknown>(items.length);
-        for (let i = 0; i < items.length; i++) out[i] = items[i](s);
+        for (let i = 0; i < items.length; i++) {
+          const v = items[i](s);
+          // A list has no holes: "no value" (no-value.ts) stands in it as undefined.
+          out[i] = v === NO_VALUE ? undefined : v;
+        }
         return out;
       };
     }
@@ -80,7 +85,7 @@ function compileCase(e: Extract<Expr, { type: 'case' }>, env: CompileEnv): Evalu
     return (s) => {
       for (let i = 0; i < values.length; i++) {
         const v = values[i](s);
-        if (!clashes[i] && exactEquals(subject(s), v)) return thens[i](s);
+        if (!clashes[i] && v !== NO_VALUE && exactEquals(subject(s), v)) return thens[i](s);
       }
       return otherwise(s);
     };
@@ -88,7 +93,8 @@ function compileCase(e: Extract<Expr, { type: 'case' }>, env: CompileEnv): Evalu
   return (s) => {
     for (let i = 0; i < values.length; i++) {
       const v = values[i](s);
-      if (exactEquals(subject(s), v)) return thens[i](s);
+      // eKuiper: nil ("no value", no-value.ts) equals nothing, itself included.
+      if (v !== NO_VALUE && exactEquals(subject(s), v)) return thens[i](s);
     }
     return otherwise(s);
   };
@@ -162,6 +168,7 @@ export function compileCondition(e: Expr, env: CompileEnv, lenient = false): Con
             const x = items[i](s);
             if (!clashes[i] && exactEquals(v, x)) found = true;
           }
+          if (v === NO_VALUE) return false;
           return found !== negated;
         };
       }
@@ -172,6 +179,8 @@ export function compileCondition(e: Expr, env: CompileEnv, lenient = false): Con
           // Every item is evaluated, as EMQX builds the whole list first.
           if (exactEquals(v, items[i](s))) found = true;
         }
+        // eKuiper: nil IN (...) and nil NOT IN (...) are both false ("no value", no-value.ts).
+        if (v === NO_VALUE) return false;
         return found !== negated;
       };
     }
@@ -185,7 +194,8 @@ export function compileCondition(e: Expr, env: CompileEnv, lenient = false): Con
       return (s) => {
         const v = call(s);
         if (typeof v === 'boolean') return v;
-        if (lenient) return false;
+        // A condition of "no value" (no-value.ts) does not hold, as eKuiper's filter drops nil.
+        if (lenient || v === NO_VALUE) return false;
         throw new RuleEvaluationError(
           `${name}() gave ${typeName(v)}, but a condition needs true or false`,
           'bad_condition',

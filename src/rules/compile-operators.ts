@@ -5,6 +5,7 @@ import { ArithmeticOp, ComparisonOperator, Expr } from './ast';
 import { compareOp, looseEquals } from './compare';
 import { Evaluator } from './compile-env';
 import { RuleEvaluationError } from './errors';
+import { NO_VALUE } from './no-value';
 import { divide, integerDivision, MAX_SAFE, negateNumber, numericOp, widen } from './numbers';
 import { isStaticFloat } from './static-types';
 import { floatText, toText, typeName } from './values';
@@ -15,7 +16,7 @@ export function compileComparison(op: ComparisonOperator, left: Evaluator, right
     case '=': return (s) => {
       const a = left(s);
       const b = right(s);
-      return a === b || looseEquals(a, b);
+      return (a === b && a !== NO_VALUE) || looseEquals(a, b);
     };
     case '>': return (s) => {
       const a = left(s);
@@ -45,6 +46,7 @@ export function compileNegate(operand: Evaluator): Evaluator {
   return (s) => {
     const v = operand(s);
     if (typeof v === 'number') return -v;
+    if (v === NO_VALUE) return v;
     if (typeof v !== 'bigint') throw operatorError('unary -', `expected a number, got ${typeName(v)}`);
     return negateNumber(v);
   };
@@ -59,6 +61,8 @@ function isText(v: unknown): boolean {
 }
 
 export function arithmetic(op: ArithmeticOp, a: unknown, b: unknown): unknown {
+  // eKuiper: arithmetic with nil gives nil (no-value.ts).
+  if (a === NO_VALUE || b === NO_VALUE) return NO_VALUE;
   const numA = typeof a === 'number' || typeof a === 'bigint';
   const numB = typeof b === 'number' || typeof b === 'bigint';
   if (op === '+') {
@@ -78,8 +82,7 @@ export function arithmetic(op: ArithmeticOp, a: unknown, b: unknown): unknown {
 export function compileArithmetic(op: ArithmeticOp, l: Expr, r: Expr, left: Evaluator, right: Evaluator): Evaluator {
   if ((op === 'div' || op === 'mod') && (isStaticFloat(l) || isStaticFloat(r))) {
     return (s) => {
-      left(s);
-      right(s);
+      if (left(s) === NO_VALUE || right(s) === NO_VALUE) return NO_VALUE;
       throw operatorError(op, `expected two integers, got ${isStaticFloat(l) ? 'float' : 'integer'} and ${isStaticFloat(r) ? 'float' : 'integer'}`);
     };
   }
@@ -90,7 +93,7 @@ export function compileArithmetic(op: ArithmeticOp, l: Expr, r: Expr, left: Eval
     return (s) => {
       const a = left(s);
       const b = right(s);
-      if (!isText(a) && !isText(b)) return arithmetic('+', a, b);
+      if ((!isText(a) && !isText(b)) || a === NO_VALUE || b === NO_VALUE) return arithmetic('+', a, b);
       return (floatL ? floatTextOf(a) : toText(a)) + (floatR ? floatTextOf(b) : toText(b));
     };
   }

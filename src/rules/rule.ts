@@ -6,6 +6,7 @@
 import { Expr, Field, NameRef, Statement } from './ast';
 import { CompileEnv, compileCondition, compileExpr, Condition, Evaluator } from './compile-expr';
 import type { RuleStream, StreamOptions } from './stream/types';
+import { NO_VALUE } from './no-value';
 import { indexOf, keyStep, PutStep, putIn } from './paths';
 import { inClause, Scope } from './scope';
 import {
@@ -170,9 +171,16 @@ function copiedByStar(s: Scope, key: string): boolean {
 function writer(value: Evaluator, target: Target, alsoInput: boolean): FieldRun {
   const { root, steps } = target;
   if (steps.length === 0 && root !== '__proto__') {
-    if (!alsoInput) return (s, out) => { out[root] = value(s); };
+    // A column holding "no value" (no-value.ts) is left out of the row.
+    if (!alsoInput) {
+      return (s, out) => {
+        const v = value(s);
+        if (v !== NO_VALUE) out[root] = v;
+      };
+    }
     return (s, out) => {
       const v = value(s);
+      if (v === NO_VALUE) return;
       out[root] = v;
       (s.over ??= {})[root] = v;
     };
@@ -180,6 +188,7 @@ function writer(value: Evaluator, target: Target, alsoInput: boolean): FieldRun 
   const lookupIn = (map: Record<string, unknown>): RootLookup => (name) => (hasOwn.call(map, name) ? map[name] : undefined);
   return (s, out) => {
     const v = value(s);
+    if (v === NO_VALUE) return;
     if (steps.length === 0) {
       setKey(out, root, v);
       if (alsoInput) setKey(s.over ??= {}, root, v);

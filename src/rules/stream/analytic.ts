@@ -5,6 +5,7 @@
 // partitions themselves, and the step that runs these functions per event, are in partitions.ts.
 
 import { RuleEvaluationError } from '../errors';
+import { NO_VALUE } from '../no-value';
 
 export interface AnalyticFunction {
   readonly name: string;
@@ -49,16 +50,17 @@ function flag(fn: string, v: unknown, which: string): boolean {
 
 const ANALYTIC: AnalyticFunction[] = [
   {
-    // lag(x[, offset = 1[, default = null[, ignoreNull = true]]]): x from `offset` events earlier
-    // in the partition. eKuiper's ring queue, pre-filled with the default; ignoreNull defaults
-    // to true there (the source, funcs_analytic.go), so a null x neither moves nor fills it.
+    // lag(x[, offset = 1[, default[, ignoreNull = true]]]): x from `offset` events earlier in
+    // the partition. eKuiper's ring queue, pre-filled with the default (nil there: "no value"
+    // here, no-value.ts); ignoreNull defaults to true (funcs_analytic.go), so a null or
+    // missing x neither moves nor fills it.
     name: 'lag', minArgs: 1, maxArgs: 4,
     step(args, valid, state) {
       const offset = args.length >= 2 ? args[1] : 1;
       if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 1) {
         throw new RuleEvaluationError(`lag(): the offset must be a positive integer, got ${String(offset)}`, 'bad_sql_function_argument');
       }
-      const dflt = args.length >= 3 ? args[2] : null;
+      const dflt = args.length >= 3 ? args[2] : NO_VALUE;
       const ignoreNull = args.length >= 4 ? flag('lag', args[3], 'fourth') : true;
       const queue = (state as unknown[] | undefined) ?? new Array<unknown>(offset).fill(dflt);
       let value = queue[0];
@@ -70,12 +72,13 @@ const ANALYTIC: AnalyticFunction[] = [
     },
   },
   {
-    // latest(x[, default]): x if it is not null, else the latest non-null x of the partition.
+    // latest(x[, default]): x if it is not null, else the latest non-null x of the partition,
+    // else the default, else "no value" (eKuiper: nil).
     name: 'latest', minArgs: 1, maxArgs: 2,
     step(args, valid, state) {
       if (valid && !isNull(args[0])) return { value: args[0], state: [args[0]] };
       const kept = state as [unknown] | undefined;
-      return { value: kept ? kept[0] : args.length >= 2 ? args[1] : null, state };
+      return { value: kept ? kept[0] : args.length >= 2 ? args[1] : NO_VALUE, state };
     },
   },
   {
@@ -99,14 +102,15 @@ const ANALYTIC: AnalyticFunction[] = [
     },
   },
   {
-    // changed_col(ignoreNull, x): x when it differs from the partition's previous value, else null.
+    // changed_col(ignoreNull, x): x when it differs from the partition's previous value, else
+    // "no value" (eKuiper: nil), so that `changed_col(true, x) > 30` holds only on a change.
     name: 'changed_col', minArgs: 2, maxArgs: 2,
     step(args, valid, state) {
       const ignoreNull = flag('changed_col', args[0], 'first');
       const v = args[1] === undefined ? null : args[1];
-      if (!valid || (ignoreNull && v === null)) return { value: null, state };
+      if (!valid || (ignoreNull && v === null)) return { value: NO_VALUE, state };
       const last = state as [unknown] | undefined;
-      if (last !== undefined ? sameValue(v, last[0]) : v === null) return { value: null, state };
+      if (last !== undefined ? sameValue(v, last[0]) : v === null) return { value: NO_VALUE, state };
       return { value: v, state: [v] };
     },
   },

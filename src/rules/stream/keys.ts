@@ -13,7 +13,8 @@ export function keyPart(v: unknown): string {
     case 'string': return v.charCodeAt(0) === 1 ? `\u0001s${v}` : v;
     case 'number': case 'bigint': return `\u0001n${String(v)}`;
     case 'boolean': return v ? '\u0001t' : '\u0001f';
-    case 'undefined': return '\u0001u';
+    // "No value" (no-value.ts) groups with undefined.
+    case 'undefined': case 'symbol': return '\u0001u';
     default:
       if (v === null) return '\u0001z';
       if (v instanceof Uint8Array) return `\u0001b${Buffer.from(v).toString('latin1')}`;

@@ -3,6 +3,7 @@
 // Partitions are kept in least-recently-used order and bounded by maxGroups; the oldest is
 // forgotten (counted) when a new one would exceed it.
 
+import { NO_VALUE } from '../no-value';
 import { inClause, Scope } from '../scope';
 import { keyOf, keyPart } from './keys';
 import type { StreamProgram } from './program';
@@ -48,7 +49,11 @@ export function runAnalytics(p: StreamProgram, partitions: PartitionStates[], co
     const a = p.analytics[i];
     let value: unknown;
     try {
-      const args = a.args.map((e) => e(s));
+      // An argument of "no value" (another analytic function's, no-value.ts) is a missing value.
+      const args = a.args.map((e) => {
+        const v = e(s);
+        return v === NO_VALUE ? undefined : v;
+      });
       const valid = a.when === undefined ? true : a.when(s);
       const key = a.partition.length === 0 ? '' : a.partition.length === 1 ? keyPart(a.partition[0](s)) : keyOf(a.partition.map((e) => e(s)));
       const states = partitions[i];

@@ -4,6 +4,7 @@
 // snapshot resumes only the statement (and eventTime) it was taken from.
 
 import type { EventClock } from './event-time';
+import { NO_VALUE } from '../no-value';
 import type { Group, GroupTable, Kept, Win } from './groups';
 import type { PartitionStates } from './partitions';
 import type { StreamCounters } from './types';
@@ -25,9 +26,10 @@ export interface StreamState {
   op: WindowOperator | undefined;
 }
 
-/** Snapshot values: JSON plus markers for what JSON cannot hold (bigint, bytes, undefined). */
+/** Snapshot values: JSON plus markers for what JSON cannot hold (bigint, bytes, undefined, no value). */
 export function encode(v: unknown): unknown {
   if (v === undefined) return { '$rule-sql:undefined': 1 };
+  if (v === NO_VALUE) return { '$rule-sql:novalue': 1 };
   if (typeof v === 'bigint') return { '$rule-sql:bigint': v.toString() };
   if (v instanceof Uint8Array) return { '$rule-sql:bytes': Buffer.from(v).toString('base64') };
   if (Array.isArray(v)) return v.map(encode);
@@ -45,6 +47,7 @@ function decode(v: unknown): unknown {
   if (v !== null && typeof v === 'object') {
     const o = v as Record<string, unknown>;
     if (hasOwn.call(o, '$rule-sql:undefined')) return undefined;
+    if (hasOwn.call(o, '$rule-sql:novalue')) return NO_VALUE;
     if (typeof o['$rule-sql:bigint'] === 'string') return BigInt(o['$rule-sql:bigint']);
     if (typeof o['$rule-sql:bytes'] === 'string') return Buffer.from(o['$rule-sql:bytes'], 'base64');
     if (typeof o['$rule-sql:number'] === 'string') return Number(o['$rule-sql:number']);

@@ -17,6 +17,7 @@
 import { checkAggregateValue } from './aggregates';
 import { Statement } from '../ast';
 import { RuleEvaluationError } from '../errors';
+import { NO_VALUE } from '../no-value';
 import { EventClock } from './event-time';
 import { GroupTable } from './groups';
 import { keyOf, keyPart } from './keys';
@@ -224,7 +225,9 @@ class WindowStream implements RuleStream {
     try {
       for (let i = 0; i < fns.length; i++) {
         const arg = p.aggArgs[i];
-        const v = arg === undefined ? (p.countStar[i] ? 1 : this.wholeEvent(cols)) : arg(s);
+        let v = arg === undefined ? (p.countStar[i] ? 1 : this.wholeEvent(cols)) : arg(s);
+        // Aggregates skip "no value" (no-value.ts) as they skip a missing value (eKuiper: nil).
+        if (v === NO_VALUE) v = undefined;
         if (typeof v !== 'number' && p.checked[i]) checkAggregateValue(fns[i], v);
         vals[i] = v;
       }
