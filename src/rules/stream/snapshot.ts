@@ -28,17 +28,23 @@ export interface StreamState {
 
 /** Snapshot values: JSON plus markers for what JSON cannot hold (bigint, bytes, undefined, no value). */
 export function encode(v: unknown): unknown {
-  if (v === undefined) return { '$rule-sql:undefined': 1 };
-  if (v === NO_VALUE) return { '$rule-sql:novalue': 1 };
-  if (typeof v === 'bigint') return { '$rule-sql:bigint': v.toString() };
-  if (v instanceof Uint8Array) return { '$rule-sql:bytes': Buffer.from(v).toString('base64') };
+  // Primitives first: most of a snapshot is text and numbers.
+  switch (typeof v) {
+    case 'string': case 'boolean': return v;
+    case 'number': return Number.isFinite(v) ? v : { '$rule-sql:number': String(v) };
+    case 'undefined': return { '$rule-sql:undefined': 1 };
+    case 'bigint': return { '$rule-sql:bigint': v.toString() };
+    case 'symbol': return v === NO_VALUE ? { '$rule-sql:novalue': 1 } : { '$rule-sql:undefined': 1 };
+    default: break;
+  }
+  if (v === null) return null;
   if (Array.isArray(v)) return v.map(encode);
-  if (v !== null && typeof v === 'object') {
+  if (v instanceof Uint8Array) return { '$rule-sql:bytes': Buffer.from(v).toString('base64') };
+  if (typeof v === 'object') {
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(v)) out[k] = encode((v as Record<string, unknown>)[k]);
     return out;
   }
-  if (typeof v === 'number' && !Number.isFinite(v)) return { '$rule-sql:number': String(v) };
   return v;
 }
 

@@ -94,6 +94,8 @@ class WindowStream implements RuleStream {
   /** Whether event times move the watermark (eventTime set, and a window that time closes). */
   private readonly watermarked: boolean;
   private readonly scratch: unknown[];
+  /** See RuleStream.version. */
+  version = 0;
 
   constructor(private readonly p: StreamProgram, private readonly matches: (c: Record<string, unknown>) => boolean, options: StreamOptions) {
     const lateness = Number(options.lateness ?? 0);
@@ -117,7 +119,13 @@ class WindowStream implements RuleStream {
 
   advance(now: number): Row[] {
     const out: StreamRow[] = [];
-    this.op?.advance(now, out);
+    const op = this.op;
+    if (op === undefined) return [];
+    const { openWindows, map } = this.groups;
+    const before = map.size;
+    const watermark = this.clock.watermark;
+    op.advance(now, out);
+    if (out.length > 0 || this.groups.openWindows !== openWindows || map.size !== before || this.clock.watermark !== watermark) this.version++;
     return this.rowsOf(out);
   }
 
@@ -126,6 +134,7 @@ class WindowStream implements RuleStream {
   }
 
   flush(): Row[] {
+    this.version++;
     const out: StreamRow[] = [];
     this.op?.flush(out);
     return this.rowsOf(out);
@@ -188,6 +197,7 @@ class WindowStream implements RuleStream {
 
   private pushRows(columns: Record<string, unknown>, now: number): StreamRow[] {
     if (!this.matches(columns)) return [];
+    this.version++;
     const clock = this.clock;
     clock.lastNow = now;
     const p = this.p;

@@ -66,6 +66,12 @@ export interface RuleStream {
   /** The window, trigger topic and event of a row this stream gave (undefined for any other object). */
   origin(row: Row): RowOrigin | undefined;
   readonly stats: StreamStats;
+  /**
+   * A counter bumped by every change of state (an event FROM matched, a window closed, a sweep,
+   * a flush): the node saves a checkpoint only when it moved since the last one. Starts at 0
+   * for every stream, restored or not.
+   */
+  readonly version: number;
   /** `stats.passed` alone, without building the stats (read once per event by the node). */
   readonly passed: number;
   /** Errors of rows that failed when their window closed (the other rows still came out); taken and cleared. */
