@@ -43,9 +43,12 @@ export function checkPlace(e: Expr, place: Place, map: SourceMap): void {
     case 'negate':
       checkPlace(e.operand, { kind: 'operand', of: "unary '-'" }, map);
       return;
-    case 'call':
-      for (const arg of e.args) checkPlace(arg, { kind: 'value' }, map);
+    case 'call': {
+      // STATEWINDOW(begin, emit) takes two conditions (eKuiper's state window).
+      const argPlace: Place = e.name.toLowerCase() === 'statewindow' ? { kind: 'condition' } : { kind: 'value' };
+      for (const arg of e.args) checkPlace(arg, argPlace, map);
       return; // OVER's parts were checked as they were parsed
+    }
     case 'list':
       for (const item of e.items) checkPlace(item, { kind: 'value' }, map);
       return;

@@ -9,7 +9,7 @@ import { AnalyticFunction, lookupAnalytic } from './analytic';
 import { messageFunctions } from '../functions/message';
 import { SourceMap } from '../lexer';
 
-export type WindowKind = 'tumbling' | 'hopping' | 'sliding' | 'session' | 'count';
+export type WindowKind = 'tumbling' | 'hopping' | 'sliding' | 'session' | 'count' | 'state';
 
 /** A window, in milliseconds (count windows: in events). */
 export interface WindowSpec {
@@ -20,6 +20,8 @@ export interface WindowSpec {
   hop: number;
   /** The call as written, for messages: `TUMBLINGWINDOW(ss, 60)`. */
   text: string;
+  /** STATEWINDOW: the begin and emit conditions, and OVER (PARTITION BY ...) (rewritten, see planStream). */
+  state?: { begin: Expr; emit: Expr; partitionBy: Expr[] };
 }
 
 export interface AggregateSlot {
@@ -56,7 +58,7 @@ export const WINDOW_END = '\u0000window_end';
 
 const WINDOWS: Readonly<Record<string, WindowKind>> = {
   tumblingwindow: 'tumbling', hoppingwindow: 'hopping', slidingwindow: 'sliding',
-  sessionwindow: 'session', countwindow: 'count',
+  sessionwindow: 'session', countwindow: 'count', statewindow: 'state',
 };
 
 /** eKuiper's time units (docs/en_US/sqls/windows.md), in ms. */
@@ -137,12 +139,17 @@ export function planStream(statement: Statement, map: SourceMap): StreamPlan {
       if (window !== undefined) {
         fail(`a statement has one window: ${windowText(e)} comes after ${window.text}`, e.at);
       }
+      if (e.over !== undefined && (kind !== 'state' || e.over.when !== undefined)) {
+        fail(kind === 'state' ? 'OVER after STATEWINDOW takes PARTITION BY only, not WHEN'
+          : `OVER follows only STATEWINDOW and analytic functions, not ${windowText(e)}`, e.over.at);
+      }
       window = windowSpec(kind, e, fail);
       windowAt = e.at;
+      if (kind === 'state') window.state = { begin: e.args[0], emit: e.args[1], partitionBy: e.over?.partitionBy ?? [] };
     }
     if (window === undefined) {
       fail('GROUP BY needs a window: TUMBLINGWINDOW(unit, size), HOPPINGWINDOW(unit, size, hop), SLIDINGWINDOW(unit, size), '
-        + 'SESSIONWINDOW(unit, timeout, maxDuration) or COUNTWINDOW(n[, hop]) (rule SQL sees one message at a time otherwise)',
+        + 'SESSIONWINDOW(unit, timeout, maxDuration), COUNTWINDOW(n[, hop]) or STATEWINDOW(begin, emit) (rule SQL sees one message at a time otherwise)',
       statement.groupAt ?? 0);
     }
   }
@@ -250,6 +257,14 @@ export function planStream(statement: Statement, map: SourceMap): StreamPlan {
     having: undefined,
   };
   const groupBy = groupExprs.map((g) => rewrite(g, 'group'));
+  // STATEWINDOW's conditions and partition read each event, as GROUP BY does (analytic functions allowed).
+  if (window?.state !== undefined) {
+    const st = window.state;
+    window.state = {
+      begin: asCondition(rewrite(st.begin, 'group')), emit: asCondition(rewrite(st.emit, 'group')),
+      partitionBy: st.partitionBy.map((p) => rewrite(p, 'partition')),
+    };
+  }
   const having = statement.having && asCondition(rewrite(statement.having, 'having'));
 
   // What a row reads outside aggregates: kept from the group's last event.
@@ -310,9 +325,9 @@ function windowSpec(kind: WindowKind, e: Extract<Expr, { type: 'call' }>, fail: 
   const text = windowText(e);
   const shapes: Record<WindowKind, string> = {
     tumbling: 'TUMBLINGWINDOW(unit, size)', hopping: 'HOPPINGWINDOW(unit, size, hop)', sliding: 'SLIDINGWINDOW(unit, size)',
-    session: 'SESSIONWINDOW(unit, timeout, maxDuration)', count: 'COUNTWINDOW(n[, hop])',
+    session: 'SESSIONWINDOW(unit, timeout, maxDuration)', count: 'COUNTWINDOW(n[, hop])', state: 'STATEWINDOW(begin, emit)',
   };
-  const counts: Record<WindowKind, [number, number]> = { tumbling: [2, 2], hopping: [3, 3], sliding: [2, 2], session: [3, 3], count: [1, 2] };
+  const counts: Record<WindowKind, [number, number]> = { tumbling: [2, 2], hopping: [3, 3], sliding: [2, 2], session: [3, 3], count: [1, 2], state: [2, 2] };
   const [min, max] = counts[kind];
   if (e.args.length < min || e.args.length > max) fail(`${shapes[kind]} takes ${min === max ? min : `${min} or ${max}`} arguments, got ${e.args.length}`, e.at);
   const integer = (x: Expr, what: string): number => {
@@ -321,6 +336,8 @@ function windowSpec(kind: WindowKind, e: Extract<Expr, { type: 'call' }>, fail: 
     }
     return x.value;
   };
+  // STATEWINDOW: events, not time; its conditions are set by planStream.
+  if (kind === 'state') return { kind, size: 0, hop: 0, text };
   if (kind === 'count') {
     const n = integer(e.args[0], 'n');
     const hop = e.args.length > 1 ? integer(e.args[1], 'hop') : n;

@@ -22,6 +22,8 @@ export class StreamProgram {
   readonly analytics: { slot: AnalyticSlot; args: Evaluator[]; partition: Evaluator[]; when: Condition | undefined }[];
   readonly fields: FieldRun[];
   readonly having: Condition | undefined;
+  /** STATEWINDOW: its begin and emit conditions and its partition, compiled. */
+  readonly state: { begin: Condition; emit: Condition; partition: Evaluator[] } | undefined;
   /** Analytic-only statements: the rewritten statement, run as an ordinary rule per event. */
   readonly inner: CompiledRule | undefined;
 
@@ -40,6 +42,11 @@ export class StreamProgram {
     this.checked = plan.aggregates.map((a) => !['count', 'collect', 'first_value', 'last_value', 'deduplicate'].includes(a.fn.name));
     this.rowRoots = plan.rowRoots && [...plan.rowRoots];
     this.groupBy = plan.groupBy.map((g) => compileExpr(g, env));
+    const sw = plan.window?.state;
+    this.state = sw && {
+      begin: compileCondition(sw.begin, env), emit: compileCondition(sw.emit, env),
+      partition: sw.partitionBy.map((x) => compileExpr(x, env)),
+    };
     if (plan.window === undefined) {
       this.where = undefined;
       this.fields = [];

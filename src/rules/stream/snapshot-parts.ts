@@ -9,7 +9,7 @@
 // group; an event pushed meanwhile may or may not be in it, as an event after the checkpoint.
 
 import type { Kept } from './groups';
-import { encode, SNAPSHOT_VERSION, type StreamState } from './snapshot';
+import { encode, extras, SNAPSHOT_VERSION, type StreamState } from './snapshot';
 
 /** One part: groups with the kept events they first refer to, or one partition table's states. */
 type Part =
@@ -76,6 +76,7 @@ export function* snapshotParts(st: StreamState, perPart: number): Generator<unkn
       lastNow: num(clock.lastNow), seq: st.groups.seq, stamp: st.groups.stamp,
       counters: { ...st.counters },
       forgotten: st.partitions.map((ps) => ps.forgotten),
+      ...extras(st),
     },
   } satisfies Part;
 }
@@ -101,4 +102,25 @@ export function joinSnapshotParts(parts: unknown[]): unknown {
   const forgotten = Array.isArray(head.forgotten) ? head.forgotten as number[] : [];
   const { forgotten: _f, ...rest } = head;
   return { ...rest, kept, groups, partitions: forgotten.map((f, i) => [f, states[i] ?? []]) };
+}
+
+/** Events held by a list of encoded groups: a window's count, a buffer's entries. */
+function eventsInGroups(groups: unknown): number {
+  let events = 0;
+  if (!Array.isArray(groups)) return 0;
+  for (const g of groups as [string, unknown[][] | undefined, unknown[] | null][]) {
+    for (const w of g[1] ?? []) events += typeof w[4] === 'number' ? w[4] : 0;
+    if (Array.isArray(g[2])) events += g[2].length;
+  }
+  return events;
+}
+
+/** Events held in the windows of one part (an event in two hopping windows counts twice); 0 for other parts. */
+export function eventsInPart(part: unknown): number {
+  return part !== null && typeof part === 'object' && 'g' in part ? eventsInGroups((part as { g: unknown }).g) : 0;
+}
+
+/** Events held in the windows of a snapshot (`snapshot()` or `joinSnapshotParts`). */
+export function eventsInSnapshot(state: unknown): number {
+  return state !== null && typeof state === 'object' ? eventsInGroups((state as { groups?: unknown }).groups) : 0;
 }

@@ -102,7 +102,20 @@ export function takeSnapshot(st: StreamState): unknown {
     counters: { ...st.counters },
     kept, groups,
     partitions: st.partitions.map((ps) => [ps.forgotten, [...ps.states].map(([k, v]) => [k, encode(v)])]),
+    ...extras(st),
   };
+}
+
+/**
+ * What a snapshot holds beyond format 2's first fields, each added only when there is something
+ * (so that a stream without them takes the same snapshot as before, and old snapshots restore):
+ * `op`, the window operator's own state (STATEWINDOW's open windows).
+ */
+export function extras(st: StreamState): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const op = st.op?.saveState();
+  if (op !== undefined) out.op = op;
+  return out;
 }
 
 /** Puts a snapshot's state into a new stream's parts. Throws if it is not one of this statement. */
@@ -140,6 +153,7 @@ export function restoreSnapshot(st: StreamState, state: unknown): void {
     }
     table.map.set(key, g);
   }
+  if (s.op !== undefined) st.op?.restoreState(s.op);
   (s.partitions as [number, [string, unknown][]][]).forEach(([forgotten, states], i) => {
     const ps = st.partitions[i];
     if (ps === undefined) return;

@@ -81,6 +81,16 @@ export abstract class WindowOperator implements Evictor {
   /** Forgets every tracked window (flush). */
   protected untrackAll(): void {}
 
+  /** The operator's own state beyond its groups' windows, JSON-serialisable (snapshot.ts); undefined: none. */
+  saveState(): unknown {
+    return undefined;
+  }
+
+  /** Puts back what `saveState` gave, after the groups and windows were restored. */
+  restoreState(state: unknown): void {
+    void state;
+  }
+
   close(w: Win, out: StreamRow[]): void {
     if (w.closed) return;
     w.closed = true;

@@ -8,6 +8,7 @@ import { HoppingWindows } from './hopping';
 import type { OperatorParts, WindowOperator } from './operator';
 import { SessionWindows } from './session';
 import { SlidingWindows } from './sliding';
+import { StateWindows } from './state';
 import { TumblingWindows } from './tumbling';
 
 type OperatorFactory = (spec: WindowSpec, parts: OperatorParts) => WindowOperator;
@@ -18,6 +19,7 @@ const OPERATORS: Readonly<Record<WindowKind, OperatorFactory>> = {
   sliding: (spec, parts) => new SlidingWindows(spec, parts),
   session: (spec, parts) => new SessionWindows(spec, parts),
   count: (spec, parts) => (spec.hop === spec.size ? new CountWindows(spec, parts) : new HoppingCountWindows(spec, parts)),
+  state: (spec, parts) => new StateWindows(spec, parts),
 };
 
 /** The operator for a statement's window. */
