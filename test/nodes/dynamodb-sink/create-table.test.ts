@@ -8,9 +8,12 @@ import { scanAll, startDynalite, startDynamoDbLocal, testClient, type DynamoServ
 import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy';
 import { CONNECTOR_CREDENTIALS, SINK_NODES, helper, sinkFlow, sinkMetrics, until, watchSink, type SinkWatch } from '../../support/sink-flow';
 
-/** A rule-sql row whose `payload` column (JSON text, as EMQX gives it) holds the site. */
+/**
+ * A rule-sql row whose `payload` column (JSON text, as EMQX gives it) holds the site. Its
+ * timestamp is now: DynamoDB Local's TTL deletes expired items, as DynamoDB does.
+ */
 function row(id: string, site: string): Record<string, unknown> {
-  return { id, payload: JSON.stringify({ site, temp: 20 }), timestamp: 1700000000000 };
+  return { id, payload: JSON.stringify({ site, temp: 20 }), timestamp: Date.now() };
 }
 
 describe('dynamodb-sink createTable: tables made on demand', function () {
@@ -57,7 +60,9 @@ describe('dynamodb-sink createTable: tables made on demand', function () {
     try {
       for (const site of sites) {
         const table = `${prefix}_${site}`;
-        assert.equal((await scanAll(server.url, table)).length, 20, table);
+        const items = await scanAll(server.url, table);
+        assert.equal(items.length, 20, table);
+        assert.ok(items.every((it) => Number(it.expires?.N) > Date.now() / 1000), 'each item holds its expiry');
         const t = (await c.send(new DescribeTableCommand({ TableName: table }))).Table!;
         assert.equal(t.BillingModeSummary?.BillingMode, 'PAY_PER_REQUEST');
         assert.deepEqual(t.KeySchema, [{ AttributeName: 'id', KeyType: 'HASH' }]);
