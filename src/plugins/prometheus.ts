@@ -43,6 +43,8 @@ const SINK_HELP: Record<string, string> = {
   retried: 'Retries of writes (EMQX: retried)',
   queuing: 'Writes waiting in the queue now (EMQX: queuing)',
   inflight: 'Writes in calls to DynamoDB now (EMQX: inflight)',
+  'throttled.key_range': 'Writes DynamoDB throttled for a hot partition key (ThrottlingReasons: TableWriteKeyRangeThroughputExceeded)',
+  'throttled.budget': "Writes DynamoDB throttled for the table's or account's throughput (ThrottlingReasons: provisioned, account or on-demand maximum)",
   'tables.created': 'Tables the sink created because a put or update found them missing (createTable)',
 };
 

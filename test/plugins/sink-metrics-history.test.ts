@@ -19,6 +19,8 @@ function answer(success: number, queuing = 0): { counters: MetricsSnapshot } {
       queuing,
       inflight: 0,
       'consumed.wcu': success * 2,
+      'throttled.key_range': 0,
+      'throttled.budget': 0,
       'tables.created': 0,
     },
   };

@@ -14,6 +14,16 @@
 // - PutItem/UpdateItem/DeleteItem/TransactWriteItems: all or nothing (the exception);
 // - ReturnConsumedCapacity TOTAL is answered with the units this proxy charged, so a sink's
 //   `consumed.wcu` can be compared with `granted`.
+// - With `reasons`, the exception carries DynamoDB's ThrottlingReasons (API Reference,
+//   ThrottlingReason: a list of { reason, resource }, resource the table's ARN), as the SDK
+//   reads them from the JSON body of the HTTP 400: the table's budget is
+//   `TableWriteProvisionedThroughputExceeded`. Without it, no reason (older endpoints).
+// - `hotKey`: one partition key value has a limit of its own, as each DynamoDB partition has
+//   (1,000 WCU/s; here `hotKey.writeUnits`, 1 s of burst), answered with the reason
+//   `TableWriteKeyRangeThroughputExceeded` whether or not the table has capacity to spare.
+//   Simplified: a BatchWriteItem holding a write to that key beyond its limit is refused whole
+//   with the exception, so the reason reaches the sink (DynamoDB would write the other writes and
+//   return the hot ones as UnprocessedItems, which carry no reason).
 import * as http from 'node:http';
 import { listenOnLoopback } from './fault-proxy';
 
@@ -22,6 +32,10 @@ export interface CapacityProxyOptions {
   writeUnits: number;
   /** Seconds of unused capacity kept for bursts (DynamoDB keeps up to 300). Default 1. */
   burstSeconds?: number;
+  /** The exception names its ThrottlingReasons (a budget reason for the table's capacity). */
+  reasons?: boolean;
+  /** One hot partition key: writes whose `attribute` is `value` (S or N) share `writeUnits` per second. */
+  hotKey?: { attribute: string; value: string; writeUnits: number };
 }
 
 export interface CapacityProxy {
@@ -38,6 +52,10 @@ export interface CapacityProxy {
   granted: number;
   /** Largest number of write calls the proxy held at once. */
   maxConcurrent: number;
+  /** Calls refused for the hot key (TableWriteKeyRangeThroughputExceeded). */
+  hotRefusedCalls: number;
+  /** Writes to the hot key let through its own limit. */
+  hotWritten: number;
   stop(): Promise<void>;
 }
 
@@ -47,6 +65,15 @@ const THROTTLED = {
   message:
     'The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.',
 };
+const KEY_RANGE = 'TableWriteKeyRangeThroughputExceeded';
+const BUDGET = 'TableWriteProvisionedThroughputExceeded';
+
+/** The exception's body, with ThrottlingReasons when given (member names as the SDK's model has them). */
+function throttledBody(reason: string | undefined, tables: string[], region: string): string {
+  if (!reason) return JSON.stringify(THROTTLED);
+  const ThrottlingReasons = tables.map((t) => ({ reason, resource: `arn:aws:dynamodb:${region}:000000000000:table/${t}` }));
+  return JSON.stringify({ ...THROTTLED, ThrottlingReasons });
+}
 
 type Wire = Record<string, any>;
 
@@ -87,6 +114,19 @@ export async function startCapacityProxy(targetUrl: string, options: CapacityPro
     tokens = Math.min(capacity, tokens + ((now - refilledAt) / 1000) * rate);
     refilledAt = now;
   };
+  const hot = options.hotKey;
+  let hotTokens = hot?.writeUnits ?? 0;
+  let hotRefilledAt = performance.now();
+  const refillHot = () => {
+    const now = performance.now();
+    if (hot) hotTokens = Math.min(hot.writeUnits, hotTokens + ((now - hotRefilledAt) / 1000) * hot.writeUnits);
+    hotRefilledAt = now;
+  };
+  const isHot = (item: Wire): boolean => {
+    const v = hot ? (item[hot.attribute] as Wire | undefined) : undefined;
+    return v !== undefined && (v.S ?? v.N) === hot!.value;
+  };
+  const budgetReason = options.reasons ? BUDGET : undefined;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   let active = 0;
 
@@ -98,6 +138,8 @@ export async function startCapacityProxy(targetUrl: string, options: CapacityPro
     itemsWritten: 0,
     granted: 0,
     maxConcurrent: 0,
+    hotRefusedCalls: 0,
+    hotWritten: 0,
     stop: async () => undefined,
   };
 
@@ -143,6 +185,28 @@ export async function startCapacityProxy(targetUrl: string, options: CapacityPro
       res.on('close', () => (active -= 1));
       const data = JSON.parse(raw) as Wire;
       refill();
+      refillHot();
+      const region = /Credential=[^/]+\/[^/]+\/([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1] ?? 'us-east-1';
+      // The hot key's own limit (a partition's), before the table's: the call is refused whole.
+      if (hot) {
+        const items: [string, Wire][] =
+          operation === 'BatchWriteItem'
+            ? Object.entries(data.RequestItems as Record<string, Wire[]>).flatMap(([t, ws]) => ws.map((w): [string, Wire] => [t, w.PutRequest?.Item ?? w.DeleteRequest?.Key ?? {}]))
+            : operation === 'TransactWriteItems'
+              ? (data.TransactItems as Wire[]).map((t): [string, Wire] => [t.Put?.TableName ?? t.Update?.TableName ?? '', t.Put?.Item ?? t.Update?.Key ?? t.Delete?.Key ?? {}])
+              : [[data.TableName as string, (data.Item ?? data.Key ?? {}) as Wire]];
+        const hotItems = items.filter(([, item]) => isHot(item));
+        const cost = hotItems.reduce((n, [, item]) => n + writeUnitsOf(item), 0);
+        if (hotItems.length > 0 && hotTokens < cost) {
+          proxy.throttledCalls += 1;
+          proxy.refusedCalls += 1;
+          proxy.hotRefusedCalls += 1;
+          reply(res, 400, throttledBody(KEY_RANGE, [...new Set(hotItems.map(([t]) => t))], region));
+          return;
+        }
+        hotTokens -= cost;
+        proxy.hotWritten += hotItems.length;
+      }
       if (operation === 'BatchWriteItem') {
         const granted: Record<string, Wire[]> = {};
         const unprocessed: Record<string, Wire[]> = {};
@@ -166,7 +230,7 @@ export async function startCapacityProxy(targetUrl: string, options: CapacityPro
         if (left > 0) proxy.throttledCalls += 1;
         if (grantedCount === 0) {
           proxy.refusedCalls += 1;
-          reply(res, 400, JSON.stringify(THROTTLED));
+          reply(res, 400, throttledBody(budgetReason, Object.keys(data.RequestItems as Wire), region));
           return;
         }
         forward(
@@ -201,7 +265,7 @@ export async function startCapacityProxy(targetUrl: string, options: CapacityPro
       if (tokens < cost) {
         proxy.throttledCalls += 1;
         proxy.refusedCalls += 1;
-        reply(res, 400, JSON.stringify(THROTTLED));
+        reply(res, 400, throttledBody(budgetReason, [data.TableName ?? 'transaction'], region));
         return;
       }
       tokens -= cost;

@@ -7,9 +7,19 @@ import { notDynamoDbMessage } from './not-dynamo';
 
 export type ErrorKind = 'throttle' | 'server' | 'timeout' | 'network' | 'validation' | 'not_found' | 'auth' | 'condition' | 'other';
 
+/**
+ * Why DynamoDB throttled, from the exception's ThrottlingReasons (DESIGN.md 6): `key_range`, one
+ * hot partition (`TableWriteKeyRangeThroughputExceeded`, `IndexWriteKeyRangeThroughputExceeded`);
+ * `budget`, the table's or account's throughput (`...ProvisionedThroughputExceeded`,
+ * `...AccountLimitExceeded`, `...MaxOnDemandThroughputExceeded`).
+ */
+export type ThrottleReason = 'key_range' | 'budget';
+
 export interface ErrorClass {
   retryable: boolean;
   kind: ErrorKind;
+  /** kind `throttle` with a reason DynamoDB gave; absent without one (older endpoints, local servers). */
+  throttle?: ThrottleReason;
   /** For users: names the thing and the fix. */
   message: string;
   /** The SDK error name or network code, e.g. `ProvisionedThroughputExceededException`, `ECONNREFUSED`. */
@@ -86,6 +96,40 @@ interface ErrorShape {
   $metadata?: { httpStatusCode?: number };
   $response?: { statusCode?: number };
   errors?: unknown[];
+  /** ProvisionedThroughputExceededException, RequestLimitExceeded (the SDK's member name). */
+  ThrottlingReasons?: unknown;
+  /** ThrottlingException spells it this way in the SDK's model. */
+  throttlingReasons?: unknown;
+}
+
+/**
+ * The throttling reason DynamoDB gave, sorted (DynamoDB API Reference, ThrottlingReason:
+ * `reason` is ResourceType + OperationType + LimitType, e.g. TableWriteKeyRangeThroughputExceeded;
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ThrottlingReason.html, and
+ * the Developer Guide's "DynamoDB throttling resolution guide",
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/troubleshooting-throttling-diagnostics.html).
+ * Key range: the request rate at one partition key value exceeded the partition's limit, while
+ * the table may have capacity to spare. Every other limit type (provisioned throughput, the
+ * account's per-table quota, the on-demand maximum) is a budget of the table or index as a
+ * whole. When both kinds come, the budget wins: slowing the sink slows the key as well.
+ * Also returns the first reason's name, to word the error.
+ */
+export function throttleReasonOf(err: unknown): { reason: ThrottleReason; name: string } | undefined {
+  if (err === null || typeof err !== 'object') return undefined;
+  const e = err as ErrorShape;
+  const list = e.ThrottlingReasons ?? e.throttlingReasons;
+  if (!Array.isArray(list)) return undefined;
+  let found: { reason: ThrottleReason; name: string } | undefined;
+  for (const r of list) {
+    const name = (r as { reason?: unknown } | null)?.reason;
+    if (typeof name !== 'string') continue;
+    if (name.endsWith('KeyRangeThroughputExceeded')) {
+      found ??= { reason: 'key_range', name };
+    } else if (/(ProvisionedThroughputExceeded|AccountLimitExceeded|MaxOnDemandThroughputExceeded)$/.test(name)) {
+      return { reason: 'budget', name };
+    }
+  }
+  return found;
 }
 
 function codeOf(err: ErrorShape): string {
@@ -119,7 +163,16 @@ export function classifyError(err: unknown, context: ErrorContext = {}): ErrorCl
   const foreign = notDynamoDbMessage(err, context.endpoint);
   if (foreign) return make('network', true, foreign);
   if (THROTTLE.has(code) || status === 429) {
-    return make('throttle', true, `DynamoDB${where} throttled the request (${code}): raise the table's capacity or send less at once`);
+    const why = throttleReasonOf(err);
+    if (why?.reason === 'key_range') {
+      return {
+        ...make('throttle', true, `DynamoDB${where} throttled writes to one partition key (${code}: ${why.name}): a hot key; spread its writes over more keys`),
+        throttle: why.reason,
+      };
+    }
+    const c = make('throttle', true, `DynamoDB${where} throttled the request (${code}${why ? `: ${why.name}` : ''}): raise the table's capacity or send less at once`);
+    if (why) c.throttle = why.reason;
+    return c;
   }
   if (code === 'TransactionConflictException' || code === 'TransactionInProgressException') {
     // Another transaction on the item, or our own earlier attempt with the same token still

@@ -1,6 +1,7 @@
 // Which queued writes go out together in the next call (DESIGN.md 6): one single-item write (an
 // update or a conditional write), or up to min(batchSize, 25) puts and deletes with distinct
 // keys, of one or more tables, costing no more than the write rate gives a call.
+import { HotKeys } from './hot-keys';
 import type { QueuedWrite, WriteQueue } from './queue';
 import { needsSingleCall } from './single-write';
 import type { WriteRate } from './write-rate';
@@ -30,6 +31,8 @@ export class CallPicker {
     batchSize: number,
     /** Sync mode: writes strictly in order, stopping at the first that cannot go. */
     private readonly sync: boolean,
+    /** Hot partition keys: their writes go alone, at their own pace. */
+    private readonly hot: HotKeys = new HotKeys(),
   ) {
     this.cap = writesPerCall(batchSize);
   }
@@ -48,6 +51,10 @@ export class CallPicker {
     const inflight = this.inflight;
     const call: QueuedWrite[] = [];
     this.waitUntil = Infinity;
+    // Nothing throttled for its key range: no lookup per write.
+    const hot = this.hot.size > 0 ? this.hot : undefined;
+    hot?.sweep(now);
+    let probe: number | undefined;
     let scanned = 0;
     // The list itself, not its generator: nothing is removed while this scans.
     for (let w = this.queue.first(); w; w = w.next) {
@@ -59,7 +66,28 @@ export class CallPicker {
         busy.add(w.keyId);
         continue;
       }
-      const alone = w.solo || needsSingleCall(w);
+      let alone = w.solo || needsSingleCall(w);
+      if (hot !== undefined && hot.size > 0) {
+        const at = hot.hold(w);
+        if (at > now) {
+          // A hot key waits for its own pace; the other keys go on (DESIGN.md 6).
+          this.waitUntil = Math.min(this.waitUntil, at);
+          if (sync) break;
+          busy.add(w.keyId);
+          continue;
+        }
+        // In a call of its own: its throttle holds back no other key's writes.
+        if (at >= 0) alone = true;
+      }
+      // Writes looking for a hot key (retrier.ts) go only with the writes of their probe.
+      if (!alone && w.probe !== probe) {
+        if (call.length > 0) {
+          if (sync) break;
+          busy.add(w.keyId);
+          continue;
+        }
+        probe = w.probe;
+      }
       if (alone) {
         if (call.length === 0) return [w];
         if (sync) break;

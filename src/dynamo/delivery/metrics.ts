@@ -17,6 +17,8 @@ export const COUNTER_NAMES = [
   'consumed.wcu',
   // Added after the others so their order (the sidebar's, Prometheus') stays as it was.
   'tables.created',
+  'throttled.key_range',
+  'throttled.budget',
 ] as const;
 
 export type CounterName = (typeof COUNTER_NAMES)[number];
@@ -33,6 +35,13 @@ export class SinkMetrics {
   inflight = 0;
   /** Write capacity units DynamoDB reported consumed (ReturnConsumedCapacity TOTAL); not a write count. */
   consumedWcu = 0;
+  /**
+   * Writes DynamoDB throttled with a reason (ThrottlingReasons, DESIGN.md 6): `keyRange`, a hot
+   * partition key (TableWriteKeyRangeThroughputExceeded); `budget`, the table's or account's
+   * throughput. Throttles without a reason (UnprocessedItems, older endpoints) count in neither.
+   */
+  throttledKeyRange = 0;
+  throttledBudget = 0;
   /** Tables the sink made on demand (createTable, DESIGN.md 1.3); not a write count. */
   tablesCreated = 0;
   private readonly drops: Record<DropReason, number> = { expired: 0, queue_full: 0, resource_stopped: 0, condition: 0 };
@@ -63,6 +72,8 @@ export class SinkMetrics {
       queuing: this.queuing,
       inflight: this.inflight,
       'consumed.wcu': this.consumedWcu,
+      'throttled.key_range': this.throttledKeyRange,
+      'throttled.budget': this.throttledBudget,
       'tables.created': this.tablesCreated,
     };
   }

@@ -78,6 +78,11 @@ export interface QueuedWrite extends WriteRequest {
    * a good write sent again (counted retried then) or the bad one (it fails, not retried).
    */
   splitProbe?: boolean;
+  /**
+   * Throttled for a hot key range in a call of several partition keys: it goes again only with
+   * the writes of the same probe (half of that call's keys), until the hot key is found (retrier.ts).
+   */
+  probe?: number;
   lastError?: string;
   listener?: WriteListener;
   // linked-list neighbours while queued

@@ -6,6 +6,7 @@
 import { classifyError } from '../connection/errors';
 import type { Availability } from './availability';
 import type { HandOver } from './handover';
+import { describePartition, onePartition, partitionOf, type HotKeys } from './hot-keys';
 import type { InFlight } from './inflight';
 import type { SinkMetrics } from './metrics';
 import type { QueuedWrite } from './queue';
@@ -24,9 +25,12 @@ export interface RetrierOptions {
   requestTimeout?: number;
   /** A call failed for lack of a connection: the connector may want to check health now. */
   onConnectionError?: () => void;
+  log?: { warn(text: string): void };
 }
 
 export class Retrier {
+  /** The last probe given to writes halved in the search for a hot key. */
+  private probes = 0;
   /** Tables made on demand (DESIGN.md 1.3 createTable); absent when the sink makes none. */
   tables?: TableCreation;
 
@@ -37,6 +41,7 @@ export class Retrier {
     private readonly rate: WriteRate,
     private readonly health: Availability,
     private readonly handOver: HandOver,
+    private readonly hot: HotKeys,
     private readonly options: RetrierOptions,
   ) {}
 
@@ -52,6 +57,13 @@ export class Retrier {
     this.proven(call, c.retryable);
     if (c.retryable) {
       if (c.kind === 'network' || c.kind === 'timeout') this.options.onConnectionError?.();
+      if (c.throttle === 'key_range') {
+        this.hotKey(call, c.message);
+        return;
+      }
+      // A budget (the table's or account's throughput) slows the whole sink, as a throttle
+      // without a reason does.
+      if (c.throttle === 'budget') this.metrics.throttledBudget += call.length;
       this.inflight.narrow();
       const now = Date.now();
       let at: number;
@@ -86,6 +98,55 @@ export class Retrier {
     // A missing table the sink makes (createTable): its puts and updates wait for it.
     if (c.kind === 'not_found' && this.tables) call = this.tables.hold(call, c.message);
     if (call.length > 0) this.settlement.failed(call, `${call[0].operation} failed: ${c.message}`);
+  }
+
+  /**
+   * DynamoDB throttled the call for a hot key range (TableWriteKeyRangeThroughputExceeded): only
+   * the writes to that partition key slow down (hot-keys.ts); the sink's rate and window stay.
+   * The reason names the table, not the key: a call of several partition keys is sent again
+   * right away as two calls, each with half of its keys, and so on, so the answers narrow down to
+   * the hot key in a few calls while the other keys' writes go through. The first throttle of a key's episode is logged, naming the key.
+   */
+  private hotKey(call: QueuedWrite[], why: string): void {
+    this.metrics.throttledKeyRange += call.length;
+    const now = Date.now();
+    this.rate.refund(unitsOf(call), now);
+    if (call.length > 1 && !onePartition(call)) {
+      const keys = [...new Set(call.map(partitionOf))];
+      const blamed = this.hot.suspect(keys, now);
+      if (blamed !== undefined) {
+        // Found: its writes slow down; the others go back to the ordinary calls.
+        const rest = call.filter((w) => partitionOf(w) !== blamed);
+        for (const w of rest) {
+          w.probe = undefined;
+          this.retry(w, why, now);
+        }
+        this.slowDown(call.filter((w) => partitionOf(w) === blamed), why, now);
+        return;
+      }
+      // Halved by partition key until one key is left (a few calls, not one per write).
+      const first = new Set(keys.slice(0, Math.ceil(keys.length / 2)));
+      const [a, b] = [++this.probes, ++this.probes];
+      for (const w of call) {
+        w.probe = first.has(partitionOf(w)) ? a : b;
+        this.retry(w, why, now);
+      }
+      return;
+    }
+    this.slowDown(call, why, now);
+  }
+
+  /** Writes of one hot key: back in the queue at the key's own pace; its episode's first throttle is logged. */
+  private slowDown(call: QueuedWrite[], why: string, now: number): void {
+    for (const w of call) {
+      const { at, fresh } = this.hot.throttled(w, now);
+      if (fresh) {
+        this.options.log?.warn(
+          `${describePartition(w)} is a hot key: ${why}. Its writes slow down to what DynamoDB takes; the other keys keep their rate (logged once per episode).`,
+        );
+      }
+      this.retry(w, why, at);
+    }
   }
 
   /**

@@ -5,6 +5,7 @@
 import { BatchWriteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { batchItems, unprocessedKeys } from './batch-write';
 import type { HandOver } from './handover';
+import type { HotKeys } from './hot-keys';
 import type { InFlight } from './inflight';
 import type { SinkMetrics } from './metrics';
 import type { QueuedWrite, WriteRequest } from './queue';
@@ -36,6 +37,7 @@ export class CallSender {
     private readonly settlement: Settlement,
     private readonly retrier: Retrier,
     private readonly handOver: HandOver,
+    private readonly hot: HotKeys,
     private readonly options: SenderOptions,
     /** The call has returned, whatever its answer, and its writes are settled or queued again. */
     private readonly returned: (call: QueuedWrite[]) => void,
@@ -52,6 +54,8 @@ export class CallSender {
     const ttlTimer = setTimeout(() => ttl.abort(), Math.max(0, deadline - Date.now()));
     const sendOptions = { abortSignal: ttl.signal };
     const sentAt = Date.now();
+    // A hot key's next write waits its interval (hot-keys.ts); nothing to do while none is hot.
+    if (this.hot.size > 0) for (const w of call) this.hot.sent(w, sentAt);
     try {
       if (needsSingleCall(call[0])) {
         const outcome = await sendSingle(this.options.client, call[0], call[0].attempts, this.support, this.noTransactions, {
@@ -61,6 +65,7 @@ export class CallSender {
         if (this.handOver.released) return;
         this.retrier.proven(call, true);
         this.inflight.widen();
+        if (this.hot.size > 0) this.hot.granted(call);
         if (outcome === 'written') this.settlement.written(call);
         else this.settlement.condition(call[0]);
       } else {
@@ -79,6 +84,7 @@ export class CallSender {
           this.inflight.narrow();
           this.rate.throttled(sentAt, Date.now(), unitsOf(call) - unitsOf(written));
         } else this.inflight.widen();
+        if (this.hot.size > 0) this.hot.granted(written);
         this.settlement.written(written);
         if (unprocessed.size > 0) {
           const now = Date.now();

@@ -205,6 +205,19 @@ export class WriteRate {
     this.adaptive.tokens = Math.min(this.adaptive.tokens, 0);
   }
 
+  /**
+   * A call spent `units` before it went and DynamoDB throttled it for a hot key range: a
+   * throttled request consumes no capacity, and a hot key is not the sink's budget (DESIGN.md 6),
+   * so the units go back to both limits for the other keys' writes.
+   */
+  refund(units: number, now = Date.now()): void {
+    for (const bucket of [this.budget, this.adaptive]) {
+      if (!bucket) continue;
+      bucket.refill(now);
+      bucket.tokens = Math.min(bucket.size, bucket.tokens + units);
+    }
+  }
+
   /** WCU/s the adaptive limit allows now; undefined while it does not limit. */
   adaptiveRate(now = Date.now()): number | undefined {
     if (!this.adaptive) return undefined;

@@ -6,8 +6,9 @@
 // a batch rejected as a whole, and waits while the connector reports DynamoDB down. Write
 // capacity is paced for the whole sink (write-rate.ts): maxWriteUnits and the adaptive rate
 // DynamoDB's throttling sets; throttled writes go back in order and out again in full batches.
-// With createTable, a missing table is made on demand and its writes wait for it
-// (table-creation.ts).
+// A hot partition key (DynamoDB's reason TableWriteKeyRangeThroughputExceeded) slows only the
+// writes to that key (hot-keys.ts). With createTable, a missing table is made on demand and its
+// writes wait for it (table-creation.ts).
 //
 // This file is the orchestration only: what happens when a write arrives, a call returns, the
 // node closes. Each job has a module of its own: admission.ts (what the queue holds), batching.ts
@@ -21,6 +22,7 @@ import { Availability, type PauseState } from './availability';
 import { CallPicker } from './batching';
 import { MemoryStore, type WriteStore } from './disk-buffer';
 import { HandOver } from './handover';
+import { HotKeys } from './hot-keys';
 import { InFlight } from './inflight';
 import { SinkMetrics } from './metrics';
 import { WriteQueue, parseWrite, serializeWrite, type QueuedWrite, type WriteListener, type WriteRequest } from './queue';
@@ -108,6 +110,7 @@ export class BatchWriter {
   private nextSeq = 1;
   private readonly health = new Availability();
   private readonly rate: WriteRate;
+  private readonly hot = new HotKeys();
   private readonly inflight: InFlight;
   private readonly settlement: Settlement;
   private readonly admission: Admission;
@@ -126,9 +129,9 @@ export class BatchWriter {
     this.inflight = new InFlight(this.queue, this.metrics, options.inflightWindow, sync);
     this.settlement = new Settlement(this.metrics, this.store, this.health, options);
     this.admission = new Admission(this.queue, this.metrics, this.settlement, this.health, options);
-    this.picker = new CallPicker(this.queue, this.inflight.keys, this.rate, options.batchSize, sync);
+    this.picker = new CallPicker(this.queue, this.inflight.keys, this.rate, options.batchSize, sync, this.hot);
     this.handOver = new HandOver(this.queue, this.settlement, options);
-    this.retrier = new Retrier(this.metrics, this.settlement, this.inflight, this.rate, this.health, this.handOver, options);
+    this.retrier = new Retrier(this.metrics, this.settlement, this.inflight, this.rate, this.health, this.handOver, this.hot, options);
     const returned = (call: QueuedWrite[]): void => this.returned(call);
     if (options.createTable) {
       const changed = (): void => {
@@ -137,7 +140,7 @@ export class BatchWriter {
       };
       this.retrier.tables = new TableCreation(this.queue, this.metrics, this.settlement, this.handOver, options.createTable, options, changed);
     }
-    this.sender = new CallSender(this.metrics, this.inflight, this.rate, this.settlement, this.retrier, this.handOver, options, returned);
+    this.sender = new CallSender(this.metrics, this.inflight, this.rate, this.settlement, this.retrier, this.handOver, this.hot, options, returned);
   }
 
   /** The last error in words, for the node status; cleared by nothing (it is history). */
@@ -272,6 +275,12 @@ export class BatchWriter {
   /** The write-capacity limits in force (maxWriteUnits, the adaptive rate while throttled). */
   writeRate(): WriteRateState {
     return this.rate.state();
+  }
+
+  /** Partition keys DynamoDB throttles now for their key range (hot keys, hot-keys.ts). */
+  hotKeys(now = Date.now()): number {
+    this.hot.sweep(now);
+    return this.hot.size;
   }
 
   /**
