@@ -79,6 +79,8 @@ export function causeOf(lastError: string): string {
   if (/\btable "[^"]*" not found|ResourceNotFoundException/.test(lastError)) return 'notFound';
   if (/refused the credentials|no AWS credentials/.test(lastError)) return 'credentials';
   if (/is not DynamoDB/.test(lastError)) return 'notDynamo';
+  // DESIGN.md 6: a hot partition key (ThrottlingReasons TableWriteKeyRangeThroughputExceeded).
+  if (/throttled writes to one partition key/.test(lastError)) return 'hotKey';
   if (/throttled/.test(lastError)) return 'throttled';
   if (/condition on the item failed/.test(lastError)) return 'condition';
   if (/cannot reach DynamoDB|no answer from DynamoDB/.test(lastError)) return 'unreachable';
