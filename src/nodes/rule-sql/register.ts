@@ -16,10 +16,13 @@ export const DEFAULT_SQL = 'SELECT * FROM "t/#"';
 export interface RuleSqlConfig extends NodeDef {
   name: string;
   sql: string;
-  /** Stateful statements only (DESIGN.md section 1.2): event-time expression, ms, most groups. */
+  /** Stateful statements only (DESIGN.md section 1.2): event-time expression, ms, most groups, clock, checkpoints. */
   eventTime?: string;
   lateness?: number | string;
   maxGroups?: number | string;
+  watermark?: string;
+  checkpointInterval?: number | string;
+  contextStore?: string;
 }
 
 /** EMQX's rule metrics, the ones a Node-RED rule can have. */
@@ -32,8 +35,19 @@ interface RuleCounters {
 
 /** What a running rule exposes on its node object for the metrics endpoint. */
 export interface RuleRuntime {
-  /** `late` and `evicted`: only for a rule with a window (counted since this node started). */
-  metrics(): { id: string; name: string; counters: RuleCounters & { late?: number; evicted?: number } };
+  /**
+   * `late` and `evicted`: only for a rule with a window (counted since this node started);
+   * `stream`: every stateful rule's forgotten partitions (since then), open windows and
+   * partitions (now) (DESIGN.md 5, 7).
+   */
+  metrics(): { id: string; name: string; counters: RuleCounters & { late?: number; evicted?: number }; stream?: RuleStreamCounts };
+}
+
+/** A stateful rule's state in its metrics: `forgotten` is a total, the others are gauges. */
+export interface RuleStreamCounts {
+  forgotten: number;
+  openWindows: number;
+  partitions: number;
 }
 
 // Status updates at most this often: a busy broker would otherwise flood the editor.
@@ -55,7 +69,8 @@ export default function register(RED: NodeAPI): void {
     (node as Node & { runtime?: RuleRuntime }).runtime = {
       metrics: () => {
         const window = runner?.windowCounts();
-        return { id: node.id, name, counters: window ? { ...counters, ...window } : { ...counters } };
+        const stream = runner?.streamCounts();
+        return { id: node.id, name, counters: window ? { ...counters, ...window } : { ...counters }, ...(stream ? { stream } : {}) };
       },
     };
     let rule: Rule | undefined;
@@ -84,9 +99,12 @@ export default function register(RED: NodeAPI): void {
       const stats = runner?.stats;
       const n = { matched: formatCount(counters.matched), failed: formatCount(counters.failed) };
       if (stats !== undefined) {
-        const w = { openWindows: formatCount(stats.openWindows), groups: formatCount(stats.groups), late: formatCount(stats.late), ...n };
-        const key = counters.failed > 0 ? 'windowsFailed' : stats.late > 0 ? 'windowsLate' : 'windows';
-        node.status({ fill: counters.failed > 0 || stats.late > 0 ? 'yellow' : 'green', shape: 'dot', text: fit(text(`status.${key}`, w)) });
+        const w = {
+          openWindows: formatCount(stats.openWindows), groups: formatCount(stats.groups), late: formatCount(stats.late),
+          forgotten: formatCount(stats.forgotten), partitions: formatCount(stats.partitions), ...n,
+        };
+        const key = counters.failed > 0 ? 'windowsFailed' : stats.late > 0 ? 'windowsLate' : stats.forgotten > 0 ? 'forgotten' : 'windows';
+        node.status({ fill: counters.failed > 0 || stats.late > 0 || stats.forgotten > 0 ? 'yellow' : 'green', shape: 'dot', text: fit(text(`status.${key}`, w)) });
         return;
       }
       const key = counters.failed > 0 ? 'matchedFailed' : 'matched';
@@ -111,7 +129,7 @@ export default function register(RED: NodeAPI): void {
     if (rule) node.status({});
     if (rule?.stateful) {
       try {
-        runner = new RuleStreamRunner(node, rule, sql, streamProperties(config), { id: node.id, name }, counters, () => scheduleStatus());
+        runner = new RuleStreamRunner(node, rule, sql, streamProperties(config), { id: node.id, name }, counters, () => scheduleStatus(), RED);
         runner.start();
       } catch (err) {
         // A bad eventTime, lateness or maxGroups: reported at deploy like a bad statement.

@@ -1,14 +1,18 @@
 // The stateful side of the rule-sql node (DESIGN.md section 7): one RuleStream per node, fed
-// by the node's input, its windows closed by one timer set at `nextDeadline()`. On close the
-// state goes into the node's context and comes back on start, so a redeploy loses nothing
-// (and a restart neither, with a persistent context store); windows that ended meanwhile come
-// out at once.
+// by the node's input, its windows closed by one timer set at `nextDeadline()`. Its state goes
+// into the node's context every `checkpointInterval` while it changes (checkpoint.ts) and at
+// close, and comes back on start, so a redeploy loses nothing, and a restart or a crash neither
+// with a persistent context store (a crash: the events since the last checkpoint); windows that
+// ended meanwhile come out at once. Disabling keeps the state; deleting ends it, logged; a
+// shutdown that loses it warns (shutdown-loss.ts).
 
-import type { Node, NodeMessageInFlow } from 'node-red';
+import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
 import type { Row, Rule, RuleStream, StreamOptions } from '../../index';
+import { deployedState } from '../dynamodb-sink/backlog';
+import { Checkpointer, snapshotOf, stateStore, STREAM_STATE_KEY, type SavedState, type StateStore } from './checkpoint';
+import { lostAtShutdown, takenOver } from './shutdown-loss';
 
-/** The node's context key for the stream state. */
-export const STREAM_STATE_KEY = 'rule-sql-stream';
+export { STREAM_STATE_KEY } from './checkpoint';
 
 /**
  * States handed over from a closing node to its successor in this process. Node-RED deletes a
@@ -16,7 +20,7 @@ export const STREAM_STATE_KEY = 'rule-sql-stream';
  * settings.js), so across a redeploy the state also travels here; the context keeps it across a
  * restart when a persistent store is configured.
  */
-const handover = new Map<string, Saved>();
+const handover = new Map<string, SavedState>();
 
 /** Longest setTimeout delay Node.js honours (2^31 − 1 ms); later deadlines re-arm. */
 const MAX_DELAY = 2_147_483_647;
@@ -28,12 +32,6 @@ export interface StreamCounters {
   noResult: number;
 }
 
-interface Saved {
-  sql: string;
-  eventTime: string;
-  state: unknown;
-}
-
 type Send = (msgs: NodeMessageInFlow[]) => void;
 type Columns = Record<string, unknown>;
 
@@ -41,10 +39,18 @@ export interface StreamNodeProperties {
   eventTime: string;
   lateness: number;
   maxGroups: number;
+  watermark: 'rule' | 'group';
+  checkpointInterval: number;
+  contextStore: string;
 }
 
-/** `eventTime`, `lateness`, `maxGroups` from a saved flow (numbers may be numeric strings, DESIGN.md section 1). */
-export function streamProperties(config: { eventTime?: unknown; lateness?: unknown; maxGroups?: unknown }): StreamNodeProperties {
+type StreamConfig = { eventTime?: unknown; lateness?: unknown; maxGroups?: unknown; watermark?: unknown; checkpointInterval?: unknown; contextStore?: unknown };
+
+/**
+ * The stream properties of a saved flow (DESIGN.md section 1.2): numbers may be numeric strings,
+ * and a property missing from a flow saved before it existed is its default.
+ */
+export function streamProperties(config: StreamConfig): StreamNodeProperties {
   const eventTime = typeof config.eventTime === 'string' ? config.eventTime.trim() : '';
   const num = (v: unknown, dflt: number): number => {
     if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '')) return dflt;
@@ -54,7 +60,16 @@ export function streamProperties(config: { eventTime?: unknown; lateness?: unkno
   const maxGroups = num(config.maxGroups, 10000);
   if (!Number.isFinite(lateness) || lateness < 0) throw new Error(`lateness must be a number of ms, 0 or more (got ${String(config.lateness)})`);
   if (!Number.isInteger(maxGroups) || maxGroups < 1) throw new Error(`maxGroups must be a positive integer (got ${String(config.maxGroups)})`);
-  return { eventTime, lateness, maxGroups };
+  const watermark = config.watermark === undefined || config.watermark === null || config.watermark === '' ? 'rule' : config.watermark;
+  if (watermark !== 'rule' && watermark !== 'group') throw new Error(`watermark must be "rule" or "group" (got ${String(config.watermark)})`);
+  const checkpointInterval = num(config.checkpointInterval, 5000);
+  if (!Number.isFinite(checkpointInterval) || checkpointInterval < 0) {
+    throw new Error(`checkpointInterval must be a number of ms, 0 or more (got ${String(config.checkpointInterval)})`);
+  }
+  const contextStore = typeof config.contextStore === 'string' ? config.contextStore.trim() : '';
+  // Node-RED's own rule for store names (context/index.js).
+  if (!/^[a-zA-Z0-9_]*$/.test(contextStore)) throw new Error(`contextStore must name a context store of settings.js (got ${String(config.contextStore)})`);
+  return { eventTime, lateness, maxGroups, watermark, checkpointInterval, contextStore };
 }
 
 export class RuleStreamRunner {
@@ -63,8 +78,12 @@ export class RuleStreamRunner {
   private timerAt = Infinity;
   private waiting: (() => void)[] | null = [];
   private closed = false;
-  /** The stream's late and evicted counts when this node took it over (restored from its saved state). */
-  private baseline = { late: 0, evicted: 0 };
+  /** The stream's late, evicted and forgotten counts when this node took it over (restored from its saved state). */
+  private baseline = { late: 0, evicted: 0, forgotten: 0 };
+  /** Events and timer runs that may have changed the state: what a checkpoint compares when the stream has no version. */
+  private changes = 0;
+  private checkpoints: Checkpointer | undefined;
+  private readonly store: StateStore;
 
   constructor(
     private readonly node: Node,
@@ -74,35 +93,29 @@ export class RuleStreamRunner {
     private readonly about: { id: string; name: string },
     private readonly counters: StreamCounters,
     private readonly changed: () => void,
-  ) {}
+    private readonly RED: NodeAPI,
+  ) {
+    this.store = stateStore(RED, options.contextStore);
+  }
 
   /** Restores the state from the node's context (asynchronous for persistent stores), then runs. */
   start(): void {
-    const context = this.node.context();
-    context.get(STREAM_STATE_KEY, (err: Error | undefined, value: unknown) => {
+    const context = this.node.context() as unknown as { get(k: string, store: string | undefined, cb: (err: Error | undefined, v: unknown) => void): void };
+    context.get(STREAM_STATE_KEY, this.store.name, (err: Error | undefined, value: unknown) => {
       if (this.closed) return;
-      let state: unknown;
       const handed = handover.get(this.node.id);
       handover.delete(this.node.id);
-      const saved = handed ?? value as Saved | undefined;
+      takenOver(this.node.id);
       if (handed !== undefined) err = undefined;
-      if (err) {
-        this.node.warn(`rule-sql: could not read the saved window state, starting empty: ${err.message}`);
-      } else if (saved && typeof saved === 'object') {
-        if (saved.sql === this.sql && saved.eventTime === this.options.eventTime) state = saved.state;
-        else this.node.warn('rule-sql: the statement or eventTime changed since the window state was saved; its open windows are dropped');
-      }
-      const options: StreamOptions = { ...this.options, state };
-      try {
-        this.stream = this.rule.stream(options);
-      } catch (e) {
-        this.node.warn(`rule-sql: the saved window state could not be restored (${(e as Error).message}); starting empty`);
-        this.stream = this.rule.stream({ ...this.options });
-      }
+      if (err) this.node.warn(`rule-sql: could not read the saved window state from context store ${this.store.label}, starting empty: ${err.message}`);
+      this.stream = this.restore(err ? undefined : handed ?? value as SavedState | undefined, handed !== undefined);
       // The restored state carries the stream's counters; this node's start from zero, as its
       // matched and passed do, so that late <= passed <= matched holds after a redeploy too.
-      const { late, evicted } = this.stream.stats;
-      this.baseline = { late, evicted };
+      const { late, evicted, forgotten } = this.stream.stats;
+      this.baseline = { late, evicted, forgotten };
+      this.checkpoints = new Checkpointer(this.node, this.stream, { sql: this.sql, eventTime: this.options.eventTime }, this.store,
+        this.options.checkpointInterval, () => this.mark());
+      this.checkpoints.start();
       // Windows that ended while the flow was stopped come out now.
       this.fire();
       const waiting = this.waiting ?? [];
@@ -111,10 +124,50 @@ export class RuleStreamRunner {
     });
   }
 
+  /** A stream from the saved state (logged: what came back and from when), or a new one. */
+  private restore(saved: SavedState | undefined, handed: boolean): RuleStream {
+    const fresh = () => this.rule.stream(this.streamOptions(undefined));
+    if (saved === undefined || saved === null || typeof saved !== 'object') return fresh();
+    if (saved.sql !== this.sql || saved.eventTime !== this.options.eventTime) {
+      this.node.warn('rule-sql: the statement or eventTime changed since the window state was saved; its open windows are dropped');
+      return fresh();
+    }
+    let stream: RuleStream;
+    let events: number;
+    try {
+      const snap = snapshotOf(saved);
+      events = snap.events;
+      stream = this.rule.stream(this.streamOptions(snap.state));
+    } catch (e) {
+      this.node.warn(`rule-sql: the saved window state could not be restored (${(e as Error).message}); starting empty`);
+      return fresh();
+    }
+    const { openWindows, partitions } = stream.stats;
+    if (openWindows > 0 || partitions > 0) {
+      const when = typeof saved.at === 'number' ? `the checkpoint of ${new Date(saved.at).toISOString()}` : 'the state saved at close';
+      const from = handed ? 'the previous deploy' : `${when} (context store ${this.store.label})`;
+      this.node.log(`rule-sql: restored ${openWindows} open windows holding ${events} events and ${partitions} partition states from ${from}`);
+    }
+    return stream;
+  }
+
+  private streamOptions(state: unknown): StreamOptions {
+    const { eventTime, lateness, maxGroups, watermark } = this.options;
+    // `watermark` is read by an engine that has it (DESIGN.md 2) and ignored by one that has not.
+    return { eventTime, lateness, maxGroups, watermark, state } as StreamOptions;
+  }
+
+  /** Moves whenever the state may have changed: the stream's own version where it has one. */
+  private mark(): number {
+    const version = (this.stream as { version?: unknown } | undefined)?.version;
+    return typeof version === 'number' ? version : this.changes;
+  }
+
   get stats(): RuleStream['stats'] | undefined {
     const stats = this.stream?.stats;
     if (stats === undefined) return undefined;
-    return { ...stats, late: stats.late - this.baseline.late, evicted: stats.evicted - this.baseline.evicted };
+    const b = this.baseline;
+    return { ...stats, late: stats.late - b.late, evicted: stats.evicted - b.evicted, forgotten: stats.forgotten - b.forgotten };
   }
 
   /**
@@ -125,6 +178,12 @@ export class RuleStreamRunner {
     if ((this.rule as { window?: unknown }).window === undefined) return undefined;
     const stats = this.stats;
     return { late: stats?.late ?? 0, evicted: stats?.evicted ?? 0 };
+  }
+
+  /** Partitions forgotten since this node started, open windows and partitions now (DESIGN.md 5). */
+  streamCounts(): { forgotten: number; openWindows: number; partitions: number } {
+    const stats = this.stats;
+    return { forgotten: stats?.forgotten ?? 0, openWindows: stats?.openWindows ?? 0, partitions: stats?.partitions ?? 0 };
   }
 
   input(msg: NodeMessageInFlow, events: Columns[], send: Send, done: (err?: Error) => void): void {
@@ -139,6 +198,7 @@ export class RuleStreamRunner {
     for (const columns of events) {
       if (!this.rule.matches(columns)) continue;
       this.counters.matched++;
+      this.changes++;
       try {
         const passedBefore = stream.passed;
         const rows = stream.push(columns, now);
@@ -189,6 +249,7 @@ export class RuleStreamRunner {
     this.timer = undefined;
     this.timerAt = Infinity;
     if (this.closed || this.stream === undefined) return;
+    this.changes++;
     const rows = this.advance(Date.now());
     if (rows.length > 0) this.node.send([rows.map((r) => this.message(r))] as unknown as NodeMessageInFlow[]);
     this.schedule();
@@ -210,33 +271,39 @@ export class RuleStreamRunner {
     this.timer = setTimeout(() => this.fire(), Math.min(MAX_DELAY, Math.max(0, deadline - Date.now())));
   }
 
-  /** Saves the state into the node's context; `done` when it is stored. `removed`: the node was deleted. */
+  /**
+   * Saves the state into the node's context; `done` when it is stored. `removed`: Node-RED closes a
+   * disabled node (or every node of a disabled flow) as a deleted one; the deployed configuration
+   * tells them apart, as for the sink (dynamodb-sink/backlog.ts): disabling keeps the state.
+   */
   close(removed: boolean, done: () => void): void {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.checkpoints?.stop();
     const stream = this.stream;
     if (stream === undefined) {
       done();
       return;
     }
-    const saved: Saved = { sql: this.sql, eventTime: this.options.eventTime, state: stream.snapshot() };
-    if (removed) {
-      const open = stream.stats.openWindows;
-      if (open > 0) this.node.warn(`rule-sql: deleted with ${open} open windows; their rows are dropped`);
+    const { openWindows, partitions } = stream.stats;
+    const alias = (this.node as Node & { _alias?: string })._alias;
+    const state = removed || alias ? deployedState(this.RED, this.node.id, alias).state : 'enabled';
+    if (state === 'deleted') {
+      if (openWindows > 0 || partitions > 0) {
+        this.node.warn(`rule-sql: deleted with ${openWindows} open windows and ${partitions} partition states; their rows and states are dropped`);
+      }
       handover.delete(this.node.id);
       done();
       return;
     }
+    const saved = (this.checkpoints as Checkpointer).takeNow();
     handover.set(this.node.id, saved);
-    try {
-      this.node.context().set(STREAM_STATE_KEY, saved, (err?: Error) => {
-        if (err) this.node.error(`rule-sql: the window state could not be saved: ${err.message}`);
-        done();
-      });
-    } catch (err) {
-      this.node.error(`rule-sql: the window state could not be saved: ${(err as Error).message}`);
-      done();
+    if (state === 'disabled' && (openWindows > 0 || partitions > 0)) {
+      this.node.log(`rule-sql: disabled; its ${openWindows} open windows and ${partitions} partition states are kept for when it is enabled again`);
     }
+    // A shutdown ends what a memory store holds; a deploy hands it over (warned only at a shutdown).
+    if (!this.store.persistent) lostAtShutdown(this.RED, { node: this.node, openWindows, partitions, store: this.store.label });
+    (this.checkpoints as Checkpointer).write(saved, () => done());
   }
 }
