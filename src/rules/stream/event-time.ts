@@ -1,13 +1,15 @@
 // Time of a stream (DESIGN.md section 7): processing time by default (the `now` the caller
 // passes); with `eventTime`, each event's own time, and a watermark (the latest event time seen
 // less `lateness`) that closes windows. When nothing arrives for lateness + the window's size,
-// the clock stands in for the events' time. The statement has one watermark (eKuiper's).
+// the clock stands in for the events' time. The statement has one watermark (eKuiper's), or
+// with `watermark: "group"` each GROUP BY group has its own (group-time.ts, `groups`).
 
 import { Evaluator, compileExpr } from '../compile-expr';
 import { RuleEvaluationError } from '../errors';
 import { parseExpression } from '../parser';
 import { inClause, Scope } from '../scope';
 import { typeName } from '../values';
+import { GroupClocks } from './group-time';
 
 export class EventClock {
   /** The eventTime expression, compiled; undefined: processing time. */
@@ -25,12 +27,16 @@ export class EventClock {
   /** Whether the last `closingTime` let the clock stand in for the events' time. */
   byClock = false;
 
-  constructor(eventTime: string | undefined, readonly lateness: number) {
+  /** `watermark: "group"` with eventTime: each group's time; undefined: the statement's alone. */
+  readonly groups: GroupClocks | undefined;
+
+  constructor(eventTime: string | undefined, readonly lateness: number, watermark: 'rule' | 'group' = 'rule', maxGroups = 10000) {
     this.text = (eventTime ?? '').trim();
     if (this.text !== '') {
       const { expr, map } = parseExpression(this.text);
       this.eventTime = compileExpr(expr, { map });
     }
+    this.groups = watermark === 'group' && this.eventTime !== undefined ? new GroupClocks(lateness, maxGroups) : undefined;
   }
 
   /** An event's time in epoch ms (eventTime set). Throws RuleEvaluationError for a value that is no time. */

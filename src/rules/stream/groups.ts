@@ -25,6 +25,8 @@ export interface Win {
   group: Group;
   closed: boolean;
   seq: number;
+  /** `watermark: "group"`: the deadline the heap holds the window under (timed.ts). */
+  due: number;
 }
 
 export interface Entry { t: number; vals: unknown[]; kept: Kept }

@@ -109,12 +109,14 @@ export function takeSnapshot(st: StreamState): unknown {
 /**
  * What a snapshot holds beyond format 2's first fields, each added only when there is something
  * (so that a stream without them takes the same snapshot as before, and old snapshots restore):
- * `op`, the window operator's own state (STATEWINDOW's open windows).
+ * `op`, the window operator's own state (STATEWINDOW's open windows); `groupClocks`, each
+ * group's time with `watermark: "group"`.
  */
 export function extras(st: StreamState): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const op = st.op?.saveState();
   if (op !== undefined) out.op = op;
+  if (st.clock.groups !== undefined) out.groupClocks = st.clock.groups.save();
   return out;
 }
 
@@ -139,10 +141,12 @@ export function restoreSnapshot(st: StreamState, state: unknown): void {
     topic: (topic as string | null) ?? undefined, event: (event as string | null) ?? undefined,
   }));
   table.stamp = typeof s.stamp === 'number' ? s.stamp : 0;
+  // Before the windows: a window's deadline is its group's clock's (watermark: "group").
+  st.clock.groups?.restore(s.groupClocks);
   for (const [key, wins, entries, count, used] of s.groups as [string, unknown[][], unknown[][] | null, number, number?][]) {
     const g: Group = { key, wins: [], entries: null, count, used: used ?? 0 };
     for (const [start, end, last, first, n, accs, k, seq] of wins as [number, number, number, number, number, unknown, number, number][]) {
-      const w: Win = { start, end, last, first, n, accs: decode(accs) as unknown[], kept: k < 0 ? null : kept[k], group: g, closed: false, seq };
+      const w: Win = { start, end, last, first, n, accs: decode(accs) as unknown[], kept: k < 0 ? null : kept[k], group: g, closed: false, seq, due: 0 };
       g.wins.push(w);
       table.openWindows++;
       st.op?.track(w);

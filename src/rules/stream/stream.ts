@@ -102,7 +102,9 @@ class WindowStream implements RuleStream {
     if (!Number.isFinite(lateness) || lateness < 0) throw new RangeError(`lateness must be a number of ms, 0 or more; got ${String(options.lateness)}`);
     const maxGroups = Number(options.maxGroups ?? 10000);
     if (!Number.isInteger(maxGroups) || maxGroups < 1) throw new RangeError(`maxGroups must be a positive integer; got ${String(options.maxGroups)}`);
-    this.clock = new EventClock(options.eventTime, lateness);
+    const watermark = options.watermark ?? 'rule';
+    if (watermark !== 'rule' && watermark !== 'group') throw new RangeError(`watermark must be "rule" or "group"; got ${String(options.watermark)}`);
+    this.clock = new EventClock(options.eventTime, lateness, watermark, maxGroups);
     this.groups = new GroupTable(maxGroups);
     this.rows = new RowBuilder(p, this.counters);
     this.partitions = p.analytics.map(() => new PartitionStates(maxGroups));
@@ -255,8 +257,18 @@ class WindowStream implements RuleStream {
     }
     this.rows.begin(cols, columns, analyticValues);
     const out: StreamRow[] = [];
-    if (this.watermarked && t > clock.maxT) clock.observe(t);
-    (this.op as WindowOperator).add(key, t, vals, s, out);
+    const op = this.op as WindowOperator;
+    const groupClocks = this.watermarked ? clock.groups : undefined;
+    if (groupClocks !== undefined) {
+      // `watermark: "group"`: the operator sees this group's watermark (group-time.ts).
+      if (t > clock.maxT) clock.maxT = t;
+      clock.watermark = groupClocks.enter(key, t, now, this.groups.map).watermark;
+      op.add(key, t, vals, s, out);
+      op.retime(key);
+    } else {
+      if (this.watermarked && t > clock.maxT) clock.observe(t);
+      op.add(key, t, vals, s, out);
+    }
     this.counters.passed++;
     return out;
   }

@@ -11,6 +11,12 @@ export interface StreamOptions {
   lateness?: number;
   /** Most open (window, group) pairs, and partitions per analytic function (default 10000). */
   maxGroups?: number;
+  /**
+   * With eventTime: the statement's event time closes every group's windows ('rule', eKuiper's,
+   * the default), or each GROUP BY group's own ('group'), so that a group behind the others
+   * keeps its windows open and its readings are aggregated, not dropped as late.
+   */
+  watermark?: 'rule' | 'group';
   /** A `snapshot()` to resume from. Throws if it was taken from another statement or eventTime. */
   state?: unknown;
 }

@@ -93,7 +93,7 @@ describe('streams: parts', () => {
     const table = new GroupTable(2);
     const counters: StreamCounters = { late: 0, evicted: 0, failed: 0, passed: 0 };
     const win = (g: Group, end: number): Win => {
-      const w: Win = { start: 0, end, last: 0, first: 0, n: 0, accs: [], kept: null, group: g, closed: false, seq: 0 };
+      const w: Win = { start: 0, end, last: 0, first: 0, n: 0, accs: [], kept: null, group: g, closed: false, seq: 0, due: 0 };
       g.wins.push(w);
       table.openWindows++;
       return w;

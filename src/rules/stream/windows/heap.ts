@@ -43,6 +43,15 @@ export class WindowHeap {
     }
   }
 
+  /** The top entry as it is, stale or not (timed.ts checks it itself); see topKey. */
+  peekRaw(): Win | undefined {
+    return this.wins[0];
+  }
+
+  topKey(): number {
+    return this.keys[0];
+  }
+
   pop(): void {
     const keys = this.keys;
     const wins = this.wins;

@@ -60,6 +60,11 @@ export abstract class WindowOperator implements Evictor {
     return undefined;
   }
 
+  /** `watermark: "group"`: group `key` had an event; its windows may close sooner (timed.ts). */
+  retime(key: string): void {
+    void key;
+  }
+
   /** A window, new or restored from a snapshot, joins whatever closes it (time windows: the heap). */
   track(w: Win): void {
     void w;
@@ -129,7 +134,7 @@ export abstract class WindowOperator implements Evictor {
     makeRoom(groups, g, this, this.counters, out);
     const w: Win = {
       start, end, last: start, first: start, n: 0, accs: this.aggFns.map((f) => f.init()),
-      kept: null, group: g, closed: false, seq: groups.seq++,
+      kept: null, group: g, closed: false, seq: groups.seq++, due: 0,
     };
     g.wins.push(w);
     groups.openWindows++;

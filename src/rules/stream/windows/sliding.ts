@@ -40,10 +40,14 @@ export class SlidingWindows extends WindowOperator {
     const size = this.spec.size;
     const groups = this.groups;
     this.lastSweep = now;
-    const horizon = (this.clock.eventTime === undefined ? now : this.clock.watermark) - size;
+    const clock = this.clock;
+    const ruleHorizon = (clock.eventTime === undefined ? now : clock.watermark) - size;
     for (const g of [...groups.map.values()]) {
       const entries = g.entries;
       if (entries === null) continue;
+      // `watermark: "group"`: the group's own watermark (group-time.ts).
+      const gc = clock.groups?.map.get(g.key);
+      const horizon = gc === undefined ? ruleHorizon : gc.watermark - size;
       let drop = 0;
       while (drop < entries.length && entries[drop].t <= horizon) drop++;
       if (drop > 0) entries.splice(0, drop);
