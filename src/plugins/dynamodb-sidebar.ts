@@ -84,6 +84,8 @@ export default function register(RED: PluginAPI): void {
     res.json({
       interval: SAMPLE_INTERVAL_MS,
       sinks: history.all().map((h) => ({ ...h.current, history: h.samples })),
+      // Every running rule's counters now (the sidebar's rule cards; DESIGN.md 5 and 7).
+      rules: runningRules(),
     });
   });
 }

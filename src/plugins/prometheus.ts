@@ -25,6 +25,8 @@ export interface RuleSeries {
    * for a rule with a window, late and evicted (its stream's counters since the node started).
    */
   counters: { matched: number; passed: number; failed: number; noResult?: number; late?: number; evicted?: number };
+  /** A stateful rule's partitions forgotten over maxGroups (a total), open windows and partitions (gauges). */
+  stream?: { forgotten: number; openWindows: number; partitions: number };
 }
 
 /** Gauges among the sink's counters (DESIGN.md 5): they go up and down; the rest are totals. */
@@ -96,5 +98,28 @@ export async function prometheusText(sinks: SinkSeries[], rules: RuleSeries[]): 
       if (typeof value === 'number' && Number.isFinite(value)) metric.inc({ rule: r.id, name: r.name }, Math.max(0, value));
     }
   }
+  ruleStreamSeries(registry, rules);
   return registry.metrics();
+}
+
+/**
+ * Stateful rules only (DESIGN.md 5): `rule_sql_forgotten_total` (partition states forgotten over
+ * maxGroups since the node started) and the gauges `rule_sql_open_windows`, `rule_sql_partitions`.
+ * A stateless rule has no series in them, as it has none in late and evicted.
+ */
+function ruleStreamSeries(registry: Registry, rules: RuleSeries[]): void {
+  const labelNames = ['rule', 'name'] as const;
+  const forgotten = new Counter({
+    name: 'rule_sql_forgotten_total', labelNames, registers: [registry],
+    help: 'Partition states (analytic functions, STATEWINDOW partitions) forgotten because maxGroups was reached (stateful rules)',
+  });
+  const open = new Gauge({ name: 'rule_sql_open_windows', help: 'Open (window, group) pairs now (stateful rules)', labelNames, registers: [registry] });
+  const partitions = new Gauge({ name: 'rule_sql_partitions', help: 'Partition states held now (stateful rules)', labelNames, registers: [registry] });
+  for (const r of rules) {
+    if (r.stream === undefined) continue;
+    const labels = { rule: r.id, name: r.name };
+    forgotten.inc(labels, Math.max(0, r.stream.forgotten));
+    open.set(labels, r.stream.openWindows);
+    partitions.set(labels, r.stream.partitions);
+  }
 }
