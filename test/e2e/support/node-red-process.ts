@@ -22,6 +22,8 @@ export interface NodeRedProcess {
   exited(): string | null;
   /** SIGINT (Node-RED closes its flows), SIGKILL after 15 s; removes the user directory. */
   stop(): Promise<void>;
+  /** SIGKILL at once (a crash: nothing closes); removes the user directory unless it was given. */
+  kill(): Promise<void>;
 }
 
 export interface NodeRedOptions {
@@ -92,6 +94,17 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
     return stopped;
   };
 
+  const kill = () => {
+    stopped ??= (async () => {
+      if (exitInfo === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+      if (ownDir) fs.rmSync(userDir, { recursive: true, force: true });
+    })();
+    return stopped;
+  };
+
   const deadline = Date.now() + 60000;
   while (!/Started flows/.test(output)) {
     if (exitInfo !== null || Date.now() > deadline) {
@@ -106,7 +119,7 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
     await stop();
     throw err;
   }
-  return { url: `http://127.0.0.1:${port}`, port, userDir, output: () => output, exited: () => exitInfo, stop };
+  return { url: `http://127.0.0.1:${port}`, port, userDir, output: () => output, exited: () => exitInfo, stop, kill };
 }
 
 /** GET on the admin API, parsed as JSON; rejects on a non-2xx answer. */
