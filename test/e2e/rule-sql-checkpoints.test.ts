@@ -60,7 +60,7 @@ const HUNDRED = Array.from({ length: 100 }, (_, i) => ({ device: `d${i % 10}`, t
 
 async function ingest(nr: NodeRedProcess, payloads: Record<string, unknown>[]): Promise<void> {
   const res = await request(nr.url, 'POST', '/ingest', payloads);
-  assert.equal(res.status, 200, JSON.stringify(res.body));
+  assert.equal(res.status, 200, `${JSON.stringify(res.body)}\n${nr.output().slice(-3000)}`);
 }
 
 /** Deploys the flows with the rule node (`d`) or its tab (`disabled`) switched, as the editor does. */
@@ -79,7 +79,8 @@ async function setFlowDisabled(nr: NodeRedProcess, disabled: boolean): Promise<v
 
 /** The closing event (the next hour) and the 10 rows of the first hour, by device. */
 async function closeHour(nr: NodeRedProcess): Promise<Record<string, number>> {
-  await ingest(nr, [{ device: 'd0', ts: BASE + HOUR + 1000 }]);
+  // PUT /flow answers before the re-enabled flow's http in has its route again: until it has, 404.
+  await waitFor('the closing event taken', () => request(nr.url, 'POST', '/ingest', [{ device: 'd0', ts: BASE + HOUR + 1000 }]), (r) => r.status === 200, 10000, nr);
   const rows = await waitFor('the 10 rows of the hour', () => request(nr.url, 'GET', '/rows'), (r) => Array.isArray(r.body) && r.body.length >= 10, 10000, nr).catch((e) => { throw new Error(`${e.message}\n${nr.output().slice(-3000)}`); });
   const byDevice: Record<string, number> = {};
   for (const r of rows.body as { device: string; n: number }[]) byDevice[r.device] = (byDevice[r.device] ?? 0) + r.n;

@@ -58,6 +58,24 @@ describe('Prometheus text format of sink and rule counters', () => {
     for (const family of f.values()) assert.ok(family.help.length > 0, `${family.name} has HELP`);
   });
 
+  it('gives stateful rules rule_sql_forgotten_total and the gauges rule_sql_open_windows, rule_sql_partitions; stateless rules none', async () => {
+    const text = await prometheusText([], [
+      { id: 'chg', name: 'changes', counters: { matched: 4, passed: 4, failed: 0 }, stream: { forgotten: 2, openWindows: 0, partitions: 2 } },
+      { id: 'win', name: 'per minute', counters: { matched: 9, passed: 9, failed: 0, late: 1, evicted: 0 }, stream: { forgotten: 0, openWindows: 7, partitions: 0 } },
+      { id: 'plain', name: '', counters: { matched: 1, passed: 1, failed: 0 } },
+    ]);
+    const f = parsePrometheusText(text);
+    assert.equal(f.get('rule_sql_forgotten_total')?.type, 'COUNTER');
+    assert.equal(f.get('rule_sql_open_windows')?.type, 'GAUGE');
+    assert.equal(f.get('rule_sql_partitions')?.type, 'GAUGE');
+    assert.equal(sampleValue(f, 'rule_sql_forgotten_total', { rule: 'chg', name: 'changes' }), 2);
+    assert.equal(sampleValue(f, 'rule_sql_partitions', { rule: 'chg' }), 2);
+    assert.equal(sampleValue(f, 'rule_sql_open_windows', { rule: 'win' }), 7);
+    for (const name of ['rule_sql_forgotten_total', 'rule_sql_open_windows', 'rule_sql_partitions']) {
+      assert.deepEqual((f.get(name)?.metrics ?? []).map((m) => m.labels?.rule), ['chg', 'win'], name);
+    }
+  });
+
   it('answers families without series when nothing runs', async () => {
     const f = parsePrometheusText(await prometheusText([], []));
     assert.deepEqual(f.get('dynamodb_sink_success_total')?.metrics ?? [], []);
