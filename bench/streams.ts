@@ -4,10 +4,17 @@
 // (b) write reduction: 1,000 devices, one reading a second each for 10 simulated minutes, a
 //     per-minute window: writes and DynamoDB write units per 1,000 messages with and without it
 //     (write units from the items the sink would write: ceil(item size / 1 KB), DynamoDB's rule);
-// (c) memory per open group and in total with 100,000 groups open (heap after a full GC).
+// (c) memory per open group and in total with 100,000 groups open (heap after a full GC);
+// (d) checkpoints (issue 20, DESIGN.md 7): per-event cost of the windowed rule with checkpoints
+//     on against off, and the longest event-loop pause (perf_hooks.monitorEventLoopDelay) while
+//     checkpoints of 100,000 open groups run between events, against one snapshot()+stringify.
 // Pure library work (src/rules), no Node-RED: the node adds the same per-message cost to both.
 import * as os from 'node:os';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import type { Node } from 'node-red';
 import { compileRule } from '../src';
+import type { RuleStream } from '../src/rules/stream/stream';
+import { Checkpointer } from '../src/nodes/rule-sql/checkpoint';
 import { encodeItem, itemSize } from '../src/dynamo/item/encoding';
 import { median, runBenchmark } from './embedded-node-red';
 
@@ -157,6 +164,96 @@ function memory(lines: string[]): void {
   if (stream.flush().length !== GROUPS) throw new Error('expected one row per group');
 }
 
+/** A node whose context keeps what it is given (the memory store's set: no copy), for the Checkpointer. */
+function benchNode(): Node {
+  const kept: Record<string, unknown> = {};
+  const context = { set: (k: string, v: unknown, _s: unknown, cb: () => void) => { kept[k] = v; cb(); } };
+  return { id: 'bench', context: () => context, error: (e: unknown) => console.error(e), log: () => undefined, warn: () => undefined } as unknown as Node;
+}
+
+function checkpointer(stream: RuleStream, intervalMs: number, mark: () => number): Checkpointer {
+  const store = { name: undefined, label: '"bench", memory', persistent: true };
+  return new Checkpointer(benchNode(), stream, { sql: WINDOWED, eventTime: '' }, store, intervalMs, mark);
+}
+
+const turn = () => new Promise<void>((r) => setImmediate(r));
+
+/** ns per event over `count` events pushed in batches of 200 between event-loop turns (timers run), with checkpoints every intervalMs or none. */
+async function timeCheckpointed(pool: Cols[], count: number, intervalMs: number | undefined): Promise<{ ns: number; checkpoints: number }> {
+  const stream = compileRule(WINDOWED, { id: 'bench' }).stream();
+  let changes = 0;
+  const cp = intervalMs === undefined ? undefined : checkpointer(stream, intervalMs, () => changes);
+  cp?.start();
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) {
+    const now = BASE + Math.floor(i / pool.length) * 1000;
+    const deadline = stream.nextDeadline();
+    if (deadline !== undefined && deadline <= now) stream.advance(now);
+    stream.push(pool[i % pool.length], now);
+    changes++;
+    if (i % 200 === 199) await turn();
+  }
+  const ns = Number(process.hrtime.bigint() - start) / count;
+  cp?.stop();
+  return { ns, checkpoints: cp?.measured.checkpoints ?? 0 };
+}
+
+async function checkpoints(lines: string[]): Promise<void> {
+  const pool = Array.from({ length: DEVICES }, (_, d) => reading(d, BASE));
+  const count = 1_000_000;
+  const INTERVAL = 100; // far shorter than the default 5000 ms, to show the cost at all
+  if (process.env.BENCH_SKIP_COST) return pauses(lines);
+  await timeCheckpointed(pool, 100_000, undefined);
+  const off: number[] = [];
+  const on: number[] = [];
+  let taken = 0;
+  for (let round = 0; round < 5; round++) {
+    const a = round % 2 === 0 ? await timeCheckpointed(pool, count, undefined) : undefined;
+    const b = await timeCheckpointed(pool, count, INTERVAL);
+    const c = a ?? await timeCheckpointed(pool, count, undefined);
+    off.push(c.ns);
+    on.push(b.ns);
+    taken += b.checkpoints;
+  }
+  lines.push(`(d) checkpoints: the windowed rule of (a), 1,000 devices, ${count.toLocaleString('en-US')} events per run, 5 runs each way, medians:`);
+  lines.push(`    checkpoints off                          ${median(off).toFixed(0).padStart(6)} ns/event`);
+  lines.push(`    checkpoints every ${INTERVAL} ms (${(taken / 5).toFixed(0)} per run)    ${median(on).toFixed(0).padStart(6)} ns/event   (ratio ${(median(on) / median(off)).toFixed(2)}; the default 5000 ms costs 50x less often)`);
+  await pauses(lines);
+}
+
+async function pauses(lines: string[]): Promise<void> {
+
+  // 100,000 open groups, events still arriving (200 per event-loop turn, to new groups' windows too).
+  const GROUPS = 100_000;
+  const stream = compileRule(WINDOWED, { id: 'bench' }).stream({ maxGroups: GROUPS });
+  for (let d = 0; d < GROUPS; d++) stream.push(reading(d, BASE), BASE + 1);
+  const t0 = performance.now();
+  const whole = JSON.stringify(stream.snapshot());
+  const oneShot = performance.now() - t0;
+  let changes = 0;
+  const cp = checkpointer(stream, 50, () => changes);
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  // Garbage collection pauses in the same time, to tell them from the checkpoint's own steps.
+  let gcMax = 0;
+  const gcs = new PerformanceObserver((list) => { for (const e of list.getEntries()) gcMax = Math.max(gcMax, e.duration); });
+  gcs.observe({ entryTypes: ['gc'] });
+  delay.enable();
+  const started = performance.now();
+  cp.start();
+  let i = 0;
+  while (cp.measured.checkpoints < 3) {
+    stream.push(reading(i++ % GROUPS, BASE + 2000), BASE + 2);
+    changes++;
+    if (i % 200 === 0) await turn();
+  }
+  delay.disable();
+  gcs.disconnect();
+  cp.stop();
+  const elapsed = performance.now() - started;
+  lines.push(`    100,000 open groups (${(whole.length / 1048576).toFixed(0)} MB of JSON): one snapshot() + JSON.stringify at once takes ${oneShot.toFixed(0)} ms;`);
+  lines.push(`    3 checkpoints in steps while ${i.toLocaleString('en-US')} events arrived (${elapsed.toFixed(0)} ms): longest event-loop pause ${(delay.max / 1e6).toFixed(1)} ms (monitorEventLoopDelay max; p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms), longest step ${cp.measured.longestStepMs.toFixed(1)} ms, longest GC pause ${gcMax.toFixed(1)} ms, a checkpoint ${cp.measured.lastMs} ms end to end`);
+}
+
 async function benchStreams(): Promise<string[]> {
   const load = os.loadavg().map((l) => l.toFixed(1)).join(' ');
   const lines = [
@@ -166,6 +263,7 @@ async function benchStreams(): Promise<string[]> {
   costRatio(lines);
   writeReduction(lines);
   memory(lines);
+  await checkpoints(lines);
   return lines;
 }
 
@@ -174,6 +272,9 @@ if (require.main === module) {
     const lines: string[] = [];
     costRatio(lines);
     console.log(lines.join('\n'));
+  } else if (process.env.BENCH_ONLY === 'd') {
+    const lines: string[] = [];
+    void checkpoints(lines).then(() => console.log(lines.join('\n')));
   } else {
     runBenchmark(benchStreams);
   }
