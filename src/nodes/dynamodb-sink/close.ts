@@ -1,12 +1,14 @@
 // What a closing dynamodb-sink does with the writes it holds (Node-RED core nodes: a close handler
-// finishes inside Node-RED's 15 s; DESIGN.md 6): flush what it can, then hand what is left to the
-// successor of the same id, keep it on disk, or, when the node was deleted, drop it (counted, its
-// messages to the Catch nodes, one log line for the whole removal) and delete its disk buffer.
+// finishes inside Node-RED's 15 s; DESIGN.md 6): tell a redeploy from a deletion or a disabling
+// first (a redeployed node's outcomes go to its successor from then on), flush what it can, then
+// hand what is left to the successor of the same id, keep it on disk, or, when the node was
+// deleted, drop it (counted, its messages to the Catch nodes, one log line for the whole removal)
+// and delete its disk buffer.
 import * as fs from 'node:fs';
 import type { NodeAPI } from 'node-red';
 import type { BatchWriter } from '../../dynamo/delivery/writer';
-import { deployedState, type RemovalDrops } from './backlog';
-import type { SinkInstance, SinkLineage } from './lineage';
+import { deployedState, type DeployedState, type RemovalDrops } from './backlog';
+import { lineageOf, type SinkInstance, type SinkLineage } from './lineage';
 import type { SinkNode } from './running';
 import type { SinkText } from './text';
 
@@ -34,8 +36,17 @@ export interface ClosedWrites {
   closed: Promise<void>;
 }
 
-export function closeWrites(sink: ClosingSink, removed: boolean): ClosedWrites {
-  const { RED, node, text, writer, bufferMode, bufferDir, lineage, instance, removal } = sink;
+/** What a close of a sink node means: its state as deployed now, and whether a successor follows. */
+export interface CloseCause {
+  state: DeployedState;
+  /** Deleted, disabled or removed: no successor of this id will come (else: redeployed or restarted). */
+  gone: boolean;
+  /** The node's template id inside a subflow instance. */
+  alias?: string;
+}
+
+/** closeCause(RED, node, removed) → { state, gone, alias }: a close told apart (DESIGN.md 6). */
+export function closeCause(RED: NodeAPI, node: SinkNode, removed: boolean): CloseCause {
   // Node-RED closes a disabled node (or every node of a disabled tab) with removed = true,
   // as a deleted one: the deployed configuration tells them apart. Disabling is maintenance:
   // a disk backlog stays. Only a deletion drops what is queued.
@@ -44,7 +55,28 @@ export function closeWrites(sink: ClosingSink, removed: boolean): ClosedWrites {
   const alias = (node as SinkNode & { _alias?: string })._alias;
   const deployed = removed || alias ? deployedState(RED, node.id, alias) : undefined;
   const state = deployed && (removed || deployed.state === 'deleted') ? deployed.state : 'enabled';
+  return { state, gone: removed || state === 'deleted', alias };
+}
+
+/**
+ * The first step of a sink's close, before its intake is flushed (register.ts): when a successor
+ * of the same id follows (a redeploy, a restart of the flows), the live instance starts handing
+ * over, so every outcome of its messages from now on, those its own close finishes included,
+ * completes on the successor's wires and Catch nodes (DESIGN.md 6: every input message ends in
+ * exactly one output or Catch on a running flow). A deleted or disabled node completes its own,
+ * as before (counted; drops to the Catch nodes after the deploy and one log line).
+ */
+export function beginClose(RED: NodeAPI, node: SinkNode, removed: boolean): void {
+  const lineage = lineageOf(node.id);
+  if (lineage.live?.node === node && !closeCause(RED, node, removed).gone) lineage.handOver();
+}
+
+export function closeWrites(sink: ClosingSink, removed: boolean): ClosedWrites {
+  const { RED, node, text, writer, bufferMode, bufferDir, lineage, instance, removal } = sink;
+  const { state, gone, alias } = closeCause(RED, node, removed);
   const deleted = state === 'deleted';
+  // Before the writer closes: what its flush finishes completes on the successor (beginClose).
+  if (!gone) lineage.handOver(instance);
   const drop = deleted || (removed && bufferMode === 'memory');
   // Disk mode keeps what is left anyway: flush briefly so a redeploy stays quick.
   const flushMs = drop || bufferMode === 'memory' ? CLOSE_FLUSH_MS : Math.min(CLOSE_FLUSH_MS, 2000);
@@ -53,7 +85,7 @@ export function closeWrites(sink: ClosingSink, removed: boolean): ClosedWrites {
     .close(flushMs, CLOSE_SETTLE_MS, drop)
     .then((left) => {
       // From here on this instance is gone: what comes back waits for (or goes to) the successor.
-      lineage.detach(instance, removed || deleted);
+      lineage.detach(instance, gone);
       if (left.length > 0 && bufferMode === 'memory') {
         // Not removed: a full deploy or a restart of the flows. The same node id started next
         // takes these over (with their messages); if none starts, they are dropped as
@@ -100,5 +132,5 @@ export function closeWrites(sink: ClosingSink, removed: boolean): ClosedWrites {
       }
     })
     .catch((err: Error) => node.error(err.message));
-  return { gone: removed || deleted, closed };
+  return { gone, closed };
 }

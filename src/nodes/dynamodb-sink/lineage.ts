@@ -7,10 +7,14 @@
 //   unwritten later, go to the successor (a closed writer takes nothing back), or end as
 //   dropped.resource_stopped, counted and logged, when no successor starts within PARK_GRACE_MS;
 // - a handed-over message completes on the live instance (its output, done, Catch nodes), even
-//   when its outcome arrives while no instance runs (it waits for the successor).
+//   when its outcome arrives while no instance runs (it waits for the successor);
+// - so does a message whose write the closing instance finishes itself (issue 21): Node-RED takes
+//   a node out of its flow before it calls its close, so from then on the closing node's send and
+//   Catch reach nothing; when a successor is expected, its outcomes wait for it too.
 import type { Node, NodeAPI } from 'node-red';
 import { SinkMetrics } from '../../dynamo/delivery/metrics';
 import type { QueuedWrite } from '../../dynamo/delivery/queue';
+import { afterFlowsStart } from './backlog';
 import type { SinkDrops } from './completion';
 
 /**
@@ -30,6 +34,13 @@ export interface SinkInstance {
   adopt(writes: QueuedWrite[]): void;
   /** Set when its close begins: writes handed off from then on wait for the successor. */
   closing?: boolean;
+  /**
+   * Set when a close begins that a successor of the same id is expected to follow (a deploy that
+   * keeps the node, a restart of the flows; not a deletion or a disabling): from then on the
+   * outcomes of its messages, those its own close finishes included, complete on the successor
+   * (DESIGN.md 6), since Node-RED has already taken this node out of its flow.
+   */
+  handingOver?: boolean;
 }
 
 /** Send, done and burst logs of the live instance, for a message another instance received. */
@@ -82,6 +93,19 @@ export class SinkLineage {
     for (const run of pending) run(instance);
   }
 
+  /**
+   * The live instance's close begins and a successor of this id is expected (DESIGN.md 6): the
+   * outcomes of its messages wait for the successor from now on (whenLive). Bounded: the next
+   * flows:started without a successor, the grace period, or the end of the lineage (a stop that
+   * is not a deploy) sends them to their own node instead, counted and logged as before.
+   * Idempotent; an instance that is not the live one is ignored.
+   */
+  handOver(instance: SinkInstance | undefined = this.live): void {
+    if (!instance || this.live !== instance || instance.handingOver) return;
+    instance.handingOver = true;
+    afterFlowsStart(() => this.startedWithoutSuccessor(), PARK_GRACE_MS);
+  }
+
   /** Disk mode: the writes the previous instance left on disk, by seq (restore removes those it found). */
   takeKept(): Map<number, QueuedWrite> {
     const kept = this.kept;
@@ -131,18 +155,40 @@ export class SinkLineage {
     this.endGrace();
   }
 
-  /** Runs `act` on the live instance, now or once one starts (undefined: none will). */
+  /**
+   * Runs `act` on the running instance, now or once one has started (undefined: none will). A
+   * live instance that is handing over is no longer running: `act` waits for its successor.
+   */
   whenLive(act: (live: SinkInstance | undefined) => void): void {
-    if ((this.live && this.ready) || this.retired) {
-      act(this.live);
+    const running = this.running();
+    if ((running && this.ready) || this.retired) {
+      act(running);
       return;
     }
     this.pending.push(act);
     this.armGrace();
   }
 
+  /** The instance outcomes may complete on: the live one, unless it is closing towards a successor. */
+  private running(): SinkInstance | undefined {
+    return this.live && !this.live.handingOver ? this.live : undefined;
+  }
+
+  /**
+   * The flows started after a handing-over close and no instance of this id is among them (its
+   * new configuration was refused, or the start failed): the outcomes that waited go to their
+   * own node now (counted, logged). Parked writes keep their grace period.
+   */
+  private startedWithoutSuccessor(): void {
+    if (this.running() || this.retired || this.pending.length === 0) return;
+    const pending = this.pending;
+    this.pending = [];
+    for (const run of pending) run(undefined);
+  }
+
   private armGrace(): void {
-    if ((this.live && !this.live.closing) || this.graceTimer) return;
+    const running = this.running();
+    if ((running && !running.closing) || this.graceTimer) return;
     this.graceTimer = setTimeout(() => this.endGrace(), PARK_GRACE_MS);
     this.graceTimer.unref();
   }

@@ -69,11 +69,13 @@ export class MessageWrite implements WriteListener {
   /**
    * DESIGN.md 6: a message handed over across a redeploy completes like any other, on the
    * instance that runs now (its wires, its Catch nodes); while none runs, once the successor
-   * starts; when none will, on the instance it arrived at (its log).
+   * starts; when none will, on the instance it arrived at (its log). So does one whose write the
+   * instance it arrived at finishes while closing towards a successor (`handingOver`): Node-RED
+   * has taken that node out of its flow, so its own send and done(err) would reach nothing.
    */
   private deliver(act: Act): void {
     const home = this.home;
-    if (!home || home.lineage.live === home.instance) return act(this.send, this.done, this.drops);
+    if (!home || (home.lineage.live === home.instance && !home.instance.handingOver)) return act(this.send, this.done, this.drops);
     home.lineage.whenLive((live) => {
       // No instance will take it (deleted, or no successor in time): its own node, with the
       // drops of writes that outlived their sink (the removal summary has been written already).

@@ -5,6 +5,7 @@
 import type { NodeAPI } from 'node-red';
 import { registerBacklogs } from './backlog';
 import { registerSinkCheck } from './check';
+import { beginClose } from './close';
 import type { SinkNodeDef } from './config';
 import { RunningSink, type Done, type Send, type SinkMessage } from './instance';
 import { Intake } from './intake';
@@ -33,8 +34,10 @@ export default function register(RED: NodeAPI): void {
     sink.waiting = () => intake.length;
     node.on('input', (msg: SinkMessage, send, done) => intake.offer(msg, send, done));
 
-    // Close: messages still in the intake were received, so they go to the writer like the rest.
+    // Close: first whether a successor follows (then every outcome from here on is its), then
+    // messages still in the intake were received, so they go to the writer like the rest.
     node.on('close', (removed: boolean, done: () => void) => {
+      beginClose(RED, node, removed);
       intake.flush();
       sink.close(removed, done);
     });
