@@ -9,7 +9,7 @@ import { BROKER_LABELS, Columns, MessageColumnMapper, detachAedesClient, example
 import { mqttNodeDescriber } from '../mqtt-node-client';
 import { fit, formatCount, nodeText } from '../catalog';
 import { runRuleTest, validateRule } from './test-api';
-import { RuleStreamRunner, streamProperties } from './stream-runner';
+import { RuleStreamRunner, runnerProperties } from './stream-runner';
 
 export const DEFAULT_SQL = 'SELECT * FROM "t/#"';
 
@@ -129,7 +129,7 @@ export default function register(RED: NodeAPI): void {
     if (rule) node.status({});
     if (rule?.stateful) {
       try {
-        runner = new RuleStreamRunner(node, rule, sql, streamProperties(config), { id: node.id, name }, counters, () => scheduleStatus(), RED);
+        runner = new RuleStreamRunner(node, rule, sql, runnerProperties(config), { id: node.id, name }, counters, () => scheduleStatus(), RED);
         runner.start();
       } catch (err) {
         // A bad eventTime, lateness or maxGroups: reported at deploy like a bad statement.

@@ -39,6 +39,10 @@ export interface StreamNodeProperties {
   eventTime: string;
   lateness: number;
   maxGroups: number;
+}
+
+/** Issue 20's properties (DESIGN.md 1.2): the event-time clock, and where and how often the state is saved. */
+export interface CheckpointProperties {
   watermark: 'rule' | 'group';
   checkpointInterval: number;
   contextStore: string;
@@ -46,20 +50,27 @@ export interface StreamNodeProperties {
 
 type StreamConfig = { eventTime?: unknown; lateness?: unknown; maxGroups?: unknown; watermark?: unknown; checkpointInterval?: unknown; contextStore?: unknown };
 
-/**
- * The stream properties of a saved flow (DESIGN.md section 1.2): numbers may be numeric strings,
- * and a property missing from a flow saved before it existed is its default.
- */
+/** A number of a saved flow: numbers may be numeric strings, an absent or empty one is the default (DESIGN.md 1). */
+function num(v: unknown, dflt: number): number {
+  if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '')) return dflt;
+  return Number(v);
+}
+
+/** `eventTime`, `lateness`, `maxGroups` from a saved flow (numbers may be numeric strings, DESIGN.md section 1). */
 export function streamProperties(config: StreamConfig): StreamNodeProperties {
   const eventTime = typeof config.eventTime === 'string' ? config.eventTime.trim() : '';
-  const num = (v: unknown, dflt: number): number => {
-    if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '')) return dflt;
-    return Number(v);
-  };
   const lateness = num(config.lateness, 0);
   const maxGroups = num(config.maxGroups, 10000);
   if (!Number.isFinite(lateness) || lateness < 0) throw new Error(`lateness must be a number of ms, 0 or more (got ${String(config.lateness)})`);
   if (!Number.isInteger(maxGroups) || maxGroups < 1) throw new Error(`maxGroups must be a positive integer (got ${String(config.maxGroups)})`);
+  return { eventTime, lateness, maxGroups };
+}
+
+/**
+ * `watermark`, `checkpointInterval`, `contextStore` from a saved flow (DESIGN.md 1.2): a property
+ * missing from a flow saved before it existed is its default; numbers may be numeric strings.
+ */
+export function checkpointProperties(config: StreamConfig): CheckpointProperties {
   const watermark = config.watermark === undefined || config.watermark === null || config.watermark === '' ? 'rule' : config.watermark;
   if (watermark !== 'rule' && watermark !== 'group') throw new Error(`watermark must be "rule" or "group" (got ${String(config.watermark)})`);
   const checkpointInterval = num(config.checkpointInterval, 5000);
@@ -69,7 +80,12 @@ export function streamProperties(config: StreamConfig): StreamNodeProperties {
   const contextStore = typeof config.contextStore === 'string' ? config.contextStore.trim() : '';
   // Node-RED's own rule for store names (context/index.js).
   if (!/^[a-zA-Z0-9_]*$/.test(contextStore)) throw new Error(`contextStore must name a context store of settings.js (got ${String(config.contextStore)})`);
-  return { eventTime, lateness, maxGroups, watermark, checkpointInterval, contextStore };
+  return { watermark, checkpointInterval, contextStore };
+}
+
+/** Everything a stateful rule-sql node reads from its config. */
+export function runnerProperties(config: StreamConfig): StreamNodeProperties & CheckpointProperties {
+  return { ...streamProperties(config), ...checkpointProperties(config) };
 }
 
 export class RuleStreamRunner {
@@ -89,7 +105,7 @@ export class RuleStreamRunner {
     private readonly node: Node,
     private readonly rule: Rule,
     private readonly sql: string,
-    private readonly options: StreamNodeProperties,
+    private readonly options: StreamNodeProperties & CheckpointProperties,
     private readonly about: { id: string; name: string },
     private readonly counters: StreamCounters,
     private readonly changed: () => void,

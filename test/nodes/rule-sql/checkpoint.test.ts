@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import type { NodeAPI } from 'node-red';
 import { stateStore } from '../../../src/nodes/rule-sql/checkpoint';
-import { streamProperties } from '../../../src/nodes/rule-sql/stream-runner';
+import { runnerProperties as streamProperties } from '../../../src/nodes/rule-sql/stream-runner';
 
 const red = (contextStorage?: unknown) => ({ settings: { contextStorage } }) as unknown as NodeAPI;
 
