@@ -14,8 +14,6 @@ import { streamProperties } from '../../src/nodes/rule-sql/stream-runner';
 
 const root = path.resolve(__dirname, '..', '..');
 const OUR_TYPES = ['dynamodb-connector', 'rule-sql', 'dynamodb-sink'] as const;
-/** What every saved node has besides its defaults. */
-const NODE_FIELDS = new Set(['id', 'type', 'z', 'x', 'y', 'wires', 'g', 'credentials']);
 
 type FlowNode = Record<string, unknown> & { id: string; type: string };
 interface PropertyDef {
@@ -141,7 +139,7 @@ describe('saved flows stay valid across versions (editor validators and runtime,
     const sink = firstOf('dynamodb-sink');
     assert.deepEqual(readSinkConfig(sink as unknown as SinkNodeDef), { ...SINK_DEFAULTS });
     const connector = firstOf('dynamodb-connector');
-    assert.deepEqual(connectorSettingsFrom(connector), { ...CONNECTOR_DEFAULTS, url: 'http://127.0.0.1:8000', region: 'us-west-2', table: 'mqtt_msg' });
-    assert.deepEqual(streamProperties(firstOf('rule-sql')), { eventTime: '', lateness: 0, maxGroups: 10000 });
+    assert.deepEqual(connectorSettingsFrom(connector as Record<string, unknown>), { ...CONNECTOR_DEFAULTS, url: 'http://127.0.0.1:8000', region: 'us-west-2', table: 'mqtt_msg' });
+    assert.deepEqual(streamProperties(firstOf('rule-sql') as Record<string, unknown>), { eventTime: '', lateness: 0, maxGroups: 10000 });
   });
 });
