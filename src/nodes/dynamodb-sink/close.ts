@@ -7,7 +7,8 @@
 import * as fs from 'node:fs';
 import type { NodeAPI } from 'node-red';
 import type { BatchWriter } from '../../dynamo/delivery/writer';
-import { deployedState, type DeployedState, type RemovalDrops } from './backlog';
+import { type RemovalDrops } from './backlog';
+import { deployedState, type DeployedState } from '../deployed-state';
 import { lineageOf, type SinkInstance, type SinkLineage } from './lineage';
 import type { SinkNode } from './running';
 import type { SinkText } from './text';

@@ -8,7 +8,7 @@
 
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
 import type { Row, Rule, RuleStream, StreamOptions } from '../../index';
-import { deployedState } from '../dynamodb-sink/backlog';
+import { deployedState } from '../deployed-state';
 import { Checkpointer, snapshotOf, stateStore, STREAM_STATE_KEY, type SavedState, type StateStore } from './checkpoint';
 import { lostAtShutdown, takenOver } from './shutdown-loss';
 
