@@ -99,6 +99,7 @@ function runStreamTest(
     stream = rule.stream({
       eventTime: typeof request.eventTime === 'string' ? request.eventTime : undefined,
       lateness: num(request.lateness), maxGroups: num(request.maxGroups),
+      watermark: request.watermark === 'group' ? 'group' : undefined,
     });
   } catch (err) {
     if (err instanceof RuleSyntaxError) {

@@ -186,6 +186,25 @@ describe('POST /rule-sql/test with several events', () => {
     });
   });
 
+  it('takes the dialog\'s watermark: with "group" a device behind the others is aggregated, not late', () => {
+    const request = (watermark?: string) => ({
+      sql: 'SELECT clientid, count(*) as n FROM "t/#" GROUP BY clientid, TUMBLINGWINDOW(ss, 10)',
+      context: { event_type: 'message_publish' }, eventTime: 'timestamp', watermark,
+      events: [
+        { clientid: 'c1', topic: 't/1', timestamp: 100_000 },
+        { clientid: 'c2', topic: 't/2', timestamp: 1_000 },
+        { clientid: 'c2', topic: 't/2', timestamp: 2_000 },
+        { clientid: 'c1', topic: 't/1', timestamp: 120_000 },
+      ],
+    });
+    const rule = runRuleTest(request());
+    assert.equal((rule.body as Msg).late, 2);
+    const group = runRuleTest(request('group'));
+    assert.equal(group.status, 200);
+    assert.equal((group.body as Msg).late, 0);
+    assert.deepEqual((group.body as Msg).windows.filter((w: Msg) => w.row.clientid === 'c2'), [{ window: { start: 0, end: 10000 }, row: { clientid: 'c2', n: 2 } }]);
+  });
+
   it('answers 412 when no window gives a row, and 400 with the position of a bad statement', () => {
     const none = runRuleTest({
       sql: 'SELECT count(*) as n FROM "t/#" GROUP BY TUMBLINGWINDOW(ss, 10) HAVING n > 5',
