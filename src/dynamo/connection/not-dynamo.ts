@@ -27,8 +27,11 @@ export function notDynamoDbMessage(err: unknown, endpoint?: string): string | un
   // A 5xx page (a proxy in front of DynamoDB, a brief outage) is a server error, retried as such.
   if (status !== undefined && status >= 500) return undefined;
   const contentType = headerOf(response.headers, 'content-type');
+  // DynamoDB's own content type with a body that does not parse is DynamoDB cut short (a stalled
+  // or dropped answer: a timeout or a network error, classified as such), not another server.
+  if (contentType !== undefined && DYNAMODB_CONTENT_TYPE.test(contentType)) return undefined;
   const unreadable = e.name === 'SyntaxError' || /Deserialization error/i.test(e.message ?? '');
-  if (!unreadable && (contentType === undefined || DYNAMODB_CONTENT_TYPE.test(contentType))) return undefined;
+  if (!unreadable && contentType === undefined) return undefined;
   const url = endpoint ? endpoint.replace(/ \(region [^)]*\)$/, '') : 'the endpoint';
   const what = [status !== undefined ? `HTTP ${status}` : undefined, contentType?.split(';')[0].trim() || undefined].filter(Boolean).join(', ');
   return `${url} answered, but it is not DynamoDB${what ? ` (${what})` : ''}: check the connector's URL (DynamoDB Local listens on port 8000 by default; leave it empty for AWS)`;
