@@ -145,7 +145,7 @@ export default function register(RED: NodeAPI): void {
     // A payload on a broker's lifecycle topic that is not that broker's format (DESIGN.md 3.1) is a
     // publish only: counted, warned about once (a misconfigured broker or subscription), then debug.
     const mapper = new MessageColumnMapper(mqttNodeDescriber(RED), (topic, broker, error) => {
-      const line = `${topic}: not a ${BROKER_LABELS[broker]} lifecycle payload (${error}); passed on as a message.publish only (${mapper.brokerPayloadsRefused} so far)`;
+      const line = `${topic}: not a lifecycle payload of ${BROKER_LABELS[broker]} (${error}); passed on as a message.publish only (${mapper.brokerPayloadsRefused} so far)`;
       if (mapper.brokerPayloadsRefused === 1) node.warn(line);
       else node.debug(line);
     });

@@ -69,7 +69,7 @@ export function runRuleTest(request: unknown): ApiAnswer {
   }
   if (rows === null) {
     if (reported?.error !== undefined) {
-      return { status: 412, body: { code: 'NOT_MATCH', message: 'SQL Not Match', reason: `not a ${BROKER_LABELS[reported.broker]} lifecycle payload: ${reported.error}` } };
+      return { status: 412, body: { code: 'NOT_MATCH', message: 'SQL Not Match', reason: `not a lifecycle payload of ${BROKER_LABELS[reported.broker]}: ${reported.error}` } };
     }
     return { status: 412, body: { code: 'NOT_MATCH', message: 'SQL Not Match' } };
   }

@@ -39,7 +39,7 @@ describe('rule-sql with broker lifecycle messages from mqtt in', function () {
     assert.deepEqual(gotE.map((m) => [m.topic, m.payload.clientid, m.rule.event]), [
       ['$events/client/connected', 'c_emqx', 'client.connected'], ['$events/client/connected', 'c_emqx', 'client.connected']]);
     assert.equal(warnings.length, 1, JSON.stringify(warnings));
-    assert.match(String(warnings[0]), /not a EMQX lifecycle payload \(payload is not JSON.*\); passed on as a message.publish only \(1 so far\)/);
+    assert.match(String(warnings[0]), /not a lifecycle payload of EMQX \(payload is not JSON.*\); passed on as a message.publish only \(1 so far\)/);
     assert.deepEqual(errors, []);
   });
 });

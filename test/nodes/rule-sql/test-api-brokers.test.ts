@@ -40,6 +40,6 @@ describe('POST /rule-sql/test with a broker lifecycle message', function () {
   it('a payload that is not the broker format: 412 saying why', () => {
     const { status, body } = test(SEED_EVENTS_SQL, { topic: BROKER_SAMPLES.emqx.topic, payload: 'online' });
     assert.equal(status, 412);
-    assert.match((body as { reason: string }).reason, /^not a EMQX lifecycle payload: payload is not JSON/);
+    assert.match((body as { reason: string }).reason, /^not a lifecycle payload of EMQX: payload is not JSON/);
   });
 });
