@@ -50,14 +50,26 @@ JSON
   npm install --prefix "$compat" --no-audit --no-fund --no-package-lock --engine-strict=false --loglevel=error
   installed_ok || { echo "Node $major / Node-RED 5 install in $compat is incomplete"; exit 1; }
 fi
+# COMPAT_INSTALL_ONLY=1: only make sure Node and Node-RED 5 are installed (CI installs both
+# versions first, one after the other, before running them side by side).
+if [ "${COMPAT_INSTALL_ONLY:-}" = 1 ]; then echo "Node $major / Node-RED 5 ready in $compat"; exit 0; fi
 
-# The node shims load the compiled adapters from dist/.
-npx tsc -p tsconfig.json
+# The node shims load the compiled adapters from dist/ (COMPAT_NO_BUILD=1: already built, as when
+# two compatibility runs start side by side and must not both write dist/).
+if [ "${COMPAT_NO_BUILD:-}" != 1 ]; then npx tsc -p tsconfig.json; fi
 
+# COMPAT_SPECS: all (default), serial (scripts/compat-serial-specs.txt: the specs that need the
+# machine to themselves) or parallel (every other spec).
+serial_list=scripts/compat-serial-specs.txt
 if [ $# -gt 0 ]; then
   specs=("$@")
 else
-  mapfile -t specs < <(find test -name '*.test.ts' | sort)
+  case "${COMPAT_SPECS:-all}" in
+    all) mapfile -t specs < <(find test -name '*.test.ts' | sort) ;;
+    serial) mapfile -t specs < <(grep -v '^#' "$serial_list" | grep .) ;;
+    parallel) mapfile -t specs < <(find test -name '*.test.ts' | sort | grep -vxF -f <(grep -v '^#' "$serial_list" | grep .)) ;;
+    *) echo "COMPAT_SPECS must be all, serial or parallel"; exit 2 ;;
+  esac
 fi
 if [ ${#specs[@]} -eq 0 ]; then echo "no test files found"; exit 1; fi
 
