@@ -48,15 +48,28 @@ interface PageDocument {
   querySelectorAll(selector: string): { length: number };
 }
 
-/** Launches the packaged chromium headless (unpacking it on first use). */
+/**
+ * Launches the packaged chromium headless (unpacking it on first use). A browser process that dies
+ * while starting (seen once in a CI run: SIGSEGV before the first page, the other browser suites of
+ * the same run fine) is started once more, and said so, rather than failing a suite that has not
+ * begun to test anything.
+ */
 export async function launchChromium(): Promise<Browser> {
   const install = ensureChromium();
-  return chromium.launch({
+  const launch = () => chromium.launch({
     executablePath: install.executablePath,
     headless: true,
     env: { ...process.env, ...install.env },
     args: CHROMIUM_ARGS,
   });
+  try {
+    return await launch();
+  } catch (err) {
+    const message = (err as Error).message ?? '';
+    if (!/has been closed|SIGSEGV|SIGTRAP|SIGABRT/.test(message)) throw err;
+    console.log(`    (chromium died while starting, launching it again: ${message.split('\n')[0]})`);
+    return launch();
+  }
 }
 
 export async function openEditor(url: string): Promise<Editor> {
