@@ -18,7 +18,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SEGMENT_RE, crc32Hex, readSettled } from './disk-format';
-import { DiskBufferError, appendWhole, diskError, writeWhole } from './disk-io';
+import { DiskBufferError, appendWhole, diskError, removeFile, writeWhole } from './disk-io';
 import type { RestoreResult, StoredWrite, UnreadableRecord, WriteStore } from './write-store';
 
 export { MemoryStore, type RestoreResult, type StoredWrite, type UnreadableRecord, type WriteStore } from './write-store';
@@ -257,8 +257,8 @@ export class DiskStore implements WriteStore {
   /** Deletes a settled segment; false (reported) when the files could not be removed. */
   private removeSegment(segment: Segment): boolean {
     try {
-      fs.rmSync(`${segment.base}.log`, { force: true });
-      fs.rmSync(`${segment.base}.ack`, { force: true });
+      removeFile(`${segment.base}.log`);
+      removeFile(`${segment.base}.ack`);
       return true;
     } catch (err) {
       this.report(this.error(err, `deleting the settled segment ${segment.base}.log`));

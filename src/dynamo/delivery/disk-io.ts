@@ -2,6 +2,7 @@
 // says what an operator does about it. A write cut short (a full disk) is cut back off the file
 // where it can be, so no torn record or ack line is left behind to be misread.
 import * as fs from 'node:fs';
+import * as util from 'node:util';
 
 /**
  * A disk buffer operation failed. `code` is the errno name (ENOSPC, EROFS, EACCES, EIO,
@@ -37,10 +38,40 @@ export function adviceFor(code: string): string {
   }
 }
 
+/**
+ * The errno name of what the file system threw. Node 24's C++ `fs.rmSync` throws `code: ''` with
+ * `errno` UV_UNKNOWN (-4094) for errnos it does not map, EROFS among them (nodejs/node#65884), so
+ * an empty code is not trusted: the name comes from a known `errno`, else it is EIO.
+ */
+function errnoName(e: NodeJS.ErrnoException | undefined): string {
+  if (typeof e?.code === 'string' && e.code !== '') return e.code;
+  if (typeof e?.errno === 'number' && e.errno < 0) {
+    try {
+      const name = util.getSystemErrorName(e.errno);
+      if (/^E[A-Z0-9]+$/.test(name)) return name; // not 'UNKNOWN' nor 'Unknown system error -n'
+    } catch {
+      // Not an errno this platform knows.
+    }
+  }
+  return 'EIO';
+}
+
+/**
+ * Deletes a file; one already gone is fine. `fs.unlinkSync`, not `fs.rmSync(file, { force: true })`:
+ * on Node 24 rmSync loses the errno (see errnoName), so a read-only disk would not say EROFS.
+ */
+export function removeFile(file: string): void {
+  try {
+    fs.unlinkSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
 /** A DiskBufferError for `dir` from what the file system threw (`written`: bytes a short write took). */
 export function diskError(dir: string, err: unknown, operation: string, written?: number): DiskBufferError {
   const e = err as NodeJS.ErrnoException;
-  const code = e?.code ?? 'EIO';
+  const code = errnoName(e);
   const detail = written !== undefined && written > 0 ? `only ${written} bytes were written` : (e?.message ?? String(err));
   return new DiskBufferError(dir, code, operation, detail);
 }
