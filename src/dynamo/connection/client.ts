@@ -3,7 +3,7 @@
 // HTTP attempt over the whole call (body included, DeadlineHttpHandler), and no SDK retries
 // because the writer owns the retry policy.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeadlineHttpHandler } from './deadline-handler';
+import { createPoolAgents, DeadlineHttpHandler } from './deadline-handler';
 import type { ConnectorCredentials, ConnectorSettings } from './connection';
 
 export class ConnectorConfigError extends Error {
@@ -60,7 +60,6 @@ export function createDynamoClient(settings: ConnectorSettings, credentials: Con
       throw new ConnectorConfigError(`url "${settings.url}" must start with http:// or https://`);
     }
   }
-  const agent = { keepAlive: true, maxSockets: settings.poolSize };
   return new DynamoDBClient({
     region: settings.region,
     ...(settings.url ? { endpoint: settings.url } : {}),
@@ -81,8 +80,8 @@ export function createDynamoClient(settings: ConnectorSettings, credentials: Con
       connectionTimeout: settings.requestTimeout,
       // Without this the SDK only logs a warning when requestTimeout passes.
       throwOnRequestTimeout: true,
-      httpAgent: agent,
-      httpsAgent: agent,
+      // Agents of our own: a call that timed out while queued for a socket leaves none behind.
+      ...createPoolAgents(settings.poolSize),
     }),
   });
 }

@@ -10,7 +10,9 @@
 // its socket); after them it destroys the body stream with a TimeoutError, which destroys the
 // socket (an IncomingMessage destroyed before it is complete destroys its socket), so the
 // agent frees the pool slot, and the SDK's body collector rejects with that error.
-import type { IncomingMessage } from 'node:http';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { Socket } from 'node:net';
 import { NodeHttpHandler, type NodeHttpHandlerOptions } from '@smithy/node-http-handler';
 
 type HandleArgs = Parameters<NodeHttpHandler['handle']>;
@@ -45,7 +47,7 @@ export class DeadlineHttpHandler extends NodeHttpHandler {
     if (!(ms > 0)) return super.handle(request, options);
     const controller = new AbortController();
     const outer = options.abortSignal as AbortSignal | undefined;
-    let body: IncomingMessage | undefined;
+    let body: http.IncomingMessage | undefined;
     let timedOut: CallTimeoutError | undefined;
     const timer = setTimeout(() => {
       if (body) {
@@ -72,7 +74,7 @@ export class DeadlineHttpHandler extends NodeHttpHandler {
     };
     try {
       const out = await super.handle(request, { ...options, abortSignal: controller.signal });
-      const stream = out.response.body as IncomingMessage | undefined;
+      const stream = out.response.body as http.IncomingMessage | undefined;
       if (stream && typeof stream.once === 'function' && !stream.readableEnded && !stream.destroyed) {
         body = stream;
         // Until the SDK has read the body (or it failed), the deadline and the caller's abort stay armed.
@@ -94,4 +96,34 @@ function abortError(signal: AbortSignal): Error {
   const reason = (signal as AbortSignal & { reason?: unknown }).reason;
   if (reason instanceof Error) return reason;
   return Object.assign(new Error('Request aborted'), { name: 'AbortError' });
+}
+
+// The connector's socket pool (keep-alive, at most `maxSockets` per endpoint), for http and https.
+//
+// Why agents of our own rather than the SDK's (it builds the same from plain options): a call
+// whose deadline passes while it still waits in the agent's queue for a free socket must not
+// leave a connection behind. When a stalled call's socket is destroyed, the agent opens a new
+// socket for the first queued request, even one already destroyed; that request then hands the
+// socket back as 'free'. Node 20 and 22 close it there (the socket has no request attached).
+// Node 24 attaches the request to the socket as soon as it is offered (ClientRequest.onSocket
+// sets socket._httpMessage), so the agent takes it for a finished keep-alive request and parks
+// a connection that never carried a request in its free pool, open until the server's idle
+// timeout. keepSocketAlive is the agent's documented hook for that decision: a socket that has
+// written nothing carried no request and is closed, on every Node version.
+function keepOnlyUsedSockets<T extends new (...args: any[]) => http.Agent>(Base: T) {
+  return class extends Base {
+    // Node reads the result as a boolean (falsy: destroy the socket); @types/node says void.
+    override keepSocketAlive(socket: Socket): boolean {
+      if (socket.bytesWritten === 0) return false;
+      return super.keepSocketAlive(socket) as unknown as boolean;
+    }
+  };
+}
+const PoolAgent = keepOnlyUsedSockets(http.Agent);
+const TlsPoolAgent = keepOnlyUsedSockets(https.Agent);
+
+/** The http and https agents of one client: keep-alive, at most `maxSockets` sockets per endpoint. */
+export function createPoolAgents(maxSockets: number): { httpAgent: http.Agent; httpsAgent: https.Agent } {
+  const options = { keepAlive: true, maxSockets };
+  return { httpAgent: new PoolAgent(options), httpsAgent: new TlsPoolAgent(options) as https.Agent };
 }
