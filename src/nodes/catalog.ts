@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { NodeAPI } from 'node-red';
+import { installCatalog } from '../words';
 
 export type Vars = Record<string, string | number>;
 
@@ -59,4 +60,14 @@ export const STATUS_MAX_CHARS = 40;
 /** A status text of at most STATUS_MAX_CHARS characters. */
 export function fit(s: string): string {
   return s.length > STATUS_MAX_CHARS ? `${s.slice(0, STATUS_MAX_CHARS - 1)}…` : s;
+}
+
+/**
+ * Makes the lower rooms' words (src/words.ts) come from this node type's message catalog, in
+ * Node-RED's runtime language: `rooms` are the catalog's top-level sections (`rules`, `events`,
+ * `json` in rule-sql.json; `dynamo` in dynamodb-connector.json).
+ */
+export function installRuntimeWords(RED: NodeAPI, rooms: string[]): void {
+  const translate = RED._ as (k: string, v?: Vars) => string;
+  for (const room of rooms) installCatalog(room, (key, vars) => translate(key, vars as Vars));
 }

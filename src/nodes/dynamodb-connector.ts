@@ -15,6 +15,7 @@ import {
 } from '../dynamo/connection/connector';
 import { createTable, readCreateTableRequest, type CreateTableResult } from '../dynamo/connection/create-table';
 import { testConnectivity, type ConnectivityResult } from '../dynamo/connection/health';
+import { installRuntimeWords } from './catalog';
 
 /** Config format version; bump with a migration in migrateConnectorConfig when it changes. */
 export const CONNECTOR_CONFIG_VERSION = 1;
@@ -54,6 +55,7 @@ function credentialsOf(raw: unknown): ConnectorCredentials {
 }
 
 export default function register(RED: NodeAPI): void {
+  installRuntimeWords(RED, ['dynamo']);
   function DynamoDbConnectorNode(this: DynamoDbConnectorNode, def: DynamoDbConnectorDef): void {
     RED.nodes.createNode(this, def);
     const node = this;

@@ -10,6 +10,7 @@ import { mqttNodeDescriber } from '../mqtt-node-client';
 import { fit, formatCount, nodeText } from '../catalog';
 import { runRuleTest, validateRule } from './test-api';
 import { RuleStreamRunner, runnerProperties } from './stream-runner';
+import { installRuntimeWords } from '../catalog';
 
 export const DEFAULT_SQL = 'SELECT * FROM "t/#"';
 
@@ -54,6 +55,7 @@ export interface RuleStreamCounts {
 const STATUS_INTERVAL_MS = 500;
 
 export default function register(RED: NodeAPI): void {
+  installRuntimeWords(RED, ['rules', 'events', 'json']);
   // Status and log text from the locale catalog (src/nodes/catalog.ts), about 30 characters
   // for a status: the state and the one count that matters (the other counters are metrics).
   const text = nodeText(RED, 'rule-sql');
