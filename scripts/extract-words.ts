@@ -1,7 +1,9 @@
 // `npm run words`: writes the English sections of the runtime's message catalogs from the code.
 // Every `words('<room>.<group>.<name>', 'English __var__ text', vars)` call under src/ (src/words.ts)
 // becomes an entry of nodes/locales/en-US/<file>.json, in the top-level section of its room:
-//   rules, events, json → rule-sql.json        dynamo → dynamodb-connector.json
+//   rules, events, json → rule-sql.json   connection → dynamodb-connector.json
+//   item, delivery → dynamodb-sink.json   (the rooms are src/rules, src/events, src/json,
+//   src/dynamo/connection, src/dynamo/item, src/dynamo/delivery)
 // Translators then add the same keys to zh-CN and ja (test/words.test.ts checks all three).
 // `--check` changes nothing and exits 1 (naming the keys) when the catalogs are not up to date.
 import * as fs from 'node:fs';
@@ -15,7 +17,9 @@ export const ROOM_FILES: Record<string, string> = {
   rules: 'rule-sql',
   events: 'rule-sql',
   json: 'rule-sql',
-  dynamo: 'dynamodb-connector',
+  connection: 'dynamodb-connector',
+  item: 'dynamodb-sink',
+  delivery: 'dynamodb-sink',
 };
 
 export type Extracted = { words: Map<string, string>; problems: string[] };

@@ -5,9 +5,11 @@
 // else the machine's locale), with English where a catalog has no entry. Library users (no
 // catalog installed) get the English text.
 //
-// Keys: '<room>.<group>.<name>'. The room decides the catalog file that holds the translations:
-// nodes/locales/<lang>/rule-sql.json holds the top-level sections `rules`, `events`, `json`;
-// nodes/locales/<lang>/dynamodb-connector.json holds `dynamo`. The en-US sections are written from
+// Keys: '<room>.<group>.<name>', the room being the folder (src/rules, src/events, src/json,
+// src/dynamo/connection, src/dynamo/item, src/dynamo/delivery). The room decides the catalog file
+// that holds the translations, as a top-level section: nodes/locales/<lang>/rule-sql.json holds
+// `rules`, `events`, `json`; dynamodb-connector.json holds `connection`; dynamodb-sink.json holds
+// `item` and `delivery`. The en-US sections are written from
 // the code by `npm run words` (scripts/extract-words.ts); test/words.test.ts checks that every
 // key exists in en-US, zh-CN and ja with the same __placeholders__.
 
@@ -21,7 +23,7 @@ const catalogs = new Map<string, CatalogLookup>();
 
 /**
  * Installs the catalog that translates the keys of one room (`rules`, `events`, `json`,
- * `dynamo`). Node-RED adapters call it at registration with their node type's `RED._`.
+ * `connection`, `item`, `delivery`). Node-RED adapters call it at registration with their node type's `RED._`.
  */
 export function installCatalog(room: string, lookup: CatalogLookup): void {
   catalogs.set(room, lookup);

@@ -57,13 +57,13 @@ describe('runtime words through the message catalogs (issue 22)', function () {
     afterEach(resetCatalogs);
 
     it('gives the English text with its placeholders filled when no catalog is installed', function () {
-      assert.equal(words('dynamo.test.sample', 'table __table__ not found (__n__)', { table: 'mqtt_msg', n: 3 }), 'table mqtt_msg not found (3)');
+      assert.equal(words('connection.test.sample', 'table __table__ not found (__n__)', { table: 'mqtt_msg', n: 3 }), 'table mqtt_msg not found (3)');
     });
 
     it("takes the installed catalog's text for its room, and English where the catalog has none", function () {
-      installCatalog('dynamo', (key, vars) => (key === 'dynamo.test.sample' ? `找不到表 ${String(vars.table)}` : key));
-      assert.equal(words('dynamo.test.sample', 'table __table__ not found', { table: 't1' }), '找不到表 t1');
-      assert.equal(words('dynamo.test.other', 'other __x__', { x: 1 }), 'other 1');
+      installCatalog('connection', (key, vars) => (key === 'connection.test.sample' ? `找不到表 ${String(vars.table)}` : key));
+      assert.equal(words('connection.test.sample', 'table __table__ not found', { table: 't1' }), '找不到表 t1');
+      assert.equal(words('connection.test.other', 'other __x__', { x: 1 }), 'other 1');
       assert.equal(words('rules.test.sample', 'rule __x__', { x: 2 }), 'rule 2');
     });
 

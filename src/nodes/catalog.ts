@@ -65,7 +65,8 @@ export function fit(s: string): string {
 /**
  * Makes the lower rooms' words (src/words.ts) come from this node type's message catalog, in
  * Node-RED's runtime language: `rooms` are the catalog's top-level sections (`rules`, `events`,
- * `json` in rule-sql.json; `dynamo` in dynamodb-connector.json).
+ * `json` in rule-sql.json; `connection` in dynamodb-connector.json; `item`, `delivery` in
+ * dynamodb-sink.json).
  */
 export function installRuntimeWords(RED: NodeAPI, rooms: string[]): void {
   const translate = RED._ as (k: string, v?: Vars) => string;

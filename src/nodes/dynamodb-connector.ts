@@ -55,7 +55,7 @@ function credentialsOf(raw: unknown): ConnectorCredentials {
 }
 
 export default function register(RED: NodeAPI): void {
-  installRuntimeWords(RED, ['dynamo']);
+  installRuntimeWords(RED, ['connection']);
   function DynamoDbConnectorNode(this: DynamoDbConnectorNode, def: DynamoDbConnectorDef): void {
     RED.nodes.createNode(this, def);
     const node = this;

@@ -14,11 +14,13 @@ import { isRefusal, prepareSink } from './prepare';
 import { refuseAll } from './refused';
 import { registerMetricsRoute, runningSinks, type SinkNode } from './running';
 import { sinkText } from './text';
+import { installRuntimeWords } from '../catalog';
 
 export type { SinkNodeDef } from './config';
 export type { SinkMetricsAnswer, SinkRuntime } from './running';
 
 export default function register(RED: NodeAPI): void {
+  installRuntimeWords(RED, ['item', 'delivery']);
   const text = sinkText(RED);
 
   function DynamoDbSinkNode(this: SinkNode, def: SinkNodeDef): void {
