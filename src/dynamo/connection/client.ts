@@ -5,6 +5,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createPoolAgents, DeadlineHttpHandler } from './deadline-handler';
 import type { ConnectorCredentials, ConnectorSettings } from './connection';
+import { words } from '../../words';
 
 export class ConnectorConfigError extends Error {
   constructor(message: string) {
@@ -19,7 +20,15 @@ export function hasStaticCredentials(credentials: ConnectorCredentials): boolean
   const secret = Boolean(credentials.secretAccessKey);
   if (id !== secret) {
     throw new ConnectorConfigError(
-      `${id ? 'secret access key' : 'access key ID'} is empty: set both the access key ID and the secret access key, or leave both empty to use the AWS default credential chain`,
+      id
+        ? words(
+            'connection.config.secretKeyEmpty',
+            'secret access key is empty: set both the access key ID and the secret access key, or leave both empty to use the AWS default credential chain',
+          )
+        : words(
+            'connection.config.keyIdEmpty',
+            'access key ID is empty: set both the access key ID and the secret access key, or leave both empty to use the AWS default credential chain',
+          ),
     );
   }
   return id;
@@ -45,7 +54,7 @@ export function endpointUrl(settings: Pick<ConnectorSettings, 'url' | 'region'>)
 
 /** e.g. `http://127.0.0.1:8000 (region us-west-2)`; for error messages and status. */
 export function describeEndpoint(settings: Pick<ConnectorSettings, 'url' | 'region'>): string {
-  return `${endpointUrl(settings)} (region ${settings.region})`;
+  return words('connection.endpoint.describe', '__url__ (region __region__)', { url: endpointUrl(settings), region: settings.region });
 }
 
 export function createDynamoClient(settings: ConnectorSettings, credentials: ConnectorCredentials): DynamoDBClient {
@@ -54,10 +63,12 @@ export function createDynamoClient(settings: ConnectorSettings, credentials: Con
     try {
       parsed = new URL(settings.url);
     } catch {
-      throw new ConnectorConfigError(`url "${settings.url}" is not a URL: write it as http://host:port, e.g. http://127.0.0.1:8000`);
+      throw new ConnectorConfigError(
+        words('connection.config.urlNotUrl', 'url "__url__" is not a URL: write it as http://host:port, e.g. http://127.0.0.1:8000', { url: settings.url }),
+      );
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new ConnectorConfigError(`url "${settings.url}" must start with http:// or https://`);
+      throw new ConnectorConfigError(words('connection.config.urlScheme', 'url "__url__" must start with http:// or https://', { url: settings.url }));
     }
   }
   return new DynamoDBClient({

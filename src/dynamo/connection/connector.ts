@@ -5,6 +5,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConnectorConfigError, createDynamoClient, describeEndpoint, withScheme } from './client';
 import type { ConnectorCredentials, ConnectorSettings, DynamoConnection, HealthState } from './connection';
 import { HealthMonitor } from './health';
+import { words } from '../../words';
 
 export const CONNECTOR_DEFAULTS: ConnectorSettings = {
   url: '',
@@ -26,7 +27,9 @@ export function connectorSettingsFrom(config: Partial<Record<keyof ConnectorSett
     if (value === undefined || value === null || value === '') return CONNECTOR_DEFAULTS[key];
     const n = typeof value === 'number' ? value : Number(String(value).trim());
     if (!Number.isInteger(n) || n < min) {
-      throw new ConnectorConfigError(`${key} must be a whole number of at least ${min}, not ${JSON.stringify(value)}`);
+      throw new ConnectorConfigError(
+        words('connection.config.notWholeNumber', '__key__ must be a whole number of at least __min__, not __value__', { key, min, value: JSON.stringify(value) }),
+      );
     }
     return n;
   };

@@ -17,6 +17,7 @@ import { createDynamoClient, describeEndpoint } from './client';
 import type { ConnectorCredentials, ConnectorSettings } from './connection';
 import { classifyError, type ErrorClass, type ErrorContext } from './errors';
 import type { KeySchemaEntry } from './health';
+import { words } from '../../words';
 
 export interface KeyAttribute {
   name: string;
@@ -59,7 +60,11 @@ export function readCreateTableRequest(raw: unknown): CreateTableRequest {
   const table = typeof body.table === 'string' ? body.table.trim() : '';
   if (!TABLE_NAME.test(table)) {
     throw new Error(
-      `table name ${JSON.stringify(body.table ?? '')} is not valid: DynamoDB table names are 3 to 255 characters of letters, digits, "_", "-" and "."`,
+      words(
+        'connection.createRequest.tableName',
+        'table name __table__ is not valid: DynamoDB table names are 3 to 255 characters of letters, digits, "_", "-" and "."',
+        { table: String(JSON.stringify(body.table ?? '')) },
+      ),
     );
   }
   const key = (field: 'hashKey' | 'rangeKey'): KeyAttribute | undefined => {
@@ -68,16 +73,30 @@ export function readCreateTableRequest(raw: unknown): CreateTableRequest {
     const o = (typeof k === 'object' ? k : { name: k }) as Record<string, unknown>;
     const name = typeof o.name === 'string' ? o.name.trim() : '';
     if (!name && field === 'rangeKey') return undefined;
-    if (!name) throw new Error(`${field}: give the name of the table's partition key attribute, e.g. "id"`);
-    if (Buffer.byteLength(name) > MAX_KEY_NAME_BYTES) throw new Error(`${field} "${name.slice(0, 40)}…" is longer than DynamoDB's 255 bytes`);
+    if (!name) throw new Error(noPartitionKey(field));
+    if (Buffer.byteLength(name) > MAX_KEY_NAME_BYTES) {
+      throw new Error(words('connection.createRequest.keyTooLong', '__field__ "__name__…" is longer than DynamoDB\'s 255 bytes', { field, name: name.slice(0, 40) }));
+    }
     const type = o.type === undefined || o.type === '' ? 'S' : String(o.type).toUpperCase();
-    if (!TYPES.includes(type)) throw new Error(`${field} "${name}": type ${JSON.stringify(o.type)} is not a key type; use S (string), N (number) or B (binary)`);
+    if (!TYPES.includes(type)) {
+      throw new Error(
+        words('connection.createRequest.keyType', '__field__ "__name__": type __type__ is not a key type; use S (string), N (number) or B (binary)', {
+          field,
+          name,
+          type: String(JSON.stringify(o.type)),
+        }),
+      );
+    }
     return { name, type: type as ScalarAttributeType };
   };
   const hashKey = key('hashKey');
-  if (!hashKey) throw new Error('hashKey: give the name of the table\'s partition key attribute, e.g. "id"');
+  if (!hashKey) throw new Error(noPartitionKey('hashKey'));
   const rangeKey = key('rangeKey');
-  if (rangeKey && rangeKey.name === hashKey.name) throw new Error(`rangeKey "${rangeKey.name}" is the partition key too: give the sort key another name, or none`);
+  if (rangeKey && rangeKey.name === hashKey.name) {
+    throw new Error(
+      words('connection.createRequest.sameKeys', 'rangeKey "__name__" is the partition key too: give the sort key another name, or none', { name: rangeKey.name }),
+    );
+  }
 
   let billing: CreateTableRequest['billing'];
   const b = body.billing ?? 'PAY_PER_REQUEST';
@@ -86,18 +105,39 @@ export function readCreateTableRequest(raw: unknown): CreateTableRequest {
   } else if (b && typeof b === 'object') {
     const units = (v: unknown, what: string): number => {
       const n = typeof v === 'number' ? v : Number(String(v ?? '').trim());
-      if (!Number.isInteger(n) || n < 1) throw new Error(`billing.${what}: provisioned ${what} capacity must be a whole number of units per second, at least 1`);
+      if (!Number.isInteger(n) || n < 1) throw new Error(capacityUnits(what));
       return n;
     };
     billing = { read: units((b as Record<string, unknown>).read, 'read'), write: units((b as Record<string, unknown>).write, 'write') };
   } else {
-    throw new Error(`billing ${JSON.stringify(b)} is not a billing mode: use "PAY_PER_REQUEST" (on-demand) or { "read": n, "write": n } (provisioned)`);
+    throw new Error(
+      words(
+        'connection.createRequest.billing',
+        'billing __billing__ is not a billing mode: use "PAY_PER_REQUEST" (on-demand) or { "read": n, "write": n } (provisioned)',
+        { billing: String(JSON.stringify(b)) },
+      ),
+    );
   }
   const ttl = typeof body.ttlAttribute === 'string' ? body.ttlAttribute.trim() : '';
   if (ttl && (ttl === hashKey.name || ttl === rangeKey?.name)) {
-    throw new Error(`ttlAttribute "${ttl}" is a key attribute: DynamoDB TTL needs a non-key attribute holding epoch seconds`);
+    throw new Error(
+      words('connection.createRequest.ttlIsKey', 'ttlAttribute "__attribute__" is a key attribute: DynamoDB TTL needs a non-key attribute holding epoch seconds', {
+        attribute: ttl,
+      }),
+    );
   }
   return { table, hashKey, ...(rangeKey ? { rangeKey } : {}), billing, ...(ttl ? { ttlAttribute: ttl } : {}) };
+}
+
+/** `hashKey: give the name of the table's partition key attribute, e.g. "id"` (rangeKey alike). */
+function noPartitionKey(field: 'hashKey' | 'rangeKey'): string {
+  return words('connection.createRequest.noKeyName', '__field__: give the name of the table\'s partition key attribute, e.g. "id"', { field });
+}
+
+function capacityUnits(what: string): string {
+  return what === 'read'
+    ? words('connection.createRequest.readUnits', 'billing.read: provisioned read capacity must be a whole number of units per second, at least 1')
+    : words('connection.createRequest.writeUnits', 'billing.write: provisioned write capacity must be a whole number of units per second, at least 1');
 }
 
 /** The CreateTable input for a request. */
@@ -139,7 +179,13 @@ export type CreateOutcome =
   | { kind: 'created'; table: DescribedTable; ttl?: TtlFailure }
   | { kind: 'exists' }
   | { kind: 'refused'; error: ErrorClass }
-  | { kind: 'not_active'; error: string };
+  | { kind: 'not_active'; error: string; pending?: Pending };
+
+/** A table created but not yet ACTIVE when the wait ended: its status and the wait, in seconds. */
+export interface Pending {
+  status: string;
+  seconds: number;
+}
 
 /**
  * DynamoDB: CreateTable, then DescribeTable until the table is ACTIVE (a table takes writes only
@@ -157,8 +203,8 @@ export async function createTableWith(
     const error = classifyError(err, context);
     return error.code === 'ResourceInUseException' ? { kind: 'exists' } : { kind: 'refused', error };
   }
-  const described = await waitUntilActive(client, request.table, waitMs, context);
-  if (typeof described === 'string') return { kind: 'not_active', error: described };
+  const described = await activeOrProblem(client, request.table, waitMs, context);
+  if ('error' in described) return { kind: 'not_active', ...described };
   if (!request.ttlAttribute) return { kind: 'created', table: described };
   try {
     await client.send(
@@ -201,30 +247,36 @@ export async function createTable(
     const outcome = await createTableWith(client, request, context, waitMs);
     switch (outcome.kind) {
       case 'exists':
-        return { ok: false, error: `table "${request.table}" already exists at ${context.endpoint}: use it, or choose another name` };
+        return {
+          ok: false,
+          error: words('connection.create.exists', 'table "__table__" already exists at __endpoint__: use it, or choose another name', {
+            table: request.table,
+            endpoint: context.endpoint,
+          }),
+        };
       case 'not_active':
-        return { ok: false, error: outcome.error.replace(/^(.* after \d+ s)$/, '$1: press "Test connectivity" in a while to see when it is ACTIVE') };
-      case 'refused': {
-        const c = outcome.error;
-        if (c.code === 'LimitExceededException') {
-          return { ok: false, error: `DynamoDB at ${context.endpoint} allows no more tables being created at once or in this account (LimitExceededException): wait, or delete an unused table` };
-        }
-        if (c.kind === 'auth' && c.code === 'AccessDeniedException') {
-          return { ok: false, error: `${c.message}; creating a table needs the dynamodb:CreateTable${request.ttlAttribute ? ' and dynamodb:UpdateTimeToLive' : ''} permissions` };
-        }
-        return { ok: false, error: `creating table "${request.table}" failed: ${c.message}` };
-      }
+        return { ok: false, error: outcome.pending ? stillPending(request.table, outcome.pending) : outcome.error };
+      case 'refused':
+        return { ok: false, error: refusedWords(outcome.error, request, context.endpoint) };
       case 'created':
         break;
     }
     if (outcome.ttl) {
-      const fix = outcome.ttl.unsupported
-        ? 'This endpoint does not implement TTL (dynalite, the embedded server of npm start, has none; DynamoDB and DynamoDB Local do): leave the TTL attribute empty here, the sink still writes it'
-        : 'Turn it on in the AWS console (Table › Additional settings › Time to Live) or with aws dynamodb update-time-to-live';
+      const vars = { table: request.table, attribute: request.ttlAttribute ?? '', error: outcome.ttl.message };
       return {
         ok: false,
         table: { ...outcome.table, ttlAttribute: undefined },
-        error: `table "${request.table}" was created, but turning TTL on for "${request.ttlAttribute}" failed: ${outcome.ttl.message}. ${fix}`,
+        error: outcome.ttl.unsupported
+          ? words(
+              'connection.create.ttlUnsupported',
+              'table "__table__" was created, but turning TTL on for "__attribute__" failed: __error__. This endpoint does not implement TTL (dynalite, the embedded server of npm start, has none; DynamoDB and DynamoDB Local do): leave the TTL attribute empty here, the sink still writes it',
+              vars,
+            )
+          : words(
+              'connection.create.ttlFailed',
+              'table "__table__" was created, but turning TTL on for "__attribute__" failed: __error__. Turn it on in the AWS console (Table › Additional settings › Time to Live) or with aws dynamodb update-time-to-live',
+              vars,
+            ),
       };
     }
     return { ok: true, table: outcome.table };
@@ -244,6 +296,17 @@ export async function waitUntilActive(
   waitMs: number,
   context: ErrorContext,
 ): Promise<DescribedTable | string> {
+  const found = await activeOrProblem(client, table, waitMs, context);
+  return 'error' in found ? found.error : found;
+}
+
+/** waitUntilActive's answer, telling a table still being made (`pending`) from a failure. */
+async function activeOrProblem(
+  client: DynamoDBClient,
+  table: string,
+  waitMs: number,
+  context: ErrorContext,
+): Promise<DescribedTable | { error: string; pending?: Pending }> {
   const deadline = Date.now() + waitMs;
   let status = 'CREATING';
   for (;;) {
@@ -265,11 +328,45 @@ export async function waitUntilActive(
       }
     } catch (err) {
       const c = classifyError(err, context);
-      if (c.code !== 'ResourceNotFoundException' && !c.retryable) return `table "${table}" was created, but describing it failed: ${c.message}`;
+      if (c.code !== 'ResourceNotFoundException' && !c.retryable) {
+        return {
+          error: words('connection.create.describeFailed', 'table "__table__" was created, but describing it failed: __error__', { table, error: c.message }),
+        };
+      }
     }
     if (Date.now() + POLL_MS > deadline) {
-      return `table "${table}" was created but is still ${status} after ${Math.round(waitMs / 1000)} s`;
+      const pending = { status, seconds: Math.round(waitMs / 1000) };
+      return {
+        error: words('connection.create.notActive', 'table "__table__" was created but is still __status__ after __seconds__ s', { table, ...pending }),
+        pending,
+      };
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
+}
+
+/** The dialog's words for a table still being made: when to look again. */
+function stillPending(table: string, pending: Pending): string {
+  return words(
+    'connection.create.notActiveYet',
+    'table "__table__" was created but is still __status__ after __seconds__ s: press "Test connectivity" in a while to see when it is ACTIVE',
+    { table, ...pending },
+  );
+}
+
+/** The dialog's words for a CreateTable that failed: the classified error, with the fix for the usual ones. */
+function refusedWords(c: ErrorClass, request: CreateTableRequest, endpoint: string): string {
+  if (c.code === 'LimitExceededException') {
+    return words(
+      'connection.create.limitExceeded',
+      'DynamoDB at __endpoint__ allows no more tables being created at once or in this account (LimitExceededException): wait, or delete an unused table',
+      { endpoint },
+    );
+  }
+  if (c.kind === 'auth' && c.code === 'AccessDeniedException') {
+    return request.ttlAttribute
+      ? words('connection.create.deniedWithTtl', '__error__; creating a table needs the dynamodb:CreateTable and dynamodb:UpdateTimeToLive permissions', { error: c.message })
+      : words('connection.create.denied', '__error__; creating a table needs the dynamodb:CreateTable permissions', { error: c.message });
+  }
+  return words('connection.create.failed', 'creating table "__table__" failed: __error__', { table: request.table, error: c.message });
 }

@@ -4,6 +4,7 @@ import { ConnectorConfigError } from './client';
 import { ItemError } from '../item/encoding';
 import { TemplateSyntaxError } from '../item/template';
 import { notDynamoDbMessage } from './not-dynamo';
+import { words } from '../../words';
 
 export type ErrorKind = 'throttle' | 'server' | 'timeout' | 'network' | 'validation' | 'not_found' | 'auth' | 'condition' | 'other';
 
@@ -77,15 +78,27 @@ const AUTH = new Set([
 ]);
 const VALIDATION = new Set(['ValidationException', 'SerializationException', 'ItemCollectionSizeLimitExceededException']);
 
-const NETWORK_WORDS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  EPIPE: 'connection closed while sending',
-  ENOTFOUND: 'host name not found',
-  EAI_AGAIN: 'host name lookup failed',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-};
+/** What went wrong with the connection, for a network code (made when the error is worded). */
+function networkWords(code: string): string {
+  switch (code) {
+    case 'ECONNREFUSED':
+      return words('connection.network.refused', 'connection refused');
+    case 'ECONNRESET':
+      return words('connection.network.reset', 'connection reset');
+    case 'EPIPE':
+      return words('connection.network.closedWhileSending', 'connection closed while sending');
+    case 'ENOTFOUND':
+      return words('connection.network.hostNotFound', 'host name not found');
+    case 'EAI_AGAIN':
+      return words('connection.network.lookupFailed', 'host name lookup failed');
+    case 'EHOSTUNREACH':
+      return words('connection.network.hostUnreachable', 'host unreachable');
+    case 'ENETUNREACH':
+      return words('connection.network.networkUnreachable', 'network unreachable');
+    default:
+      return words('connection.network.failed', 'connection failed (__code__)', { code });
+  }
+}
 
 interface ErrorShape {
   name?: string;
@@ -147,8 +160,9 @@ export function classifyError(err: unknown, context: ErrorContext = {}): ErrorCl
   const e: ErrorShape = err !== null && typeof err === 'object' ? (err as ErrorShape) : { message: String(err) };
   const code = codeOf(e);
   const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
-  const where = context.endpoint ? ` at ${context.endpoint}` : '';
+  const where = context.endpoint ? words('connection.where.at', ' at __endpoint__', { endpoint: context.endpoint }) : '';
   const detail = serverDetail(e.message, code);
+  const table = context.table;
   const make = (kind: ErrorKind, retryable: boolean, message: string): ErrorClass => ({
     kind,
     retryable,
@@ -166,51 +180,112 @@ export function classifyError(err: unknown, context: ErrorContext = {}): ErrorCl
     const why = throttleReasonOf(err);
     if (why?.reason === 'key_range') {
       return {
-        ...make('throttle', true, `DynamoDB${where} throttled writes to one partition key (${code}: ${why.name}): a hot key; spread its writes over more keys`),
+        ...make(
+          'throttle',
+          true,
+          words('connection.throttle.hotKey', 'DynamoDB__where__ throttled writes to one partition key (__code__: __reason__): a hot key; spread its writes over more keys', {
+            where,
+            code,
+            reason: why.name,
+          }),
+        ),
         throttle: why.reason,
       };
     }
-    const c = make('throttle', true, `DynamoDB${where} throttled the request (${code}${why ? `: ${why.name}` : ''}): raise the table's capacity or send less at once`);
+    const c = make(
+      'throttle',
+      true,
+      words('connection.throttle.capacity', "DynamoDB__where__ throttled the request (__code__): raise the table's capacity or send less at once", {
+        where,
+        code: why ? `${code}: ${why.name}` : code,
+      }),
+    );
     if (why) c.throttle = why.reason;
     return c;
   }
   if (code === 'TransactionConflictException' || code === 'TransactionInProgressException') {
     // Another transaction on the item, or our own earlier attempt with the same token still
     // running: both pass, so the write is retried like a throttled one.
-    return make('throttle', true, `DynamoDB${where} could not run the transaction now (${code}${detail})`);
+    return make('throttle', true, words('connection.throttle.transaction', 'DynamoDB__where__ could not run the transaction now (__error__)', { where, error: code + detail }));
   }
   if (TIMEOUT.has(code)) {
-    const limit = context.requestTimeout ? ` within requestTimeout (${context.requestTimeout} ms)` : ' in time';
-    return make('timeout', true, `no answer from DynamoDB${where}${limit}`);
+    return make(
+      'timeout',
+      true,
+      context.requestTimeout
+        ? words('connection.timeout.requestTimeout', 'no answer from DynamoDB__where__ within requestTimeout (__ms__ ms)', { where, ms: context.requestTimeout })
+        : words('connection.timeout.noAnswer', 'no answer from DynamoDB__where__ in time', { where }),
+    );
   }
   if (NETWORK.has(code) || /socket hang up/i.test(e.message ?? '')) {
-    const words = NETWORK_WORDS[code] ?? `connection failed (${code})`;
-    return make('network', true, `cannot reach DynamoDB${where}: ${words}; check the connector's url and that DynamoDB is running`);
+    return make(
+      'network',
+      true,
+      words('connection.network.unreachable', "cannot reach DynamoDB__where__: __problem__; check the connector's url and that DynamoDB is running", {
+        where,
+        problem: networkWords(code),
+      }),
+    );
   }
   if (code === 'ResourceNotFoundException') {
-    const what = context.table ? `table "${context.table}"` : 'table';
-    return make('not_found', false, `${what} not found${where}: create it, or fix the table name in the sink or connector`);
+    return make(
+      'not_found',
+      false,
+      table
+        ? words('connection.notFound.table', 'table "__table__" not found__where__: create it, or fix the table name in the sink or connector', { table, where })
+        : words('connection.notFound.anyTable', 'table not found__where__: create it, or fix the table name in the sink or connector', { where }),
+    );
   }
   if (code === 'ConditionalCheckFailedException') {
-    return make('condition', false, `the condition on the item failed (ConditionalCheckFailedException)${context.table ? ` in table "${context.table}"` : ''}`);
+    return make(
+      'condition',
+      false,
+      table
+        ? words('connection.condition.inTable', 'the condition on the item failed (ConditionalCheckFailedException) in table "__table__"', { table })
+        : words('connection.condition.failed', 'the condition on the item failed (ConditionalCheckFailedException)'),
+    );
   }
   if (code === 'CredentialsProviderError') {
     return make(
       'auth',
       false,
-      `no AWS credentials found: set the connector's access key ID and secret access key, or provide them through the environment, a shared profile or an instance role`,
+      words(
+        'connection.auth.noCredentials',
+        "no AWS credentials found: set the connector's access key ID and secret access key, or provide them through the environment, a shared profile or an instance role",
+      ),
     );
   }
   if (AUTH.has(code) || status === 403) {
-    return make('auth', false, `DynamoDB${where} refused the credentials (${code}${detail}): check the connector's access key ID, secret access key and session token`);
+    return make(
+      'auth',
+      false,
+      words(
+        'connection.auth.refused',
+        "DynamoDB__where__ refused the credentials (__error__): check the connector's access key ID, secret access key and session token",
+        { where, error: code + detail },
+      ),
+    );
   }
   if (VALIDATION.has(code)) {
-    return make('validation', false, `DynamoDB rejected the request${context.table ? ` for table "${context.table}"` : ''} (${code}${detail})`);
+    return make(
+      'validation',
+      false,
+      table
+        ? words('connection.validation.forTable', 'DynamoDB rejected the request for table "__table__" (__error__)', { table, error: code + detail })
+        : words('connection.validation.rejected', 'DynamoDB rejected the request (__error__)', { error: code + detail }),
+    );
   }
   if (SERVER.has(code) || (status !== undefined && status >= 500) || e.$fault === 'server') {
-    return make('server', true, `DynamoDB${where} answered with a server error (${status ? `HTTP ${status} ` : ''}${code}${detail})`);
+    return make(
+      'server',
+      true,
+      words('connection.server.error', 'DynamoDB__where__ answered with a server error (__error__)', {
+        where,
+        error: `${status ? `HTTP ${status} ` : ''}${code}${detail}`,
+      }),
+    );
   }
-  return make('other', false, `DynamoDB request failed${where} (${code}${detail})`);
+  return make('other', false, words('connection.other.failed', 'DynamoDB request failed__where__ (__error__)', { where, error: code + detail }));
 }
 
 /** The server's own words, short, without what signature errors echo back of the request. */

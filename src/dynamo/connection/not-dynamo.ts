@@ -2,6 +2,7 @@
 // server, a proxy's page): the SDK then fails to read the answer as DynamoDB's JSON and throws a
 // deserialization error (`SyntaxError: Unexpected token '<'`) carrying the raw `$response`.
 // That is worded here as what it is, naming the URL, the HTTP status and the content type.
+import { words } from '../../words';
 
 interface RawAnswer {
   name?: string;
@@ -32,9 +33,14 @@ export function notDynamoDbMessage(err: unknown, endpoint?: string): string | un
   if (contentType !== undefined && DYNAMODB_CONTENT_TYPE.test(contentType)) return undefined;
   const unreadable = e.name === 'SyntaxError' || /Deserialization error/i.test(e.message ?? '');
   if (!unreadable && contentType === undefined) return undefined;
-  const url = endpoint ? endpoint.replace(/ \(region [^)]*\)$/, '') : 'the endpoint';
+  // describeEndpoint's `url (region r)`, in whichever language it was worded: the URL alone.
+  const url = endpoint ? endpoint.replace(/ \([^()]*\)$/, '') : words('connection.notDynamo.theEndpoint', 'the endpoint');
   const what = [status !== undefined ? `HTTP ${status}` : undefined, contentType?.split(';')[0].trim() || undefined].filter(Boolean).join(', ');
-  return `${url} answered, but it is not DynamoDB${what ? ` (${what})` : ''}: check the connector's URL (DynamoDB Local listens on port 8000 by default; leave it empty for AWS)`;
+  return words(
+    'connection.notDynamo.answered',
+    "__url__ answered, but it is not DynamoDB__what__: check the connector's URL (DynamoDB Local listens on port 8000 by default; leave it empty for AWS)",
+    { url, what: what ? ` (${what})` : '' },
+  );
 }
 
 function headerOf(headers: Record<string, string | undefined> | undefined, name: string): string | undefined {
