@@ -6,6 +6,7 @@ import { jsonText, JsonValueError } from '../json/encode';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
+import { words } from '../words';
 
 /** The rule input: a flat map of EMQX column names. */
 export type Columns = Record<string, unknown>;
@@ -95,7 +96,7 @@ export function payloadText(payload: unknown): string | Buffer {
     try {
       return jsonText(payload, 'msg.payload');
     } catch (err) {
-      if (err instanceof JsonValueError) throw new Error(`${err.message} (the rule reads msg.payload as JSON text)`);
+      if (err instanceof JsonValueError) throw new Error(words('events.payload.notJsonValue', '__reason__ (the rule reads msg.payload as JSON text)', { reason: err.message }));
       throw err;
     }
   }

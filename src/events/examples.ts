@@ -3,6 +3,7 @@
 // columns follow the same rule as live events (see setHiddenColumn).
 
 import { Columns, NODE_NAME, messageId, setHiddenColumn } from './columns';
+import { words } from '../words';
 
 /** The `context.event_type` values the test API accepts, as EMQX names them. */
 export const EVENT_TYPES = [
@@ -87,7 +88,7 @@ const connection = {
  */
 export function exampleColumns(eventType: string, now = Date.now()): Columns {
   const event = eventNameOf(eventType);
-  if (!event) throw new Error(`unknown event type "${eventType}"; expected one of ${EVENT_TYPES.join(', ')}`);
+  if (!event) throw new Error(words('events.examples.unknownEventType', 'unknown event type "__eventType__"; expected one of __eventTypes__', { eventType, eventTypes: EVENT_TYPES.join(', ') }));
   let columns: Columns;
   const hidden: Columns = {};
   switch (event) {
@@ -198,7 +199,7 @@ export function exampleTestContext(eventType: string): Columns {
     case 'client.check_authn_complete': fields = { ...who, reason_code: 'success', is_superuser: true, is_anonymous: false }; break;
     case 'session.subscribed': case 'session.unsubscribed': fields = { ...who, topic: 't/a', qos: 1 }; break;
     case 'alarm.activated': case 'alarm.deactivated': fields = { name: 'alarm_name', message: 'something is wrong' }; break;
-    default: throw new Error(`unknown event type "${eventType}"`);
+    default: throw new Error(words('events.examples.unknownEvent', 'unknown event type "__eventType__"', { eventType }));
   }
   return { event_type: type, ...fields };
 }

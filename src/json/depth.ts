@@ -3,13 +3,15 @@
 // touches the value: a text is scanned (brackets counted outside strings, no recursion), a
 // value already parsed by someone else (an HTTP body) is walked with an explicit stack.
 
+import { words } from '../words';
+
 /** Most levels of nesting (objects and arrays one inside the other) accepted in JSON input. */
 export const MAX_JSON_DEPTH = 1000;
 
 /** JSON nested past MAX_JSON_DEPTH; a SyntaxError, like the parse errors it stands beside. */
 export class JsonDepthError extends SyntaxError {
   constructor(readonly limit = MAX_JSON_DEPTH) {
-    super(`JSON nested deeper than ${limit} levels (the limit for input): send flatter data`);
+    super(words('json.depth.tooDeep', 'JSON nested deeper than __limit__ levels (the limit for input): send flatter data', { limit }));
     this.name = 'JsonDepthError';
   }
 }

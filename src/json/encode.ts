@@ -20,6 +20,7 @@
 
 import { isUtf8 } from 'node:buffer';
 import { types } from 'node:util';
+import { words } from '../words';
 
 /** Most levels of nesting written as JSON text; deeper is an error, not a stack overflow. */
 export const MAX_JSON_DEPTH = 1000;
@@ -38,10 +39,10 @@ export class JsonValueError extends Error {
     readonly reason: string,
     readonly problem: JsonValueProblem = 'value',
   ) {
-    super(path ? `${path} ${reason}` : reason);
+    super(reason);
     this.name = 'JsonValueError';
     this.path = shortPath(path);
-    this.message = this.path ? `${this.path} ${reason}` : reason;
+    this.message = this.path ? words('json.value.at', '__path__ __reason__', { path: this.path, reason }) : reason;
   }
 }
 
@@ -176,10 +177,13 @@ function encodeList(list: ArrayLike<unknown>, path: string, walk: Walk): string 
 /** Pushes `value` on the walk's stack; a cycle or too deep a value fails here. */
 export function enter(value: object, path: string, walk: { stack: object[] }, maxDepth = MAX_JSON_DEPTH, limit?: string): void {
   if (walk.stack.includes(value)) {
-    throw new JsonValueError(path, 'refers back to a value that contains it (a cycle), which cannot be written: copy the data without the back reference', 'cycle');
+    throw new JsonValueError(path, words('json.value.cycle', 'refers back to a value that contains it (a cycle), which cannot be written: copy the data without the back reference'), 'cycle');
   }
   if (walk.stack.length >= maxDepth) {
-    throw new JsonValueError(path, `is nested deeper than ${maxDepth} levels${limit ? ` (${limit})` : ''}: flatten the data or write the deep part as text (JSON.stringify)`, 'depth');
+    const reason = limit
+      ? words('json.value.tooDeepLimit', 'is nested deeper than __levels__ levels (__limit__): flatten the data or write the deep part as text (JSON.stringify)', { levels: maxDepth, limit })
+      : words('json.value.tooDeep', 'is nested deeper than __levels__ levels: flatten the data or write the deep part as text (JSON.stringify)', { levels: maxDepth });
+    throw new JsonValueError(path, reason, 'depth');
   }
   walk.stack.push(value);
 }
@@ -208,7 +212,7 @@ export function bytesText(bytes: Uint8Array, path: string, strict: boolean): str
   if (strict && !isUtf8(buffer)) {
     throw new JsonValueError(
       path,
-      'holds bytes that are not UTF-8 text, which JSON text cannot hold without changing them',
+      words('json.value.notUtf8', 'holds bytes that are not UTF-8 text, which JSON text cannot hold without changing them'),
       'bytes',
     );
   }
@@ -217,7 +221,7 @@ export function bytesText(bytes: Uint8Array, path: string, strict: boolean): str
 
 /** A Date's ISO 8601 text (UTC, milliseconds); an invalid Date fails. */
 export function dateText(date: Date, path: string): string {
-  if (Number.isNaN(date.getTime())) throw new JsonValueError(path, 'is an invalid Date, which has no time to write');
+  if (Number.isNaN(date.getTime())) throw new JsonValueError(path, words('json.value.invalidDate', 'is an invalid Date, which has no time to write'));
   return date.toISOString();
 }
 
@@ -240,10 +244,10 @@ export function mapEntryNames(map: Map<unknown, unknown>, path: string): [unknow
     if (typeof key === 'string') name = key;
     else if ((typeof key === 'number' && Number.isFinite(key)) || typeof key === 'bigint' || typeof key === 'boolean') name = String(key);
     else {
-      throw new JsonValueError(path, `is a Map with a key that is ${describe(key)}; only text, number and boolean keys can be names: convert the keys to text`);
+      throw new JsonValueError(path, words('json.value.mapKey', 'is a Map with a key that is __key__; only text, number and boolean keys can be names: convert the keys to text', { key: describe(key) }));
     }
     if (seen.has(name)) {
-      throw new JsonValueError(path, `is a Map with two keys that give the name ${JSON.stringify(name)} (e.g. 1 and '1'): make the keys distinct as text`);
+      throw new JsonValueError(path, words('json.value.mapDuplicateKey', "is a Map with two keys that give the name __name__ (e.g. 1 and '1'): make the keys distinct as text", { name: JSON.stringify(name) }));
     }
     seen.add(name);
     out.push([key, name]);
@@ -258,12 +262,12 @@ export function mapEntryNames(map: Map<unknown, unknown>, path: string): [unknow
  */
 export function fieldNames(value: object, path: string): string[] {
   if (value instanceof Error || types.isNativeError(value)) {
-    throw new JsonValueError(path, 'is an Error object, whose message is not a field: write the text you need (e.g. err.message) instead');
+    throw new JsonValueError(path, words('json.value.errorObject', 'is an Error object, whose message is not a field: write the text you need (e.g. err.message) instead'));
   }
   const keys = Object.keys(value);
   if (keys.length === 0) {
     if (!isPlainObject(value)) {
-      throw new JsonValueError(path, `is ${describe(value)} with no fields to write: convert it to plain data first`);
+      throw new JsonValueError(path, words('json.value.noFields', 'is __what__ with no fields to write: convert it to plain data first', { what: describe(value) }));
     }
   }
   return keys;
@@ -280,12 +284,12 @@ function lastKey(path: string): string {
 }
 
 export function notFinite(path: string, value: number): JsonValueError {
-  return new JsonValueError(path, `is ${value}, which neither JSON nor DynamoDB can hold as a number: check the computation that gave it`);
+  return new JsonValueError(path, words('json.value.notFinite', 'is __value__, which neither JSON nor DynamoDB can hold as a number: check the computation that gave it', { value: String(value) }));
 }
 
 /** A function, a symbol (or anything else that is no data). */
 export function unwritable(path: string, value: unknown): JsonValueError {
-  return new JsonValueError(path, `is ${describe(value)}, which cannot be written: put data there instead`);
+  return new JsonValueError(path, words('json.value.unwritable', 'is __what__, which cannot be written: put data there instead', { what: describe(value) }));
 }
 
 /** "a function", "a symbol", "a Promise", "NaN", ... for error messages (never the value's content). */
@@ -294,16 +298,18 @@ export function describe(value: unknown): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'function':
-      return 'a function';
+      return words('json.describe.function', 'a function');
     case 'symbol':
-      return 'a symbol';
+      return words('json.describe.symbol', 'a symbol');
     case 'number':
-      return Number.isFinite(value) ? 'a number' : String(value);
+      return Number.isFinite(value) ? words('json.describe.number', 'a number') : String(value);
     case 'object': {
       const name = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
-      return typeof name === 'string' && name !== '' && name !== 'Object' ? `a ${name}` : 'an object';
+      return typeof name === 'string' && name !== '' && name !== 'Object'
+        ? words('json.describe.instance', 'a __name__', { name })
+        : words('json.describe.object', 'an object');
     }
     default:
-      return `a ${typeof value}`;
+      return words('json.describe.type', 'a __type__', { type: typeof value });
   }
 }

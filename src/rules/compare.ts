@@ -6,6 +6,7 @@ import { NO_VALUE } from './no-value';
 import { matchTopic } from './topic';
 import { integerOfText } from './exact-json';
 import { isBinary, textOf, typeName } from './values';
+import { words } from '../words';
 
 export type ComparisonOp = '=' | '!=' | '<>' | '<' | '>' | '<=' | '>=' | '=~' | '~=';
 
@@ -21,7 +22,7 @@ function numberOfText(op: string, v: string | Buffer): number | bigint {
   if (FLOAT_TEXT.test(t)) return Number(t);
   const shown = t.length > 40 ? `${t.slice(0, 40)}...` : t;
   throw new RuleEvaluationError(
-    `operator ${op}: cannot compare the string ${JSON.stringify(shown)} with a number (it is not a number)`,
+    words('rules.operator.notNumberText', 'operator __op__: cannot compare the string __text__ with a number (it is not a number)', { op, text: JSON.stringify(shown) }),
     'badarg',
   );
 }
@@ -134,7 +135,7 @@ export function looseEquals(a: unknown, b: unknown): boolean {
 /** One comparison operator applied as EMQX's `compare/3` does. */
 export function compareOp(op: ComparisonOp, a: unknown, b: unknown): boolean {
   if (op === '~=') {
-    throw new RuleEvaluationError('operator ~= is not supported (did you mean =~, the topic match?)', 'badarg');
+    throw new RuleEvaluationError(words('rules.operator.tildeEquals', 'operator ~= is not supported (did you mean =~, the topic match?)'), 'badarg');
   }
   // eKuiper: every comparison with nil ("no value", no-value.ts) is false, != too.
   if (a === NO_VALUE || b === NO_VALUE) return false;
@@ -155,7 +156,7 @@ export function compareOp(op: ComparisonOp, a: unknown, b: unknown): boolean {
       const filter = textOf(b);
       if (topic === undefined || filter === undefined) {
         throw new RuleEvaluationError(
-          `operator =~: expected a topic and a topic filter (strings), got ${typeName(a)} and ${typeName(b)}`,
+          words('rules.operator.topicMatch', 'operator =~: expected a topic and a topic filter (strings), got __left__ and __right__', { left: typeName(a), right: typeName(b) }),
           'badarg',
         );
       }

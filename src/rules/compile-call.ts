@@ -10,6 +10,7 @@ import { NO_VALUE, SEES_NO_VALUE_AS_UNDEFINED } from './no-value';
 import { Scope } from './scope';
 import { isStaticFloat, kindsClash, staticKind } from './static-types';
 import { exactEquals, floatText, isBinary } from './values';
+import { words } from '../words';
 
 const TEXT_OF_FLOAT = new Set(['str', 'str_utf8', 'str_utf16_le']);
 const BIT_FUNCTIONS = new Set(['bitnot', 'bitand', 'bitor', 'bitxor', 'bitsl', 'bitsr']);
@@ -48,13 +49,13 @@ function floatAwareCall(
   if (name === 'float2str' && args.length === 2 && staticKind(args[0]) === 'int') {
     return (s) => {
       generic(s);
-      throw new RuleEvaluationError('float2str(): expected a float, got integer', 'bad_sql_function_argument');
+      throw new RuleEvaluationError(words('rules.call.expected', '__fn__(): expected __expected__, got __got__', { fn: 'float2str', expected: words('rules.expected.float', 'a float'), got: 'integer' }), 'bad_sql_function_argument');
     };
   }
   if (BIT_FUNCTIONS.has(name) && args.some(isStaticFloat)) {
     return (s) => {
       for (const e of evals) e(s);
-      throw new RuleEvaluationError(`${name}(): expected an integer, got float`, 'bad_sql_function_argument');
+      throw new RuleEvaluationError(words('rules.call.expected', '__fn__(): expected __expected__, got __got__', { fn: name, expected: words('rules.expected.integer', 'an integer'), got: 'float' }), 'bad_sql_function_argument');
     };
   }
   if (name === 'contains' && args.length === 2 && args[1].type === 'list') {
@@ -101,17 +102,16 @@ export function compileCall(name: string, args: Expr[], at: number, env: Compile
   const fn = lookupFunction(name);
   if (fn === undefined) {
     if (isUnsupportedFunction(name)) {
-      throw env.map.error(`function ${name} is not supported`, at, 'sql_function_not_supported');
+      throw env.map.error(words('rules.parser.unsupportedFunction', 'function __name__ is not supported', { name }), at, 'sql_function_not_supported');
     }
     const suggestion = suggestFunction(name);
-    const hint = suggestion ? `; did you mean ${suggestion}?` : '';
-    throw env.map.error(`function ${name} is not supported${hint}`, at, 'sql_function_not_supported');
+    const reason = suggestion
+      ? words('rules.parser.unknownFunctionHint', 'function __name__ is not supported; did you mean __suggestion__?', { name, suggestion })
+      : words('rules.parser.unsupportedFunction', 'function __name__ is not supported', { name });
+    throw env.map.error(reason, at, 'sql_function_not_supported');
   }
   if (args.length < fn.minArgs || args.length > fn.maxArgs) {
-    const expected = fn.minArgs === fn.maxArgs ? `${fn.minArgs}`
-      : fn.maxArgs === Infinity ? `at least ${fn.minArgs}` : `${fn.minArgs} to ${fn.maxArgs}`;
-    const plural = fn.minArgs === 1 && fn.maxArgs === 1 ? 'argument' : 'arguments';
-    throw env.map.error(`function ${name} expects ${expected} ${plural}, got ${args.length}`, at, 'bad_sql_function_arity');
+    throw env.map.error(arityReason(name, fn.minArgs, fn.maxArgs, args.length), at, 'bad_sql_function_arity');
   }
   const impl = fn.impl;
   const evals = args.map((arg) => compileExpr(arg, env));
@@ -128,7 +128,7 @@ export function compileCall(name: string, args: Expr[], at: number, env: Compile
     } catch (err) {
       if (err instanceof RuleEvaluationError) throw err;
       const message = err instanceof Error ? err.message : String(err);
-      throw new RuleEvaluationError(`${name}(): ${message}`, 'bad_sql_function_argument');
+      throw new RuleEvaluationError(words('rules.call.failed', '__fn__(): __reason__', { fn: name, reason: message }), 'bad_sql_function_argument');
     }
   };
   const generic = genericCall(evals, invoke);
@@ -152,4 +152,12 @@ function genericCall(evals: Evaluator[], invoke: (values: unknown[], s: Scope) =
       return invoke(values, s);
     };
   }
+}
+
+/** `function avg expects 1 argument, got 2` (also for the stream plan's functions). */
+export function arityReason(name: string, min: number, max: number, got: number): string {
+  if (min === max && min === 1) return words('rules.parser.arityOne', 'function __name__ expects 1 argument, got __got__', { name, got });
+  if (min === max) return words('rules.parser.arityExact', 'function __name__ expects __n__ arguments, got __got__', { name, n: min, got });
+  if (max === Infinity) return words('rules.parser.arityAtLeast', 'function __name__ expects at least __min__ arguments, got __got__', { name, min, got });
+  return words('rules.parser.arityRange', 'function __name__ expects __min__ to __max__ arguments, got __got__', { name, min, max, got });
 }

@@ -14,6 +14,7 @@ import { rangeGet, rangeList } from './paths';
 import { NO_VALUE } from './no-value';
 import { kindsClash, StaticKind, staticKind } from './static-types';
 import { exactEquals, typeName } from './values';
+import { words } from '../words';
 
 export type { CompileEnv, Condition, Evaluator } from './compile-env';
 export { arithmetic } from './compile-operators';
@@ -111,17 +112,24 @@ function clashesWith(subject: Expr, candidates: readonly Expr[]): boolean[] | un
   return clashes.some(Boolean) ? clashes : undefined;
 }
 
-const CONDITION_KINDS: Readonly<Record<string, string>> = {
-  var: 'a name', path: 'a path', const: 'a constant', arith: 'an arithmetic expression',
-  negate: 'an arithmetic expression', case: 'a CASE expression', list: 'a list',
-  range: 'a range', getRange: 'a range',
-};
+function conditionKind(type: string): string {
+  switch (type) {
+    case 'var': return words('rules.condition.name', 'a name');
+    case 'path': return words('rules.condition.path', 'a path');
+    case 'const': return words('rules.condition.constant', 'a constant');
+    case 'arith': case 'negate': return words('rules.condition.arithmetic', 'an arithmetic expression');
+    case 'case': return words('rules.condition.case', 'a CASE expression');
+    case 'list': return words('rules.condition.list', 'a list');
+    case 'range': case 'getRange': return words('rules.condition.range', 'a range');
+    default: return type;
+  }
+}
 
-function notACondition(kind: string, hint: string): RuleEvaluationError {
-  return new RuleEvaluationError(
-    `a condition must be a comparison, a function call, IN, NOT, AND, OR, true or false; found ${kind}${hint}`,
-    'bad_condition',
-  );
+function notACondition(type: string): RuleEvaluationError {
+  const kind = conditionKind(type);
+  return new RuleEvaluationError(type === 'var' || type === 'path'
+    ? words('rules.condition.notConditionHint', 'a condition must be a comparison, a function call, IN, NOT, AND, OR, true or false; found __kind__ (compare it, e.g. flag = true)', { kind })
+    : words('rules.condition.notCondition', 'a condition must be a comparison, a function call, IN, NOT, AND, OR, true or false; found __kind__', { kind }), 'bad_condition');
 }
 
 /**
@@ -197,7 +205,7 @@ export function compileCondition(e: Expr, env: CompileEnv, lenient = false): Con
         // A condition of "no value" (no-value.ts) does not hold, as eKuiper's filter drops nil.
         if (lenient || v === NO_VALUE) return false;
         throw new RuleEvaluationError(
-          `${name}() gave ${typeName(v)}, but a condition needs true or false`,
+          words('rules.condition.notBoolean', '__fn__() gave __got__, but a condition needs true or false', { fn: name, got: typeName(v) }),
           'bad_condition',
         );
       };
@@ -211,8 +219,7 @@ export function compileCondition(e: Expr, env: CompileEnv, lenient = false): Con
     default:
       break;
   }
-  const hint = e.type === 'var' || e.type === 'path' ? ' (compare it, e.g. flag = true)' : '';
-  const error = notACondition(CONDITION_KINDS[e.type] ?? e.type, hint);
+  const error = notACondition(e.type);
   return () => {
     throw new RuleEvaluationError(error.message, error.code);
   };

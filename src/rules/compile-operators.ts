@@ -9,6 +9,7 @@ import { NO_VALUE } from './no-value';
 import { divide, integerDivision, MAX_SAFE, negateNumber, numericOp, widen } from './numbers';
 import { isStaticFloat } from './static-types';
 import { floatText, toText, typeName } from './values';
+import { words } from '../words';
 
 /** Numbers compared with numbers (the common case) skip EMQX's coercion rules. */
 export function compileComparison(op: ComparisonOperator, left: Evaluator, right: Evaluator): Evaluator {
@@ -47,13 +48,13 @@ export function compileNegate(operand: Evaluator): Evaluator {
     const v = operand(s);
     if (typeof v === 'number') return -v;
     if (v === NO_VALUE) return v;
-    if (typeof v !== 'bigint') throw operatorError('unary -', `expected a number, got ${typeName(v)}`);
+    if (typeof v !== 'bigint') throw operatorError('unary -', words('rules.operator.expectedNumber', 'expected a number, got __got__', { got: typeName(v) }));
     return negateNumber(v);
   };
 }
 
 function operatorError(op: string, reason: string): RuleEvaluationError {
-  return new RuleEvaluationError(`operator ${op}: ${reason}`, 'bad_sql_function_argument');
+  return new RuleEvaluationError(words('rules.operator.failed', 'operator __op__: __reason__', { op, reason }), 'bad_sql_function_argument');
 }
 
 function isText(v: unknown): boolean {
@@ -69,11 +70,11 @@ export function arithmetic(op: ArithmeticOp, a: unknown, b: unknown): unknown {
     if (numA && numB) return numericOp('+', a, b);
     // EMQX: if either side is a string, both are converted to text and concatenated.
     if (isText(a) || isText(b)) return toText(a) + toText(b);
-    throw operatorError('+', `cannot add ${typeName(a)} and ${typeName(b)}`);
+    throw operatorError('+', words('rules.operator.cannotAdd', 'cannot add __left__ and __right__', { left: typeName(a), right: typeName(b) }));
   }
   if (op === 'div' || op === 'mod') return integerDivision(op, a, b);
   if (!numA || !numB) {
-    throw operatorError(op, `expected two numbers, got ${typeName(a)} and ${typeName(b)}`);
+    throw operatorError(op, words('rules.operator.expectedNumbers', 'expected two numbers, got __left__ and __right__', { left: typeName(a), right: typeName(b) }));
   }
   return op === '/' ? divide(a, b) : numericOp(op, a, b);
 }
@@ -83,7 +84,7 @@ export function compileArithmetic(op: ArithmeticOp, l: Expr, r: Expr, left: Eval
   if ((op === 'div' || op === 'mod') && (isStaticFloat(l) || isStaticFloat(r))) {
     return (s) => {
       if (left(s) === NO_VALUE || right(s) === NO_VALUE) return NO_VALUE;
-      throw operatorError(op, `expected two integers, got ${isStaticFloat(l) ? 'float' : 'integer'} and ${isStaticFloat(r) ? 'float' : 'integer'}`);
+      throw operatorError(op, words('rules.operator.expectedIntegers', 'expected two integers, got __left__ and __right__', { left: isStaticFloat(l) ? 'float' : 'integer', right: isStaticFloat(r) ? 'float' : 'integer' }));
     };
   }
   if (op === '+' && (isStaticFloat(l) || isStaticFloat(r))) {

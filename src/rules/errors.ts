@@ -3,6 +3,7 @@
 // editor can tell kinds apart without matching on message text.
 
 import { JsonDepthError } from '../json/depth';
+import { words } from '../words';
 
 /** A statement that is not valid EMQX rule SQL. `line` and `column` are 1-based. */
 export class RuleSyntaxError extends Error {
@@ -12,7 +13,7 @@ export class RuleSyntaxError extends Error {
   /** The message without the position prefix, e.g. `expected FROM`. */
   readonly reason: string;
   constructor(reason: string, line: number, column: number, code = 'syntax_error') {
-    super(`SQL line ${line}, column ${column}: ${reason}`);
+    super(words('rules.syntax.at', 'SQL line __line__, column __column__: __reason__', { line, column, reason }));
     this.name = 'RuleSyntaxError';
     this.line = line;
     this.column = column;
@@ -41,5 +42,5 @@ export class RuleEvaluationError extends Error {
  * nested past the limit still fails the message: EMQX: decode_json_failed (DESIGN.md section 6).
  */
 export function failIfTooDeep(err: unknown): void {
-  if (err instanceof JsonDepthError) throw new RuleEvaluationError(`decode_json_failed: ${err.message}`, 'decode_json_failed');
+  if (err instanceof JsonDepthError) throw new RuleEvaluationError(words('rules.json.decodeFailed', 'decode_json_failed: __reason__', { reason: err.message }), 'decode_json_failed');
 }

@@ -9,6 +9,7 @@ import { ARITHMETIC, COMPARISON_BP, INFIX_POWER, NOT_BP, UNARY_BP } from './oper
 import { parseNameRef } from './path-parser';
 import { checkPlace, Place } from './placement';
 import { describe, TokenCursor } from './token-cursor';
+import { words } from '../words';
 
 /** eKuiper aggregates that take `*` as an argument: count(*), collect(*), last_value(*, true). */
 const STAR_ARGUMENT = new Set(['count', 'collect', 'first_value', 'last_value', 'merge_agg']);
@@ -20,7 +21,7 @@ export class ExprParser extends TokenCursor {
     const e = this.expr(0, { ...start, kind: 'eof' });
     this.check(e, { kind: 'value' });
     const end = this.peek();
-    if (end.kind !== 'eof') this.fail(`expected the end of the expression, found ${describe(end)}`, end);
+    if (end.kind !== 'eof') this.fail(words('rules.parser.expectedEndOfExpression', 'expected the end of the expression, found __found__', { found: describe(end) }), end);
     return e;
   }
 
@@ -42,7 +43,7 @@ export class ExprParser extends TokenCursor {
       const bp = this.infixPower(t);
       if (bp <= rbp) return left;
       if (bp === COMPARISON_BP && (left.type === 'compare' || left.type === 'in') && !left.paren) {
-        this.fail('comparisons cannot be chained (a < b < c); combine them with AND', t);
+        this.fail(words('rules.parser.chainedComparison', 'comparisons cannot be chained (a < b < c); combine them with AND'), t);
       }
       left = this.infix(left, this.next(), bp);
     }
@@ -65,7 +66,7 @@ export class ExprParser extends TokenCursor {
       }
       const negated = t.value === 'NOT';
       const inTok = negated ? this.next() : t;
-      const open = this.expectOp('(', 'after IN');
+      const open = this.expectOp('(', () => words('rules.parser.afterIn', 'after IN'));
       const items: Expr[] = [];
       let after = open;
       for (;;) {
@@ -74,7 +75,7 @@ export class ExprParser extends TokenCursor {
         if (!this.isOp(this.peek(), ',')) break;
         after = this.next();
       }
-      this.expectOp(')', `to close the list of ${negated ? 'NOT IN' : inTok.value}`);
+      this.expectOp(')', () => words('rules.parser.closeInList', 'to close the list of __operator__', { operator: negated ? 'NOT IN' : inTok.value }));
       return { type: 'in', subject: left, items, negated, at };
     }
     const right = this.expr(bp, t);
@@ -111,7 +112,7 @@ export class ExprParser extends TokenCursor {
         if (t.value === '(') {
           this.next();
           const inner = this.expr(0, t);
-          this.expectOp(')', "to close '('");
+          this.expectOp(')', () => words('rules.parser.closeParenthesis', "to close '('"));
           inner.paren = true;
           return inner;
         }
@@ -133,7 +134,7 @@ export class ExprParser extends TokenCursor {
       default:
         break;
     }
-    return this.fail(`expected an expression after ${describe(after)}`, t);
+    return this.fail(words('rules.parser.expectedExpression', 'expected an expression after __after__', { after: describe(after) }), t);
   }
 
   private list(open: Token): Expr {
@@ -148,7 +149,7 @@ export class ExprParser extends TokenCursor {
       if (!this.isOp(this.peek(), ',')) break;
       after = this.next();
     }
-    this.expectOp(']', 'to close the list');
+    this.expectOp(']', () => words('rules.parser.closeList', 'to close the list'));
     return { type: 'list', items, at: open.offset };
   }
 
@@ -171,7 +172,7 @@ export class ExprParser extends TokenCursor {
         after = this.next();
       }
     }
-    this.expectOp(')', `to close the arguments of ${name}(`);
+    this.expectOp(')', () => words('rules.parser.closeArguments', 'to close the arguments of __name__(', { name }));
     const call: Expr = { type: 'call', name, args, at: nameTok.offset };
     if (this.isWord(this.peek(), 'OVER') && this.isOp(this.peek(1), '(')) call.over = this.over(this.next());
     return call;
@@ -179,13 +180,13 @@ export class ExprParser extends TokenCursor {
 
   /** `OVER ([PARTITION BY expr, ...] [WHEN condition])`, after the call's ')'. */
   private over(overTok: Token): Over {
-    this.expectOp('(', 'after OVER');
+    this.expectOp('(', () => words('rules.parser.afterOver', 'after OVER'));
     const over: Over = { partitionBy: [], at: overTok.offset };
     let t = this.peek();
     if (this.isWord(t, 'PARTITION')) {
       this.next();
       const by = this.peek();
-      if (!this.isWord(by, 'BY')) this.fail(`expected BY after PARTITION, found ${describe(by)}`, by);
+      if (!this.isWord(by, 'BY')) this.fail(words('rules.parser.expectedByAfterPartition', 'expected BY after PARTITION, found __found__', { found: describe(by) }), by);
       let after = this.next();
       for (;;) {
         const e = this.expr(0, after);
@@ -198,9 +199,9 @@ export class ExprParser extends TokenCursor {
     }
     if (this.isKeyword(t, 'WHEN')) over.when = this.condition(this.next());
     if (over.partitionBy.length === 0 && over.when === undefined) {
-      this.fail(`expected PARTITION BY or WHEN in OVER (...), found ${describe(this.peek())}`, this.peek());
+      this.fail(words('rules.parser.expectedOverPart', 'expected PARTITION BY or WHEN in OVER (...), found __found__', { found: describe(this.peek()) }), this.peek());
     }
-    this.expectOp(')', 'to close OVER (');
+    this.expectOp(')', () => words('rules.parser.closeOver', 'to close OVER ('));
     return over;
   }
 
@@ -213,7 +214,7 @@ export class ExprParser extends TokenCursor {
       if (ref.segments.length === 1 && segment.kind === 'key' && ref.root.startsWith('emqx_rule_funcs')) {
         return this.call(segment.key, first);
       }
-      this.fail('only a plain name can be called as a function', first);
+      this.fail(words('rules.parser.notCallable', 'only a plain name can be called as a function'), first);
     }
     return ref;
   }
@@ -230,12 +231,12 @@ export class ExprParser extends TokenCursor {
       const when = this.expr(0, whenTok);
       this.check(when, subject ? { kind: 'value' } : { kind: 'condition' });
       const thenTok = this.peek();
-      if (!this.isKeyword(thenTok, 'THEN')) this.fail(`expected THEN, found ${describe(thenTok)}`, thenTok);
+      if (!this.isKeyword(thenTok, 'THEN')) this.fail(words('rules.parser.expectedThen', 'expected THEN, found __found__', { found: describe(thenTok) }), thenTok);
       const then = this.expr(0, this.next());
       this.check(then, { kind: 'value' });
       branches.push({ when, then });
     }
-    if (branches.length === 0) this.fail(`expected WHEN, found ${describe(this.peek())}`, this.peek());
+    if (branches.length === 0) this.fail(words('rules.parser.expectedWhen', 'expected WHEN, found __found__', { found: describe(this.peek()) }), this.peek());
     let otherwise: Expr | undefined;
     if (this.isKeyword(this.peek(), 'ELSE')) {
       otherwise = this.expr(0, this.next());
@@ -243,7 +244,9 @@ export class ExprParser extends TokenCursor {
     }
     const end = this.peek();
     if (!this.isKeyword(end, 'END')) {
-      this.fail(`expected ${otherwise ? 'END' : 'WHEN, ELSE or END'}, found ${describe(end)}`, end);
+      this.fail(otherwise
+        ? words('rules.parser.expectedEndKeyword', 'expected END, found __found__', { found: describe(end) })
+        : words('rules.parser.expectedCaseEnd', 'expected WHEN, ELSE or END, found __found__', { found: describe(end) }), end);
     }
     this.next();
     return { type: 'case', subject, branches, otherwise, at: caseTok.offset };

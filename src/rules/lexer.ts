@@ -3,6 +3,7 @@
 // clean-up (trimming, deleting `\n/`).
 
 import { RuleSyntaxError } from './errors';
+import { words } from '../words';
 
 export type TokenKind =
   | 'name'     // identifier (case-sensitive)
@@ -117,9 +118,9 @@ function quotedEnd(text: string, start: number, quote: string): number {
 export function tokenize(sql: string): { tokens: Token[]; map: SourceMap } {
   const { text, map } = clean(sql);
   if (LONE_SURROGATE.test(text)) {
-    throw map.error('the statement is not valid UTF-8 text', 0);
+    throw map.error(words('rules.lexer.notUtf8', 'the statement is not valid UTF-8 text'), 0);
   }
-  if (text.length === 0) throw map.error('the statement is empty', map.originalOffset(0));
+  if (text.length === 0) throw map.error(words('rules.lexer.empty', 'the statement is empty'), map.originalOffset(0));
   const tokens: Token[] = [];
   const push = (kind: TokenKind, value: string, at: number, end: number, num = 0, to = 0): void => {
     tokens.push({ kind, value, num, to, offset: map.originalOffset(at), text: text.slice(at, end) });
@@ -134,7 +135,7 @@ export function tokenize(sql: string): { tokens: Token[]; map: SourceMap } {
     if (c === '-' && text[i + 1] === '-') {
       const nl = text.indexOf('\n', i);
       if (nl === -1) {
-        throw map.error('a -- comment must end with a line break (it cannot be on the last line)', map.originalOffset(i));
+        throw map.error(words('rules.lexer.commentAtEnd', 'a -- comment must end with a line break (it cannot be on the last line)'), map.originalOffset(i));
       }
       i = nl + 1;
       continue;
@@ -142,8 +143,10 @@ export function tokenize(sql: string): { tokens: Token[]; map: SourceMap } {
     if (c === "'" || c === '"') {
       const end = quotedEnd(text, i, c);
       if (end === -1) {
-        const what = c === "'" ? 'string' : 'quoted name';
-        throw map.error(`unterminated ${what}: missing the closing ${c}`, map.originalOffset(i));
+        const reason = c === "'"
+          ? words('rules.lexer.unterminatedString', 'unterminated string: missing the closing __quote__', { quote: c })
+          : words('rules.lexer.unterminatedName', 'unterminated quoted name: missing the closing __quote__', { quote: c });
+        throw map.error(reason, map.originalOffset(i));
       }
       const raw = text.slice(i, end);
       // EMQX trims every quote at both ends of a string, but only the delimiters of a name.
@@ -178,8 +181,10 @@ export function tokenize(sql: string): { tokens: Token[]; map: SourceMap } {
     }
     const op = OPERATORS.find((o) => text.startsWith(o, i));
     if (op === undefined) {
-      const shown = c === '`' ? '` (backticks are not quotes in rule SQL; use "name" or \'text\')' : JSON.stringify(c);
-      throw map.error(`unexpected character ${shown}`, map.originalOffset(i));
+      const reason = c === '`'
+        ? words('rules.lexer.backtick', 'unexpected character ` (backticks are not quotes in rule SQL; use "name" or \'text\')')
+        : words('rules.lexer.unexpectedCharacter', 'unexpected character __char__', { char: JSON.stringify(c) });
+      throw map.error(reason, map.originalOffset(i));
     }
     push('op', op, i, i + op.length);
     i += op.length;
@@ -205,14 +210,14 @@ function lexNumber(
   const exp = /^[eE][+-]?\d+/.exec(text.slice(j, j + 24));
   if (exp) {
     if (kind === 'int') {
-      throw map.error(`invalid number ${text.slice(start, j + exp[0].length)}: an exponent needs a decimal point (write 1.5e3)`, map.originalOffset(start));
+      throw map.error(words('rules.lexer.exponentNeedsPoint', 'invalid number __number__: an exponent needs a decimal point (write 1.5e3)', { number: text.slice(start, j + exp[0].length) }), map.originalOffset(start));
     }
     j += exp[0].length;
   }
   if (/[A-Za-z_]/.test(text[j] ?? '')) {
     let k = j;
     while (/[A-Za-z0-9_]/.test(text[k] ?? '')) k++;
-    throw map.error(`invalid number ${text.slice(start, k)}`, map.originalOffset(start));
+    throw map.error(words('rules.lexer.invalidNumber', 'invalid number __number__', { number: text.slice(start, k) }), map.originalOffset(start));
   }
   const raw = text.slice(start, j);
   push(kind, raw, start, j, Number(raw));

@@ -6,6 +6,7 @@
 import { RuleEvaluationError } from './errors';
 import { exactInteger } from './exact-json';
 import { typeName } from './values';
+import { words } from '../words';
 
 export const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
@@ -42,7 +43,7 @@ export function numericOp(op: NumericOp, a: number | bigint, b: number | bigint)
 
 /** `/`: always a float (EMQX: `4 / 2` = 2.0); a BigInt is converted to the nearest double. */
 export function divide(a: number | bigint, b: number | bigint): number {
-  if (b === 0) throw new RuleEvaluationError('operator /: division by zero', 'badarith');
+  if (b === 0) throw new RuleEvaluationError(words('rules.operator.divisionByZero', 'operator __op__: division by zero', { op: '/' }), 'badarith');
   return Number(a) / Number(b);
 }
 
@@ -55,11 +56,17 @@ export function integerDivision(op: 'div' | 'mod', a: unknown, b: unknown, asFun
   const intB = typeof b === 'bigint' || Number.isSafeInteger(b);
   if (!intA || !intB) {
     const reason = asFunction
-      ? `${op}(): expected an integer, got ${typeName(intA ? b : a)}`
-      : `operator ${op}: expected two integers, got ${typeName(a)} and ${typeName(b)}`;
+      ? words('rules.call.expected', '__fn__(): expected __expected__, got __got__', { fn: op, expected: words('rules.expected.integer', 'an integer'), got: typeName(intA ? b : a) })
+      : words('rules.operator.failed', 'operator __op__: __reason__', {
+        op, reason: words('rules.operator.expectedIntegers', 'expected two integers, got __left__ and __right__', { left: typeName(a), right: typeName(b) }),
+      });
     throw new RuleEvaluationError(reason, 'bad_sql_function_argument');
   }
-  if (b === 0) throw new RuleEvaluationError(`${asFunction ? `${op}()` : `operator ${op}`}: division by zero`, 'badarith');
+  if (b === 0) {
+    throw new RuleEvaluationError(asFunction
+      ? words('rules.call.divisionByZero', '__fn__(): division by zero', { fn: op })
+      : words('rules.operator.divisionByZero', 'operator __op__: division by zero', { op }), 'badarith');
+  }
   if (typeof a === 'number' && typeof b === 'number') {
     const rem = a % b; // exact for integers
     // (a - rem) is a multiple of b, so this division is exact; Math.trunc(a / b) is not (2^53 - 1 div 2).

@@ -8,6 +8,7 @@ import { ExprParser } from './expr-parser';
 import { SourceMap, Token, tokenize } from './lexer';
 import { parseNameRef } from './path-parser';
 import { describe } from './token-cursor';
+import { words } from '../words';
 
 export interface ParsedStatement {
   statement: Statement;
@@ -31,31 +32,31 @@ class StatementParser extends ExprParser {
     const first = this.next();
     if (this.isKeyword(first, 'SELECT')) {
       const fields = this.fields(first);
-      this.expectFrom("expected ',' or FROM");
+      this.expectFrom(() => words('rules.parser.expectedCommaOrFrom', "expected ',' or FROM"));
       return this.finish({ kind: 'select', fields, sources: [] });
     }
     if (this.isKeyword(first, 'FOREACH')) {
       const fields = this.fields(first);
       const statement: Statement = { kind: 'foreach', fields, sources: [] };
-      let expected = "expected ',', DO, INCASE or FROM";
+      let expected = (): string => words('rules.parser.expectedAfterForeach', "expected ',', DO, INCASE or FROM");
       if (this.isKeyword(this.peek(), 'DO')) {
         statement.doFields = this.fields(this.next());
-        expected = "expected ',', INCASE or FROM";
+        expected = () => words('rules.parser.expectedAfterDo', "expected ',', INCASE or FROM");
       }
       if (this.isKeyword(this.peek(), 'INCASE')) {
         const incase = this.next();
         statement.incase = this.condition(incase);
-        expected = 'expected FROM';
+        expected = () => words('rules.parser.expectedFrom', 'expected FROM');
       }
       this.expectFrom(expected);
       return this.finish(statement);
     }
-    return this.fail(`expected SELECT or FOREACH, found ${describe(first)}`, first);
+    return this.fail(words('rules.parser.expectedStatement', 'expected SELECT or FOREACH, found __found__', { found: describe(first) }), first);
   }
 
-  private expectFrom(expected: string): void {
+  private expectFrom(expected: () => string): void {
     const t = this.peek();
-    if (!this.isKeyword(t, 'FROM')) this.fail(`${expected}, found ${describe(t)}`, t);
+    if (!this.isKeyword(t, 'FROM')) this.fail(words('rules.parser.expectedFound', '__expected__, found __found__', { expected: expected(), found: describe(t) }), t);
   }
 
   private finish(statement: Statement): Statement {
@@ -64,8 +65,10 @@ class StatementParser extends ExprParser {
     this.groupByAndHaving(statement);
     const end = this.peek();
     if (end.kind !== 'eof') {
-      const expected = statement.where ? 'expected the end of the statement' : "expected ',', WHERE or the end of the statement";
-      this.fail(`${expected}, found ${describe(end)}`, end);
+      const expected = statement.where
+        ? words('rules.parser.expectedEnd', 'expected the end of the statement')
+        : words('rules.parser.expectedWhereOrEnd', "expected ',', WHERE or the end of the statement");
+      this.fail(words('rules.parser.expectedFound', '__expected__, found __found__', { expected, found: describe(end) }), end);
     }
     return statement;
   }
@@ -76,7 +79,7 @@ class StatementParser extends ExprParser {
     if (this.isWord(group, 'GROUP')) {
       this.next();
       const by = this.peek();
-      if (!this.isWord(by, 'BY')) this.fail(`expected BY after GROUP, found ${describe(by)}`, by);
+      if (!this.isWord(by, 'BY')) this.fail(words('rules.parser.expectedByAfterGroup', 'expected BY after GROUP, found __found__', { found: describe(by) }), by);
       this.next();
       statement.groupAt = group.offset;
       statement.groupBy = [];
@@ -102,10 +105,10 @@ class StatementParser extends ExprParser {
     for (;;) {
       const t = this.next();
       if (t.kind !== 'name' && t.kind !== 'qname' && t.kind !== 'string') {
-        this.fail(`expected a topic after ${describe(after)}, found ${describe(t)}`, t);
+        this.fail(words('rules.parser.expectedTopic', 'expected a topic after __after__, found __found__', { after: describe(after), found: describe(t) }), t);
       }
       if (t.kind === 'name' && this.isOp(this.peek(), '/')) {
-        this.fail(`a topic with '/' must be quoted: FROM "${t.value}/..."`, t);
+        this.fail(words('rules.parser.quoteTopic', 'a topic with \'/\' must be quoted: FROM "__topic__/..."', { topic: t.value }), t);
       }
       sources.push({ topic: t.value, at: t.offset });
       if (!this.isOp(this.peek(), ',')) return sources;
@@ -137,10 +140,12 @@ class StatementParser extends ExprParser {
   private target(as: Token | undefined): NameRef {
     const t = this.next();
     if (!as && t.kind === 'name' && /^(div|mod)$/i.test(t.value)) {
-      this.fail(`${t.value} is not an operator here: div and mod are written in lower case`, t);
+      this.fail(words('rules.parser.lowerCaseOperator', '__word__ is not an operator here: div and mod are written in lower case', { word: t.value }), t);
     }
     if (t.kind === 'name' || t.kind === 'qname') return parseNameRef(this, t, 'target') as NameRef;
-    const found = t.kind === 'keyword' ? `the reserved word ${t.value}` : describe(t);
-    return this.fail(`expected a name after ${as ? 'AS' : 'the expression'}, found ${found}`, t);
+    const found = t.kind === 'keyword' ? words('rules.parser.reservedWord', 'the reserved word __word__', { word: t.value }) : describe(t);
+    return this.fail(as
+      ? words('rules.parser.expectedNameAfterAs', 'expected a name after AS, found __found__', { found })
+      : words('rules.parser.expectedNameAfterExpression', 'expected a name after the expression, found __found__', { found }), t);
   }
 }

@@ -4,6 +4,7 @@
 import { Expr, NameRef, Segment } from './ast';
 import { Token } from './lexer';
 import { describe, TokenCursor } from './token-cursor';
+import { words } from '../words';
 
 /** Where a name stands: in an expression, as an AS alias, or inside `[...]`. */
 export type NameUse = 'expr' | 'target' | 'index';
@@ -19,16 +20,20 @@ export function parseNameRef(c: TokenCursor, first: Token, use: NameUse): Expr {
     } else if (c.isOp(t, '[')) {
       c.next();
       segments.push(index(c, t));
-      c.expectOp(']', 'to close the index');
+      c.expectOp(']', () => words('rules.parser.closeIndex', 'to close the index'));
     } else if (t.kind === 'range') {
-      if (use !== 'expr') c.fail(`a range ${t.text} cannot be used ${use === 'target' ? 'in an alias' : 'as an index'}`, t);
+      if (use !== 'expr') {
+        c.fail(use === 'target'
+          ? words('rules.parser.rangeInAlias', 'a range __range__ cannot be used in an alias', { range: t.text })
+          : words('rules.parser.rangeAsIndex', 'a range __range__ cannot be used as an index', { range: t.text }), t);
+      }
       c.next();
       const target: NameRef = segments.length === 0
         ? { type: 'var', name: first.value, at: first.offset }
         : { type: 'path', root: first.value, segments, at: first.offset };
       const more = c.peek();
       if (c.isOp(more, '.') || c.isOp(more, '[') || more.kind === 'range') {
-        c.fail(`a range ${t.text} must be the last step of a path`, more);
+        c.fail(words('rules.parser.rangeNotLast', 'a range __range__ must be the last step of a path', { range: t.text }), more);
       }
       return { type: 'getRange', target, from: t.num, to: t.to, at: first.offset };
     } else {
@@ -44,7 +49,7 @@ function key(c: TokenCursor, dot: Token): string {
   switch (t.kind) {
     case 'name': case 'qname': case 'string': case 'bool': return t.value;
     case 'int': return t.text;
-    default: return c.fail(`expected a key after '.' (a name, an integer or a 'quoted' key), found ${describe(t)}`, t.kind === 'eof' ? dot : t);
+    default: return c.fail(words('rules.parser.expectedKey', "expected a key after '.' (a name, an integer or a 'quoted' key), found __found__", { found: describe(t) }), t.kind === 'eof' ? dot : t);
   }
 }
 
@@ -56,5 +61,5 @@ function index(c: TokenCursor, open: Token): Segment {
     return t.value === '-' ? { kind: 'index', index: -n, tail: n === 0 } : { kind: 'index', index: n, tail: false };
   }
   if (t.kind === 'name' || t.kind === 'qname') return { kind: 'indexRef', ref: parseNameRef(c, t, 'index') as NameRef };
-  return c.fail(`expected an index after '[' (an integer, a name or a path), found ${describe(t)}`, t.kind === 'eof' ? open : t);
+  return c.fail(words('rules.parser.expectedIndex', "expected an index after '[' (an integer, a name or a path), found __found__", { found: describe(t) }), t.kind === 'eof' ? open : t);
 }

@@ -5,6 +5,7 @@
 import { failIfTooDeep, RuleEvaluationError } from './errors';
 import { parseJson } from './exact-json';
 import { typeName } from './values';
+import { words } from '../words';
 
 export type Step = (value: unknown) => unknown;
 
@@ -70,16 +71,16 @@ export function indexStep(i: number): Step {
 /** `a[2..4]`: EMQX `range_get`, 1-based inclusive with negative bounds from the end. */
 export function rangeGet(from: number, to: number, v: unknown): unknown[] {
   if (!Array.isArray(v)) {
-    throw new RuleEvaluationError(`range [${from}..${to}]: expected a list, got ${typeName(v)} (range_get, non_list_data)`, 'range_get');
+    throw new RuleEvaluationError(words('rules.range.notList', 'range [__from__..__to__]: expected a list, got __got__ (range_get, non_list_data)', { from, to, got: typeName(v) }), 'range_get');
   }
   if (from === 0 || to === 0) {
-    throw new RuleEvaluationError(`range [${from}..${to}]: index 0 is not valid (indexes start at 1)`, 'invalid_index');
+    throw new RuleEvaluationError(words('rules.range.indexZero', 'range [__from__..__to__]: index 0 is not valid (indexes start at 1)', { from, to }), 'invalid_index');
   }
   const begin = from < 0 ? v.length + from + 1 : from;
   const end = to < 0 ? v.length + to + 1 : to;
   const count = end - begin + 1;
   if (begin < 1 || begin > v.length + 1 || count < 0) {
-    throw new RuleEvaluationError(`range [${from}..${to}] is out of bounds for a list of ${v.length}`, 'range_get');
+    throw new RuleEvaluationError(words('rules.range.outOfBounds', 'range [__from__..__to__] is out of bounds for a list of __size__', { from, to, size: v.length }), 'range_get');
   }
   return v.slice(begin - 1, begin - 1 + count);
 }
@@ -87,7 +88,7 @@ export function rangeGet(from: number, to: number, v: unknown): unknown[] {
 /** `[a..b]` as a literal: the inclusive integer list (EMQX `lists:seq`). */
 export function rangeList(from: number, to: number): number[] {
   if (from > to + 1) {
-    throw new RuleEvaluationError(`range [${from}..${to}]: the end is before the start`, 'range_gen');
+    throw new RuleEvaluationError(words('rules.range.endBeforeStart', 'range [__from__..__to__]: the end is before the start', { from, to }), 'range_gen');
   }
   const out: number[] = [];
   for (let n = from; n <= to; n++) out.push(n);

@@ -5,6 +5,7 @@
 import { Statement } from './ast';
 import { SourceMap } from './lexer';
 import { patternProblem } from './functions/regex';
+import { words } from '../words';
 
 const PATTERN_FUNCTIONS = new Set(['regex_match', 'regex_replace', 'regex_extract']);
 
@@ -28,7 +29,7 @@ export function checkPatternLiterals(statement: Statement, map: SourceMap): void
       const pattern = call.args[1];
       if (pattern !== undefined && pattern.type === 'const' && typeof pattern.value === 'string') {
         const problem = patternProblem(pattern.value);
-        if (problem !== undefined && (first === undefined || pattern.at < first.at)) first = { reason: `${call.name}(): ${problem}`, at: pattern.at };
+        if (problem !== undefined && (first === undefined || pattern.at < first.at)) first = { reason: words('rules.call.failed', '__fn__(): __reason__', { fn: call.name, reason: problem }), at: pattern.at };
       }
     }
     for (const value of Object.values(node)) if (value !== null && typeof value === 'object') pending.push(value);

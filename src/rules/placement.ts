@@ -3,6 +3,7 @@
 
 import { Expr } from './ast';
 import { SourceMap } from './lexer';
+import { words } from '../words';
 
 /** Where an expression stands, which decides what it may contain (reference section 2.4). */
 export type Place = { kind: 'value' } | { kind: 'condition' } | { kind: 'operand'; of: string };
@@ -16,7 +17,7 @@ export function checkPlace(e: Expr, place: Place, map: SourceMap): void {
     case 'and': case 'or': case 'not': case 'in': {
       if (place.kind !== 'condition') {
         const word = e.type === 'in' ? (e.negated ? 'NOT IN' : 'IN') : e.type.toUpperCase();
-        throw map.error(`${word} is only allowed in WHERE, INCASE and CASE WHEN conditions`, e.at);
+        throw map.error(words('rules.parser.conditionOnly', '__word__ is only allowed in WHERE, INCASE and CASE WHEN conditions', { word }), e.at);
       }
       if (e.type === 'in') {
         checkPlace(e.subject, { kind: 'operand', of: e.negated ? 'NOT IN' : 'IN' }, map);
@@ -30,7 +31,7 @@ export function checkPlace(e: Expr, place: Place, map: SourceMap): void {
       return;
     }
     case 'compare':
-      if (place.kind === 'operand') throw map.error(`a comparison cannot be an operand of ${place.of}`, e.at);
+      if (place.kind === 'operand') throw map.error(words('rules.parser.comparisonOperand', 'a comparison cannot be an operand of __operator__', { operator: place.of }), e.at);
       checkPlace(e.left, { kind: 'operand', of: `'${e.op}'` }, map);
       checkPlace(e.right, { kind: 'operand', of: `'${e.op}'` }, map);
       return;

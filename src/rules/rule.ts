@@ -12,6 +12,7 @@ import { inClause, Scope } from './scope';
 import {
   compileTopicFilter, eventTopicOf, normalizeSource, PUBLISH_EVENT, sourceEvents, sourceKind,
 } from './topic';
+import { words } from '../words';
 
 export interface Rule {
   readonly id: string;
@@ -314,7 +315,7 @@ export class CompiledRule implements Rule {
     const fields = statement.fields;
     const last = fields[fields.length - 1];
     if (last.kind === 'star') {
-      throw env.map.error('the last FOREACH field must be the collection to iterate, not *', last.at);
+      throw env.map.error(words('rules.parser.foreachStar', 'the last FOREACH field must be the collection to iterate, not *'), last.at);
     }
     this.fields = compileFields(fields, env, true).slice(0, -1);
     const value = compileExpr(last.expr, env);

@@ -2,11 +2,12 @@
 // with the position of the token at fault (the parsers of expressions and clauses build on it).
 
 import { SourceMap, Token } from './lexer';
+import { words } from '../words';
 
 /** A token as an error message names it. */
 export function describe(t: Token): string {
   switch (t.kind) {
-    case 'eof': return 'the end of the statement';
+    case 'eof': return words('rules.parser.endOfStatement', 'the end of the statement');
     case 'keyword': return t.value;
     case 'op': return t.value === 'div' || t.value === 'mod' ? t.value : `'${t.value}'`;
     default: return t.text;
@@ -45,9 +46,10 @@ export class TokenCursor {
     throw this.map.error(reason, typeof at === 'number' ? at : at.offset);
   }
 
-  expectOp(op: string, what: string): Token {
+  /** `what` (called only on a mismatch) says where: `after IN`, `to close the list`. */
+  expectOp(op: string, what: () => string): Token {
     const t = this.peek();
-    if (!this.isOp(t, op)) this.fail(`expected '${op}' ${what}, found ${describe(t)}`, t);
+    if (!this.isOp(t, op)) this.fail(words('rules.parser.expectedOp', "expected '__op__' __what__, found __found__", { op, what: what(), found: describe(t) }), t);
     return this.next();
   }
 }

@@ -23,6 +23,7 @@ import { isUtf8 } from 'node:buffer';
 import { jsonText, JsonValueError } from '../json/encode';
 import { failIfTooDeep, RuleEvaluationError } from './errors';
 import { parseJson } from './exact-json';
+import { words } from '../words';
 
 export type RuleMap = Record<string, unknown>;
 
@@ -128,7 +129,9 @@ export function jsonEncode(v: unknown): string {
     return jsonText(v);
   } catch (err) {
     if (!(err instanceof JsonValueError)) throw err;
-    throw new RuleEvaluationError(`json_encode: ${err.path ? `the value at ${err.path}` : 'the value'} ${err.reason}`, 'json_encode_failed');
+    throw new RuleEvaluationError(err.path
+      ? words('rules.json.encodeAt', 'json_encode: the value at __path__ __reason__', { path: err.path, reason: err.reason })
+      : words('rules.json.encode', 'json_encode: the value __reason__', { reason: err.reason }), 'json_encode_failed');
   }
 }
 
@@ -136,14 +139,14 @@ export function jsonEncode(v: unknown): string {
 export function decodeJson(s: unknown): unknown {
   const text = textOf(s);
   if (text === undefined) {
-    throw new RuleEvaluationError(`decode_json_failed: expected JSON text, got ${typeName(s)}`, 'decode_json_failed');
+    throw new RuleEvaluationError(words('rules.json.notText', 'decode_json_failed: expected JSON text, got __got__', { got: typeName(s) }), 'decode_json_failed');
   }
   try {
     return parseJson(text);
   } catch (err) {
     failIfTooDeep(err);
     const shown = text.length > 40 ? `${text.slice(0, 40)}...` : text;
-    throw new RuleEvaluationError(`decode_json_failed: not valid JSON: ${JSON.stringify(shown)}`, 'decode_json_failed');
+    throw new RuleEvaluationError(words('rules.json.invalid', 'decode_json_failed: not valid JSON: __text__', { text: JSON.stringify(shown) }), 'decode_json_failed');
   }
 }
 

@@ -14,6 +14,7 @@
 
 import { Columns, NODE_NAME } from '../columns';
 import { BrokerPayloadError, checkFields, jsonObject } from './fields';
+import { words } from '../../words';
 
 /** Where an AWS IoT lifecycle topic points. */
 export interface AwsIotTopic {
@@ -106,7 +107,7 @@ export function awsIotEvents(where: AwsIotTopic, payload: string): Columns[] {
   if (where.kind === 'subscribed' || where.kind === 'unsubscribed') required.push('topics');
   checkFields(p, FIELD_KINDS, required);
   if (p.eventType !== undefined && p.eventType !== where.kind) {
-    throw new BrokerPayloadError(`eventType "${String(p.eventType)}" on a ${where.kind} topic`);
+    throw new BrokerPayloadError(words('events.payload.awsEventType', 'eventType "__eventType__" on a __kind__ topic', { eventType: String(p.eventType), kind: where.kind }));
   }
   const own: Columns = {};
   for (const name of ['sessionIdentifier', 'principalIdentifier', 'versionNumber', 'thingName']) {
@@ -144,7 +145,7 @@ export function awsIotEvents(where: AwsIotTopic, payload: string): Columns[] {
     case 'subscribed':
     case 'unsubscribed': {
       const topics = p.topics as unknown[];
-      if (!topics.every((t) => typeof t === 'string')) throw new BrokerPayloadError('"topics" is not a list of topic texts');
+      if (!topics.every((t) => typeof t === 'string')) throw new BrokerPayloadError(words('events.payload.awsTopics', '"topics" is not a list of topic texts'));
       const event = where.kind === 'subscribed' ? 'session.subscribed' : 'session.unsubscribed';
       const propsName = where.kind === 'subscribed' ? 'sub_props' : 'unsub_props';
       return topics.map((topic) => ({

@@ -13,6 +13,7 @@
 
 import type { Columns } from '../columns';
 import { BrokerPayloadError, checkFields, epochMs, jsonObject, props, text } from './fields';
+import { words } from '../../words';
 
 /** Where an EMQX $SYS client topic points. */
 export interface EmqxTopic {
@@ -122,7 +123,7 @@ export function emqxEvents(where: EmqxTopic, payload: string): Columns[] {
     case 'unsubscribed': {
       const subopts = p.subopts as Columns | undefined;
       const qos = subopts?.qos;
-      if (qos !== undefined && typeof qos !== 'number') throw new BrokerPayloadError('"subopts.qos" is not a number');
+      if (qos !== undefined && typeof qos !== 'number') throw new BrokerPayloadError(words('events.payload.emqxQos', '"subopts.qos" is not a number'));
       const columns: Columns = {
         ...common,
         peerhost: undefined,

@@ -3,6 +3,7 @@
 // `undefined`, JSON objects only).
 
 import type { Columns } from '../columns';
+import { words } from '../../words';
 
 /** The brokers whose lifecycle messages become events. */
 export type BrokerName = 'emqx' | 'aws-iot' | 'mosquitto';
@@ -30,9 +31,9 @@ export function jsonObject(text: string): Record<string, unknown> {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new BrokerPayloadError(`payload is not JSON: ${(err as Error).message}`);
+    throw new BrokerPayloadError(words('events.payload.notJson', 'payload is not JSON: __reason__', { reason: (err as Error).message }));
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new BrokerPayloadError('payload is not a JSON object');
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new BrokerPayloadError(words('events.payload.notObject', 'payload is not a JSON object'));
   return value as Record<string, unknown>;
 }
 
@@ -44,14 +45,16 @@ type Kind = 'string' | 'number' | 'boolean' | 'object' | 'array';
  */
 export function checkFields(payload: Record<string, unknown>, kinds: Readonly<Record<string, Kind | readonly Kind[]>>, required: string[]): void {
   for (const name of required) {
-    if (payload[name] === undefined || payload[name] === null) throw new BrokerPayloadError(`payload has no "${name}"`);
+    if (payload[name] === undefined || payload[name] === null) throw new BrokerPayloadError(words('events.payload.missingField', 'payload has no "__field__"', { field: name }));
   }
   for (const [name, kind] of Object.entries(kinds)) {
     const value = payload[name];
     if (value === undefined || value === null) continue;
     const actual: Kind = Array.isArray(value) ? 'array' : (typeof value as Kind);
     const allowed: readonly Kind[] = typeof kind === 'string' ? [kind] : kind;
-    if (!allowed.includes(actual)) throw new BrokerPayloadError(`"${name}" is ${actual}, expected ${allowed.join(' or ')}`);
+    if (!allowed.includes(actual)) {
+      throw new BrokerPayloadError(words('events.payload.fieldType', '"__field__" is __actual__, expected __expected__', { field: name, actual, expected: allowed.join(words('events.payload.or', ' or ')) }));
+    }
   }
 }
 

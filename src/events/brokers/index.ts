@@ -7,6 +7,7 @@ import { awsIotEvents, awsIotTopic } from './aws-iot';
 import { emqxEvents, emqxTopic } from './emqx';
 import { BrokerEvents, BrokerPayloadError } from './fields';
 import { mosquittoEvents, mosquittoTopic } from './mosquitto';
+import { words } from '../../words';
 
 export { BROKER_LABELS, BrokerEvents, BrokerName, BrokerPayloadError } from './fields';
 export { AWS_CONNECT_FAILURE_REASONS, AWS_DISCONNECT_REASONS, AwsIotTopic, awsIotEvents, awsIotTopic } from './aws-iot';
@@ -38,7 +39,7 @@ function run(broker: BrokerEvents['broker'], payload: unknown, parse: (text: str
   let text: string;
   if (typeof payload === 'string') text = payload;
   else if (Buffer.isBuffer(payload) && isUtf8(payload)) text = payload.toString('utf8');
-  else return { broker, events: [], error: 'payload is not text' };
+  else return { broker, events: [], error: words('events.payload.notText', 'payload is not text') };
   try {
     return { broker, events: parse(text) };
   } catch (err) {

@@ -19,6 +19,7 @@
 import { Columns, NODE_NAME, hostPort, protoName } from '../columns';
 import { BrokerPayloadError } from './fields';
 import { disconnectReasonOf, V20_DISCONNECTS } from './mosquitto-reasons';
+import { words } from '../../words';
 
 /** The log topic a Mosquitto line came on: `log` for N/I/W/E, else subscribe / unsubscribe. */
 export type MosquittoLogKind = 'log' | 'subscribe' | 'unsubscribe';
@@ -70,7 +71,7 @@ export function mosquittoEvents(kind: MosquittoLogKind, payload: string, now: nu
   const base = (event: string): Columns => ({ event, timestamp: now, node: NODE_NAME });
   if (kind === 'subscribe' || kind === 'unsubscribe') {
     const m = (kind === 'subscribe' ? SUBSCRIBED : UNSUBSCRIBED).exec(line);
-    if (!m) throw new BrokerPayloadError(`not a Mosquitto ${kind} log line: ${JSON.stringify(line.slice(0, 80))}`);
+    if (!m) throw new BrokerPayloadError(words('events.payload.mosquittoLine', 'not a Mosquitto __kind__ log line: __line__', { kind, line: JSON.stringify(line.slice(0, 80)) }));
     const qos = kind === 'subscribe' ? Number(m[2]) : undefined;
     // A refused filter is logged with the failure code (0x80, or MQTT 5's 0x87) as its "QoS".
     if (qos !== undefined && qos > 2) return [];

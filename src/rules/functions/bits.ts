@@ -5,6 +5,7 @@ import { RuleFunction } from './types';
 import { bigInteger, bytes, callError, define, integer, option } from './arguments';
 import { exactInteger } from '../exact-json';
 import { bytesResult } from '../values';
+import { words } from '../../words';
 
 function bigintOp(name: string, op: (a: bigint, b: bigint) => bigint): RuleFunction {
   return define(name, 2, 2, (args) =>
@@ -18,7 +19,7 @@ function bigintOp(name: string, op: (a: bigint, b: bigint) => bigint): RuleFunct
 const MAX_SHIFT = 1n << 20n;
 
 function shift(name: string, a: bigint, left: bigint): bigint {
-  if (left > MAX_SHIFT) throw callError(name, `a shift by ${left} bits is beyond the limit of ${MAX_SHIFT} bits`, 'system_limit');
+  if (left > MAX_SHIFT) throw callError(name, words('rules.call.shiftLimit', 'a shift by __bits__ bits is beyond the limit of __limit__ bits', { bits: String(left), limit: String(MAX_SHIFT) }), 'system_limit');
   if (left >= 0n) return a << left;
   // A right shift by any amount is bounded: beyond the value's bits it gives 0 or -1.
   return a >> (-left > MAX_SHIFT ? MAX_SHIFT : -left);
@@ -54,8 +55,8 @@ function littleEndian(big: bigint, n: number): bigint {
 function subbits(buf: Buffer, start: number, len: number, type: string, signedness: string, endianness: string): unknown {
   const total = buf.length * 8;
   const begin = start - 1;
-  if (begin < 0) throw callError('subbits', `start must be at least 1, got ${start}`);
-  if (len < 0) throw callError('subbits', `length must not be negative, got ${len}`);
+  if (begin < 0) throw callError('subbits', words('rules.call.startAtLeastOne', 'start must be at least 1, got __start__', { start: String(start) }));
+  if (len < 0) throw callError('subbits', words('rules.call.negativeLength', 'length must not be negative, got __length__', { length: String(len) }));
   if (begin >= total) return undefined;
   const n = Math.min(len, total - begin);
   const raw = readBits(buf, begin, n);
@@ -67,11 +68,11 @@ function subbits(buf: Buffer, start: number, len: number, type: string, signedne
   let value = endianness === 'little' ? littleEndian(raw, n) : raw;
   if (type === 'float') {
     // Erlang's float segments are 16, 32 or 64 bits (IEEE 754 half, single, double).
-    if (n !== 16 && n !== 32 && n !== 64) throw callError('subbits', `a float must be 16, 32 or 64 bits, got ${n}`);
+    if (n !== 16 && n !== 32 && n !== 64) throw callError('subbits', words('rules.call.floatBits', 'a float must be 16, 32 or 64 bits, got __bits__', { bits: String(n) }));
     const b = Buffer.from(value.toString(16).padStart(n / 4, '0'), 'hex');
     const f = n === 64 ? b.readDoubleBE(0) : n === 32 ? b.readFloatBE(0) : halfFloat(b.readUInt16BE(0));
     // Erlang has no infinity or NaN: such bits do not match a float segment (an error in EMQX).
-    if (!Number.isFinite(f)) throw callError('subbits', `the ${n} bits are not a finite float (infinity or NaN)`);
+    if (!Number.isFinite(f)) throw callError('subbits', words('rules.call.floatNotFinite', 'the __bits__ bits are not a finite float (infinity or NaN)', { bits: String(n) }));
     return f;
   }
   if (signedness === 'signed' && n > 0 && value >= 1n << BigInt(n - 1)) value -= 1n << BigInt(n);

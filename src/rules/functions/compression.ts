@@ -5,6 +5,7 @@ import * as zlib from 'node:zlib';
 import { RuleFunction } from './types';
 import { bytes, callError, define } from './arguments';
 import { bytesResult } from '../values';
+import { words } from '../../words';
 
 function transform(name: string, f: (b: Buffer) => Buffer): RuleFunction {
   return define(name, 1, 1, (args) => {
@@ -13,7 +14,7 @@ function transform(name: string, f: (b: Buffer) => Buffer): RuleFunction {
     try {
       out = f(input);
     } catch (err) {
-      throw callError(name, `invalid compressed data (${(err as Error).message})`);
+      throw callError(name, words('rules.call.badCompressedData', 'invalid compressed data (__reason__)', { reason: (err as Error).message }));
     }
     return bytesResult(out);
   });

@@ -5,13 +5,14 @@ import { RuleFunction } from './types';
 import { argError, bytes, callError, define, integer, text } from './arguments';
 import { integerOfText } from '../exact-json';
 import { bytesResult, decodeJson, isMap, textOf, toText } from '../values';
+import { words } from '../../words';
 
 const INTEGER_TEXT = /^[+-]?\d+$/;
 const FLOAT_TEXT = /^[+-]?\d+\.\d+(?:[eE][+-]?\d+)?$/;
 
 /** Erlang floor/1 of a float: an integer, exact beyond 2^53 (a BigInt). */
 function floorToInteger(f: number): number | bigint {
-  if (!Number.isFinite(f)) throw callError('int', `cannot convert ${f} to an integer`);
+  if (!Number.isFinite(f)) throw callError('int', words('rules.call.notInteger', 'cannot convert __value__ to an integer', { value: String(f) }));
   const r = Math.floor(f);
   return Number.isSafeInteger(r) ? r + 0 : BigInt(r);
 }
@@ -24,7 +25,7 @@ function toInt(v: unknown): number | bigint {
   if (t !== undefined) {
     if (INTEGER_TEXT.test(t)) return integerOfText(t) as number | bigint;
     if (FLOAT_TEXT.test(t)) return floorToInteger(Number(t));
-    throw callError('int', `cannot convert ${JSON.stringify(t)} to an integer`);
+    throw callError('int', words('rules.call.notInteger', 'cannot convert __value__ to an integer', { value: JSON.stringify(t) }));
   }
   throw argError('int', 'a number, boolean or numeric string', v);
 }
@@ -35,7 +36,7 @@ export function toFloat(fn: string, v: unknown): number {
   const t = textOf(v);
   if (t !== undefined) {
     if (FLOAT_TEXT.test(t) || INTEGER_TEXT.test(t)) return Number(t);
-    throw callError(fn, `cannot convert ${JSON.stringify(t)} to a float`);
+    throw callError(fn, words('rules.call.notFloat', 'cannot convert __value__ to a float', { value: JSON.stringify(t) }));
   }
   throw argError(fn, 'a number or numeric string', v);
 }
@@ -61,7 +62,7 @@ function toBool(v: unknown): boolean {
   const t = textOf(v);
   if (t === 'true') return true;
   if (t === 'false') return false;
-  throw callError('bool', `cannot convert ${t !== undefined ? JSON.stringify(t) : String(v)} to a boolean`);
+  throw callError('bool', words('rules.call.notBoolean', 'cannot convert __value__ to a boolean', { value: t !== undefined ? JSON.stringify(t) : String(v) }));
 }
 
 function toMap(v: unknown): Record<string, unknown> {
@@ -82,11 +83,11 @@ function hexToBytes(s: string, prefix: string | undefined): string | Buffer {
   let hex = s;
   if (prefix !== undefined) {
     if (!hex.startsWith(prefix)) {
-      throw callError('hexstr2bin', `${JSON.stringify(s)} does not start with the prefix ${JSON.stringify(prefix)}`);
+      throw callError('hexstr2bin', words('rules.call.missingPrefix', '__value__ does not start with the prefix __prefix__', { value: JSON.stringify(s), prefix: JSON.stringify(prefix) }));
     }
     hex = hex.slice(prefix.length);
   }
-  if (!/^[0-9a-fA-F]*$/.test(hex)) throw callError('hexstr2bin', `${JSON.stringify(s)} is not hexadecimal`);
+  if (!/^[0-9a-fA-F]*$/.test(hex)) throw callError('hexstr2bin', words('rules.call.notHex', '__value__ is not hexadecimal', { value: JSON.stringify(s) }));
   if (hex.length % 2 === 1) hex = `0${hex}`;
   return bytesResult(Buffer.from(hex, 'hex'));
 }
@@ -106,13 +107,13 @@ export const conversionFunctions: RuleFunction[] = [
     const f = toFloat('float', args[0]);
     if (args.length === 1) return f;
     const decimals = integer('float', args[1]);
-    if (decimals <= 0) throw callError('float', `decimals must be greater than 0, got ${decimals}`);
+    if (decimals <= 0) throw callError('float', words('rules.call.decimalsPositive', 'decimals must be greater than 0, got __decimals__', { decimals }));
     return Number(f.toFixed(Math.min(decimals, 100)));
   }),
   define('float2str', 2, 2, (args) => {
     if (typeof args[0] !== 'number' && typeof args[0] !== 'bigint') throw argError('float2str', 'a float', args[0]);
     const n = integer('float2str', args[1]);
-    if (n < 0) throw callError('float2str', `decimals must not be negative, got ${n}`);
+    if (n < 0) throw callError('float2str', words('rules.call.decimalsNegative', 'decimals must not be negative, got __decimals__', { decimals: n }));
     return fixedDecimals(Number(args[0]), n);
   }),
   define('bool', 1, 1, (args) => toBool(args[0])),

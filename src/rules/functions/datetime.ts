@@ -7,6 +7,7 @@ import { RuleFunction } from './types';
 import { argError, bigInteger, callError, define, option, text } from './arguments';
 import { exactInteger } from '../exact-json';
 import { isInteger, textOf } from '../values';
+import { words } from '../../words';
 
 const UNITS = ['second', 'millisecond', 'microsecond', 'nanosecond'] as const;
 type Unit = (typeof UNITS)[number];
@@ -43,9 +44,9 @@ export function offsetSeconds(fn: string, v: unknown): number {
   if (s === 'Z' || s === 'z') return 0;
   if (s === 'local') return localOffsetSeconds(Date.now());
   const m = /^([+-])(?:(\d+):(\d+)(?::(\d+))?|(\d\d)(\d\d))$/.exec(s);
-  if (m === null) throw callError(fn, `bad time offset ${JSON.stringify(s)} (use Z, local, +HH:MM, +HH:MM:SS, +HHMM or seconds)`);
+  if (m === null) throw callError(fn, words('rules.call.badOffsetSyntax', 'bad time offset __offset__ (use Z, local, +HH:MM, +HH:MM:SS, +HHMM or seconds)', { offset: JSON.stringify(s) }));
   const [h, min, sec] = [Number(m[2] ?? m[5]), Number(m[3] ?? m[6]), Number(m[4] ?? 0)];
-  if (h > 23 || min > 59 || sec > 59) throw callError(fn, `bad time offset ${JSON.stringify(s)}`);
+  if (h > 23 || min > 59 || sec > 59) throw callError(fn, words('rules.call.badOffset', 'bad time offset __offset__', { offset: JSON.stringify(s) }));
   return (m[1] === '-' ? -1 : 1) * (h * 3600 + min * 60 + sec);
 }
 
@@ -141,7 +142,7 @@ function parseDate(fn: string, s: string, fmt: string, unit: Unit): { time: bigi
   for (const token of tokenize(fmt)) {
     if (rest === '') break;
     const size = 'part' in token ? PART_SIZE[token.part] : token.literal.length;
-    if (rest.length < size) throw callError(fn, `the date ${JSON.stringify(s)} does not match the format ${JSON.stringify(fmt)}`);
+    if (rest.length < size) throw callError(fn, words('rules.call.dateFormatMismatch', 'the date __date__ does not match the format __format__', { date: JSON.stringify(s), format: JSON.stringify(fmt) }));
     const piece = rest.slice(0, size);
     rest = rest.slice(size);
     if (!('part' in token)) continue;
@@ -149,17 +150,17 @@ function parseDate(fn: string, s: string, fmt: string, unit: Unit): { time: bigi
       offset = offsetSeconds(fn, piece);
     } else {
       if (!/^[+-]?\d+$/.test(piece)) {
-        throw callError(fn, `bad_formatter_or_date: ${JSON.stringify(piece)} is not a number in ${JSON.stringify(s)}`);
+        throw callError(fn, words('rules.call.dateNotNumber', 'bad_formatter_or_date: __piece__ is not a number in __date__', { piece: JSON.stringify(piece), date: JSON.stringify(s) }));
       }
       parts[PART_NAME[token.part]] = Number(piece);
     }
   }
   for (const required of ['year', 'month', 'day', 'hour', 'minute', 'second']) {
-    if (parts[required] === undefined) throw callError(fn, `missing_date_part: ${required} (the format needs it)`);
+    if (parts[required] === undefined) throw callError(fn, words('rules.call.missingDatePart', 'missing_date_part: __part__ (the format needs it)', { part: required }));
   }
   const { year, month, day, hour, minute, second } = parts;
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || year < 0 || year > 9999) {
-    throw callError(fn, `bad date ${JSON.stringify(s)}`);
+    throw callError(fn, words('rules.call.badDate', 'bad date __date__', { date: JSON.stringify(s) }));
   }
   const secs = BigInt(daysFromCivil(year, month, day)) * 86400n + BigInt(hour * 3600 + minute * 60 + second) - BigInt(offset ?? 0);
   const nanos = BigInt(parts.millisecond ?? 0) * 1000000n + BigInt(parts.microsecond ?? 0) * 1000n + BigInt(parts.nanosecond ?? 0);
@@ -186,7 +187,7 @@ const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))
 
 function parseRfc3339(s: string, unit: Unit): number | bigint {
   const m = RFC3339.exec(s);
-  if (m === null) throw callError('rfc3339_to_unix_ts', `${JSON.stringify(s)} is not an RFC 3339 date-time`);
+  if (m === null) throw callError('rfc3339_to_unix_ts', words('rules.call.notRfc3339', '__date__ is not an RFC 3339 date-time', { date: JSON.stringify(s) }));
   const [, y, mo, d, h, mi, sec, frac, zone] = m;
   const fmt = '%Y-%m-%d %H:%M:%S';
   const { time: secs } = parseDate('rfc3339_to_unix_ts', `${y}-${mo}-${d} ${h}:${mi}:${sec}`, fmt, 'second');

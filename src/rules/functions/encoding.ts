@@ -4,6 +4,7 @@
 import { RuleFunction } from './types';
 import { argError, callError, define, text } from './arguments';
 import { bytesOf, bytesResult, decodeJson, jsonEncode, textOf } from '../values';
+import { words } from '../../words';
 
 function options(fn: string, args: unknown[]): { urlsafe: boolean; noPadding: boolean } {
   const opts = args.slice(1).map((o) => text(fn, o));
@@ -29,7 +30,9 @@ function decode(args: unknown[]): string | Buffer {
   const padded = new RegExp(`^(?:[${alphabet}]{4})*(?:[${alphabet}]{2}==|[${alphabet}]{3}=)?$`);
   const unpadded = new RegExp(`^(?:[${alphabet}]{4})*(?:[${alphabet}]{2,3})?$`);
   if (!padded.test(s) && !(noPadding && unpadded.test(s))) {
-    throw callError('base64_decode', `invalid base64 data${noPadding ? '' : ' (padding is required unless the option no_padding is given)'}`);
+    throw callError('base64_decode', noPadding
+      ? words('rules.call.badBase64', 'invalid base64 data')
+      : words('rules.call.badBase64Padding', 'invalid base64 data (padding is required unless the option no_padding is given)'));
   }
   return bytesResult(Buffer.from(s, urlsafe ? 'base64url' : 'base64'));
 }

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { RuleFunction } from './types';
 import { bytes, callError, define, text } from './arguments';
+import { words } from '../../words';
 
 const ALGORITHMS: Record<string, string> = {
   md5: 'md5', sha: 'sha1', sha1: 'sha1', sha224: 'sha224', sha256: 'sha256', sha384: 'sha384',
@@ -60,7 +61,7 @@ function digest(fn: string, alg: string, data: unknown): string {
   if (alg === 'md4') return md4(b).toString('hex');
   const nodeName = ALGORITHMS[alg];
   if (nodeName === undefined) {
-    throw callError(fn, `unknown hash algorithm '${alg}'; use one of md4, ${Object.keys(ALGORITHMS).join(', ')}`);
+    throw callError(fn, words('rules.call.unknownHash', "unknown hash algorithm '__algorithm__'; use one of __algorithms__", { algorithm: alg, algorithms: `md4, ${Object.keys(ALGORITHMS).join(', ')}` }));
   }
   return createHash(nodeName).update(b).digest('hex');
 }

@@ -3,10 +3,11 @@
 
 import { RuleFunction } from './types';
 import { callError, define, number } from './arguments';
+import { words } from '../../words';
 
 function finite(fn: string, args: unknown[], result: number): number {
   if (!Number.isFinite(result)) {
-    throw callError(fn, `domain error for ${args.map((a) => String(a)).join(', ')}`, 'badarith');
+    throw callError(fn, words('rules.call.domainError', 'domain error for __args__', { args: args.map((a) => String(a)).join(', ') }), 'badarith');
   }
   return result;
 }

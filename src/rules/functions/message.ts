@@ -5,6 +5,7 @@ import { RuleFunction, CallContext } from './types';
 import { callError, define, integer, text } from './arguments';
 import { dotPathGet } from './maps';
 import { isMap } from '../values';
+import { words } from '../../words';
 
 function column(name: string, key: string): RuleFunction {
   return define(name, 0, 0, (_args, ctx) => (ctx.inSelect ? ctx.columns[key] : undefined));
@@ -29,7 +30,7 @@ export const messageFunctions: RuleFunction[] = [
     const n = integer('topic', args[0]);
     const levels = text('topic', topic).split('/');
     if (n < 1 || n > levels.length) {
-      throw callError('topic', `level ${n} is out of range: the topic has ${levels.length} levels`);
+      throw callError('topic', words('rules.call.topicLevel', 'level __level__ is out of range: the topic has __levels__ levels', { level: n, levels: levels.length }));
     }
     return levels[n - 1];
   }),

@@ -8,6 +8,8 @@
 // (backreferences, lookaround, atomic groups, possessive quantifiers, recursion and subroutine
 // calls, conditionals, backtracking verbs, `\K`) is refused, naming it and where it stands.
 
+import { words } from '../../words';
+
 /** A pattern this engine refuses; `reason` names the construct and its place in the pattern. */
 export class PatternRefusal extends Error {
   constructor(readonly reason: string) {
@@ -27,10 +29,12 @@ export interface TranslatedPattern {
   endMarkers: number[];
 }
 
-const LINEAR_TIME = 'regular expressions run in linear time (RE2), without backtracking';
-
 function refuse(pattern: string, what: string, at: number): never {
-  throw new PatternRefusal(`${what} at character ${at + 1} of ${JSON.stringify(pattern)} is not supported: ${LINEAR_TIME}; rewrite the pattern without it`);
+  throw new PatternRefusal(words(
+    'rules.regex.needsBacktracking',
+    '__construct__ at character __at__ of __pattern__ is not supported: regular expressions run in linear time (RE2), without backtracking; rewrite the pattern without it',
+    { construct: what, at: at + 1, pattern: JSON.stringify(pattern) },
+  ));
 }
 
 function escapeLiteral(s: string): string {
@@ -52,7 +56,7 @@ export function translatePcre(pattern: string): TranslatedPattern {
   if (inline) {
     for (const f of inline[1]) {
       if (f === 'i' || f === 's' || f === 'm' || f === 'U') flags[f] = true;
-      else throw new PatternRefusal(`inline option (?${f}) at character ${i + 3} of ${JSON.stringify(pattern)} is not supported`);
+      else throw new PatternRefusal(words('rules.regex.inlineOption', 'inline option (?__option__) at character __at__ of __pattern__ is not supported', { option: f, at: i + 3, pattern: JSON.stringify(pattern) }));
     }
     i += inline[0].length;
   }
@@ -82,7 +86,7 @@ class Translator {
       else if (c === '(') i = this.group(i);
       else if (c === '$') this.endOfSubject();
       else if (c === '*' || c === '+' || c === '?' || (c === '{' && /^\{\d+(,\d*)?\}/.test(p.slice(i)))) {
-        if (wasQuantifier) throw new PatternRefusal(`nothing to repeat for ${c} at character ${i + 1} of ${JSON.stringify(p)}`);
+        if (wasQuantifier) throw new PatternRefusal(words('rules.regex.nothingToRepeat', 'nothing to repeat for __quantifier__ at character __at__ of __pattern__', { quantifier: c, at: i + 1, pattern: JSON.stringify(p) }));
         const start = i;
         const end = c === '{' ? p.indexOf('}', i) : i;
         this.out += p.slice(i, end + 1);
@@ -146,14 +150,14 @@ class Translator {
       this.out += `(?${opts[1]}${opts[2]}`;
       return i + opts[0].length;
     }
-    throw new PatternRefusal(`the group syntax ${/^\(\?.?.?/.exec(p.slice(i))![0]} at character ${i + 1} of ${JSON.stringify(p)} is not supported`);
+    throw new PatternRefusal(words('rules.regex.groupSyntax', 'the group syntax __syntax__ at character __at__ of __pattern__ is not supported', { syntax: /^\(\?.?.?/.exec(p.slice(i))![0], at: i + 1, pattern: JSON.stringify(p) }));
   }
 
   /** A `\` outside a class; returns the last index read. */
   private escape(i: number): number {
     const p = this.p;
     const e = p[i + 1];
-    if (e === undefined) throw new PatternRefusal('the pattern ends with a backslash');
+    if (e === undefined) throw new PatternRefusal(words('rules.regex.trailingBackslash', 'the pattern ends with a backslash'));
     if (e >= '1' && e <= '9') refuse(p, `backreference \\${/^\d+/.exec(p.slice(i + 1))![0]}`, i);
     if (e === 'g' || e === 'k') {
       const ref = /^\\[gk](?:\{[^}]*\}|<[^>]*>|'[^']*'|-?\d+)?/.exec(p.slice(i))![0];
@@ -248,7 +252,7 @@ class Translator {
         continue;
       }
       const e = p[j + 1];
-      if (e === undefined) throw new PatternRefusal('the pattern ends with a backslash');
+      if (e === undefined) throw new PatternRefusal(words('rules.regex.trailingBackslash', 'the pattern ends with a backslash'));
       const shared = this.sharedEscape(j);
       if (shared !== undefined) {
         this.out += shared[0];

@@ -9,6 +9,7 @@ import { RE2JS } from 're2js';
 import { RuleFunction } from './types';
 import { callError, define, text } from './arguments';
 import { PatternRefusal, translatePcre } from './pcre';
+import { words } from '../../words';
 
 /** A compiled pattern, with the translation's group numbers. */
 interface Pattern {
@@ -44,7 +45,7 @@ export function compilePattern(pattern: string): Pattern | string {
     } catch (err) {
       compiled = err instanceof PatternRefusal
         ? err.reason
-        : `invalid regular expression ${JSON.stringify(pattern)}: ${(err as Error).message.replace(/^error parsing regexp: /, '')}`;
+        : words('rules.regex.invalid', 'invalid regular expression __pattern__: __reason__', { pattern: JSON.stringify(pattern), reason: (err as Error).message.replace(/^error parsing regexp: /, '') });
     }
     if (cache.size >= MAX_CACHED) cache.clear();
     cache.set(pattern, compiled);

@@ -6,6 +6,7 @@
 import { RuleFunction } from './types';
 import { argError, callError, define, list, text } from './arguments';
 import { textOf, toText } from '../values';
+import { words } from '../../words';
 
 function isPrintableLatin1(b: number): boolean {
   return (b >= 32 && b <= 126) || (b >= 160 && b <= 255) || (b >= 8 && b <= 13) || b === 27;
@@ -59,11 +60,11 @@ function stringArg(v: unknown): string {
   if (Array.isArray(v) && v.every((c) => Number.isInteger(c) && (c as number) >= 0 && (c as number) <= 0x10ffff)) {
     return String.fromCodePoint(...(v as number[]));
   }
-  throw argError('sprintf', 'a string for ~s', v);
+  throw argError('sprintf', words('rules.expected.stringForFormat', 'a string for ~s'), v);
 }
 
 function intArg(control: string, v: unknown): number {
-  if (!Number.isSafeInteger(v)) throw argError('sprintf', `an integer for ~${control}`, v);
+  if (!Number.isSafeInteger(v)) throw argError('sprintf', words('rules.expected.integerForFormat', 'an integer for ~__control__', { control }), v);
   return v as number;
 }
 
@@ -74,7 +75,7 @@ function printedInt(control: string, v: unknown): number | bigint {
 }
 
 function floatArg(control: string, v: unknown): number {
-  if (typeof v !== 'number') throw argError('sprintf', `a float for ~${control}`, v);
+  if (typeof v !== 'number') throw argError('sprintf', words('rules.expected.floatForFormat', 'a float for ~__control__', { control }), v);
   return v;
 }
 
@@ -97,7 +98,7 @@ export function formatErlang(fmt: string, args: unknown[]): string {
   let out = '';
   let next = 0;
   const take = (): unknown => {
-    if (next >= args.length) throw callError('sprintf', `too few arguments for the format ${JSON.stringify(fmt)}`);
+    if (next >= args.length) throw callError('sprintf', words('rules.call.tooFewFormatArguments', 'too few arguments for the format __format__', { format: JSON.stringify(fmt) }));
     return args[next++];
   };
   for (let i = 0; i < fmt.length; i++) {
@@ -107,7 +108,7 @@ export function formatErlang(fmt: string, args: unknown[]): string {
     }
     DIRECTIVE.lastIndex = i;
     const m = DIRECTIVE.exec(fmt);
-    if (m === null) throw callError('sprintf', `invalid format directive at ${JSON.stringify(fmt.slice(i, i + 4))}`);
+    if (m === null) throw callError('sprintf', words('rules.call.badFormatDirective', 'invalid format directive at __at__', { at: JSON.stringify(fmt.slice(i, i + 4)) }));
     i = DIRECTIVE.lastIndex - 1;
     const [, widthText, precText, padText, mods, control] = m;
     let width = widthText === '*' ? intArg('*', take()) : widthText !== undefined ? Number(widthText) : undefined;
@@ -146,7 +147,7 @@ export function formatErlang(fmt: string, args: unknown[]): string {
       case 'b': case 'B': case 'x': case 'X': case '#': case '+': {
         const n = printedInt(control, take());
         const base = precision ?? 10;
-        if (base < 2 || base > 36) throw callError('sprintf', `base ${base} is out of range 2..36`);
+        if (base < 2 || base > 36) throw callError('sprintf', words('rules.call.baseOutOfRange', 'base __base__ is out of range 2..36', { base }));
         let digits = (n < 0 ? -n : n).toString(base);
         digits = control === 'b' || control === 'x' ? digits.toLowerCase() : digits.toUpperCase();
         let prefix = '';
@@ -156,11 +157,11 @@ export function formatErlang(fmt: string, args: unknown[]): string {
         break;
       }
       default:
-        throw callError('sprintf', `unknown format control ~${control}`);
+        throw callError('sprintf', words('rules.call.unknownFormatControl', 'unknown format control ~__control__', { control }));
     }
     out += justify(s, width, left, pad, false);
   }
-  if (next < args.length) throw callError('sprintf', `too many arguments for the format ${JSON.stringify(fmt)}`);
+  if (next < args.length) throw callError('sprintf', words('rules.call.tooManyFormatArguments', 'too many arguments for the format __format__', { format: JSON.stringify(fmt) }));
   return out;
 }
 

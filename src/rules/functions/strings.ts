@@ -7,6 +7,7 @@ import { failIfTooDeep } from '../errors';
 import { argError, callError, define, integer, list, option, text } from './arguments';
 import { isMap, jsonEncode, textOf, toText } from '../values';
 import { fixedDecimals } from './conversion';
+import { words } from '../../words';
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 // Printable ASCII has one grapheme per code unit, so the segmenter can be skipped.
@@ -154,14 +155,14 @@ function unescape(s: string): string {
       const digits = /^[0-9a-fA-F]+/.exec(s.slice(i + 1))?.[0];
       const cp = digits === undefined ? NaN : parseInt(digits, 16);
       if (!(cp <= 0x10ffff) || (cp >= 0xd800 && cp <= 0xdfff)) {
-        throw callError('unescape', `invalid hex escape \\x${digits ?? ''}`);
+        throw callError('unescape', words('rules.call.invalidHexEscape', 'invalid hex escape __escape__', { escape: `\\x${digits ?? ''}` }));
       }
       out += String.fromCodePoint(cp);
       i += digits!.length;
     } else if (e !== undefined && e in UNESCAPES) {
       out += UNESCAPES[e];
     } else {
-      throw callError('unescape', `unknown escape sequence \\${e ?? ''}`);
+      throw callError('unescape', words('rules.call.unknownEscape', 'unknown escape sequence __escape__', { escape: `\\${e ?? ''}` }));
     }
   }
   return out;
@@ -178,16 +179,16 @@ export const stringFunctions: RuleFunction[] = [
   // Deviation (DESIGN.md section 2): EMQX fails above U+00FF; we reverse any text by grapheme.
   unaryText('reverse', (s) => graphemes(s).reverse().join('')),
   unaryText('ascii', (s) => {
-    if (s === '') throw callError('ascii', 'expected a non-empty string');
+    if (s === '') throw callError('ascii', words('rules.call.emptyString', 'expected a non-empty string'));
     return Buffer.from(s, 'utf8')[0];
   }),
   define('substr', 2, 3, (args) => {
     const gs = graphemes(text('substr', args[0]));
     const start = integer('substr', args[1]);
-    if (start < 0) throw callError('substr', `start must not be negative, got ${start}`);
+    if (start < 0) throw callError('substr', words('rules.call.negativeStart', 'start must not be negative, got __start__', { start }));
     if (args.length === 2) return gs.slice(start).join('');
     const len = integer('substr', args[2]);
-    if (len < 0) throw callError('substr', `length must not be negative, got ${len}`);
+    if (len < 0) throw callError('substr', words('rules.call.negativeLength', 'length must not be negative, got __length__', { length: len }));
     return gs.slice(start, start + len).join('');
   }),
   define('rm_prefix', 2, 2, (args) => {

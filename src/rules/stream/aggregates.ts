@@ -7,6 +7,7 @@
 import { RuleEvaluationError } from '../errors';
 import { numericOp } from '../numbers';
 import { typeName } from '../values';
+import { words } from '../../words';
 
 /** One aggregate: `add` folds one event's argument values into the accumulator. */
 export interface AggregateFunction {
@@ -29,7 +30,7 @@ const isNull = (v: unknown): boolean => v === null || v === undefined;
 function numberOf(fn: string, v: unknown): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'bigint') return Number(v);
-  throw new RuleEvaluationError(`${fn}(): expected a number, got ${typeName(v)}`, 'bad_sql_function_argument');
+  throw new RuleEvaluationError(words('rules.call.expected', '__fn__(): expected __expected__, got __got__', { fn, expected: words('rules.expected.number', 'a number'), got: typeName(v) }), 'bad_sql_function_argument');
 }
 
 /** min/max order: numbers with numbers, text with text (eKuiper compares like types only). */
@@ -38,7 +39,7 @@ function ordered(fn: string, a: unknown, b: unknown): number {
     return a < b ? -1 : a > b ? 1 : 0;
   }
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
-  throw new RuleEvaluationError(`${fn}(): cannot compare ${typeName(a)} with ${typeName(b)}`, 'bad_sql_function_argument');
+  throw new RuleEvaluationError(words('rules.stream.cannotCompare', '__fn__(): cannot compare __left__ with __right__', { fn, left: typeName(a), right: typeName(b) }), 'bad_sql_function_argument');
 }
 
 /** Welford's running mean and sum of squared deviations: [n, mean, m2]. */
@@ -68,7 +69,7 @@ function variance(acc: unknown, sample: boolean): number | null {
 
 function checkFraction(fn: string, p: unknown): number {
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) {
-    throw new RuleEvaluationError(`${fn}(): the percentile must be a number from 0.0 to 1.0, got ${String(p)}`, 'bad_sql_function_argument');
+    throw new RuleEvaluationError(words('rules.stream.percentile', '__fn__(): the percentile must be a number from 0.0 to 1.0, got __got__', { fn, got: String(p) }), 'bad_sql_function_argument');
   }
   return p;
 }
@@ -254,7 +255,7 @@ export function checkAggregateValue(fn: AggregateFunction, v: unknown): void {
       return;
     case 'min': case 'max':
       if (typeof v !== 'number' && typeof v !== 'bigint' && typeof v !== 'string') {
-        throw new RuleEvaluationError(`${fn.name}(): expected a number or text, got ${typeName(v)}`, 'bad_sql_function_argument');
+        throw new RuleEvaluationError(words('rules.call.expected', '__fn__(): expected __expected__, got __got__', { fn: fn.name, expected: words('rules.expected.numberOrText', 'a number or text'), got: typeName(v) }), 'bad_sql_function_argument');
       }
       return;
     default:

@@ -6,6 +6,7 @@
 
 import { RuleEvaluationError } from '../errors';
 import { NO_VALUE } from '../no-value';
+import { words } from '../../words';
 
 export interface AnalyticFunction {
   readonly name: string;
@@ -41,9 +42,12 @@ export function sameValue(a: unknown, b: unknown): boolean {
   return true;
 }
 
-function flag(fn: string, v: unknown, which: string): boolean {
+function flag(fn: string, v: unknown, which: 'first' | 'fourth'): boolean {
   if (typeof v !== 'boolean') {
-    throw new RuleEvaluationError(`${fn}(): the ${which} argument (ignoreNull) must be true or false, got ${String(v)}`, 'bad_sql_function_argument');
+    const vars = { fn, got: String(v) };
+    throw new RuleEvaluationError(which === 'first'
+      ? words('rules.stream.ignoreNullFirst', '__fn__(): the first argument (ignoreNull) must be true or false, got __got__', vars)
+      : words('rules.stream.ignoreNullFourth', '__fn__(): the fourth argument (ignoreNull) must be true or false, got __got__', vars), 'bad_sql_function_argument');
   }
   return v;
 }
@@ -58,7 +62,7 @@ const ANALYTIC: AnalyticFunction[] = [
     step(args, valid, state) {
       const offset = args.length >= 2 ? args[1] : 1;
       if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 1) {
-        throw new RuleEvaluationError(`lag(): the offset must be a positive integer, got ${String(offset)}`, 'bad_sql_function_argument');
+        throw new RuleEvaluationError(words('rules.stream.lagOffset', 'lag(): the offset must be a positive integer, got __got__', { got: String(offset) }), 'bad_sql_function_argument');
       }
       const dflt = args.length >= 3 ? args[2] : NO_VALUE;
       const ignoreNull = args.length >= 4 ? flag('lag', args[3], 'fourth') : true;

@@ -10,6 +10,7 @@ import { parseExpression } from '../parser';
 import { inClause, Scope } from '../scope';
 import { typeName } from '../values';
 import { GroupClocks } from './group-time';
+import { words } from '../../words';
 
 export class EventClock {
   /** The eventTime expression, compiled; undefined: processing time. */
@@ -53,7 +54,9 @@ export class EventClock {
     else if (typeof v === 'string' && v.trim() !== '') t = /^-?\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : Date.parse(v);
     if (!Number.isFinite(t)) {
       throw new RuleEvaluationError(
-        `eventTime ${this.text} gave ${typeName(v)}${typeof v === 'string' ? ` "${v.slice(0, 40)}"` : ''}; it must be epoch milliseconds or an RFC 3339 date`,
+        words('rules.stream.badEventTime', 'eventTime __expression__ gave __got__; it must be epoch milliseconds or an RFC 3339 date', {
+          expression: this.text, got: `${typeName(v)}${typeof v === 'string' ? ` "${v.slice(0, 40)}"` : ''}`,
+        }),
         'bad_event_time', 'select_and_transform_error',
       );
     }

@@ -8,6 +8,7 @@ import { AggregateFunction, lookupAggregate } from './aggregates';
 import { AnalyticFunction, lookupAnalytic } from './analytic';
 import { messageFunctions } from '../functions/message';
 import { SourceMap } from '../lexer';
+import { arityReason, planWords } from './plan-words';
 
 export type WindowKind = 'tumbling' | 'hopping' | 'sliding' | 'session' | 'count' | 'state';
 
@@ -128,7 +129,7 @@ export function planStream(statement: Statement, map: SourceMap): StreamPlan {
   const groupExprs: Expr[] = [];
   if (statement.groupBy !== undefined) {
     if (statement.kind === 'foreach') {
-      fail('FOREACH cannot have GROUP BY: a windowed statement gives one row per group and window; write SELECT', statement.groupAt ?? 0);
+      fail(planWords.foreachGroupBy(), statement.groupAt ?? 0);
     }
     for (const e of statement.groupBy) {
       const kind = e.type === 'call' ? WINDOWS[e.name.toLowerCase()] : undefined;
@@ -137,24 +138,21 @@ export function planStream(statement: Statement, map: SourceMap): StreamPlan {
         continue;
       }
       if (window !== undefined) {
-        fail(`a statement has one window: ${windowText(e)} comes after ${window.text}`, e.at);
+        fail(planWords.oneWindow(windowText(e), window.text), e.at);
       }
       if (e.over !== undefined && (kind !== 'state' || e.over.when !== undefined)) {
-        fail(kind === 'state' ? 'OVER after STATEWINDOW takes PARTITION BY only, not WHEN'
-          : `OVER follows only STATEWINDOW and analytic functions, not ${windowText(e)}`, e.over.at);
+        fail(kind === 'state' ? planWords.stateWindowOver() : planWords.overAfterWindow(windowText(e)), e.over.at);
       }
       window = windowSpec(kind, e, fail);
       windowAt = e.at;
       if (kind === 'state') window.state = { begin: e.args[0], emit: e.args[1], partitionBy: e.over?.partitionBy ?? [] };
     }
     if (window === undefined) {
-      fail('GROUP BY needs a window: TUMBLINGWINDOW(unit, size), HOPPINGWINDOW(unit, size, hop), SLIDINGWINDOW(unit, size), '
-        + 'SESSIONWINDOW(unit, timeout, maxDuration), COUNTWINDOW(n[, hop]) or STATEWINDOW(begin, emit) (rule SQL sees one message at a time otherwise)',
-      statement.groupAt ?? 0);
+      fail(planWords.groupByNeedsWindow(), statement.groupAt ?? 0);
     }
   }
   if (statement.having !== undefined && window === undefined) {
-    fail('HAVING needs GROUP BY with a window, e.g. GROUP BY clientid, TUMBLINGWINDOW(ss, 60)', statement.havingAt ?? 0);
+    fail(planWords.havingNeedsWindow(), statement.havingAt ?? 0);
   }
   void windowAt;
 
@@ -187,29 +185,29 @@ export function planStream(statement: Statement, map: SourceMap): StreamPlan {
     const lower = e.name.toLowerCase();
     const hidden = (name: string): Expr => ({ type: 'var', name, at: e.at, paren: e.paren });
     if (WINDOWS[lower] !== undefined) {
-      return fail(`${windowText(e)} belongs in GROUP BY, e.g. GROUP BY clientid, ${windowText(e)}`, e.at);
+      return fail(planWords.windowInGroupBy(windowText(e)), e.at);
     }
     if (lower === 'window_start' || lower === 'window_end') {
-      if (e.args.length !== 0) fail(`function ${e.name} expects 0 arguments, got ${e.args.length}`, e.at);
-      if (window === undefined) fail(`${lower}() needs a window: add GROUP BY ..., TUMBLINGWINDOW(ss, 60) (or another window)`, e.at);
-      if (place !== 'select' && place !== 'having') fail(`${lower}() is only allowed in SELECT and HAVING`, e.at);
+      if (e.args.length !== 0) fail(arityReason(e.name, 0, 0, e.args.length), e.at);
+      if (window === undefined) fail(planWords.windowFunctionNeedsWindow(lower), e.at);
+      if (place !== 'select' && place !== 'having') fail(planWords.selectOrHavingOnly(lower), e.at);
       return hidden(lower === 'window_start' ? WINDOW_START : WINDOW_END);
     }
     const agg = lookupAggregate(lower);
     if (agg !== undefined) {
       if (window === undefined) {
-        fail(`aggregate function ${lower}() needs a window: add GROUP BY ..., TUMBLINGWINDOW(ss, 60) (or another window)`, e.at);
+        fail(planWords.aggregateNeedsWindow(lower), e.at);
       }
-      if (place === 'where') fail(`aggregate function ${lower}() is not allowed in WHERE, which filters events before they enter the window; use HAVING`, e.at);
-      if (place === 'aggregate') fail(`aggregate function ${lower}() cannot be inside another aggregate`, e.at);
-      if (place !== 'select' && place !== 'having') fail(`aggregate function ${lower}() is only allowed in SELECT and HAVING`, e.at);
-      if (e.over) fail(`OVER follows only an analytic function (lag, latest, had_changed, changed_col), not ${lower}()`, e.over.at);
+      if (place === 'where') fail(planWords.aggregateInWhere(lower), e.at);
+      if (place === 'aggregate') fail(planWords.nestedAggregate(lower), e.at);
+      if (place !== 'select' && place !== 'having') fail(planWords.aggregatePlace(lower), e.at);
+      if (e.over) fail(planWords.overNotAnalytic(lower), e.over.at);
       arity(lower, e, agg.minArgs, agg.maxArgs);
       const [first, ...rest] = e.args;
       const star = first.type === 'var' && first.name === '*';
       const extra = rest.map((x) => {
         const v = constantOf(x);
-        if (v === undefined) fail(`the arguments of ${lower}() after the first must be constants`, x.at);
+        if (v === undefined) fail(planWords.constantArguments(lower), x.at);
         return v;
       });
       const name = `\u0000agg${aggregates.length}`;
@@ -222,7 +220,7 @@ export function planStream(statement: Statement, map: SourceMap): StreamPlan {
         // eKuiper evaluates analytic functions first, per event; inside an aggregate they are fine.
       }
       arity(lower, e, analytic.minArgs, analytic.maxArgs);
-      for (const a of e.args) if (a.type === 'var' && a.name === '*') fail(`${lower}() does not take *`, a.at);
+      for (const a of e.args) if (a.type === 'var' && a.name === '*') fail(planWords.noStar(lower), a.at);
       const args = e.args.map((a) => rewrite(a, 'analytic'));
       const partitionBy = (e.over?.partitionBy ?? []).map((p) => rewrite(p, 'partition'));
       const when = e.over?.when && asCondition(rewrite(e.over.when, 'partition'));
@@ -230,7 +228,7 @@ export function planStream(statement: Statement, map: SourceMap): StreamPlan {
       analytics.push({ name, fn: analytic, args, partitionBy, when });
       return hidden(name);
     }
-    if (e.over) fail(`OVER follows only an analytic function (lag, latest, had_changed, changed_col), not ${e.name}()`, e.over.at);
+    if (e.over) fail(planWords.overNotAnalytic(e.name), e.over.at);
     return { ...e, args: e.args.map((a) => rewrite(a, place)) };
   };
 
@@ -296,8 +294,7 @@ export function planStream(statement: Statement, map: SourceMap): StreamPlan {
   function arity(name: string, e: Extract<Expr, { type: 'call' }>, min: number, max: number): void {
     const n = e.args.length;
     if (n >= min && n <= max) return;
-    const expected = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
-    fail(`function ${name} expects ${expected} argument${min === 1 && max === 1 ? '' : 's'}, got ${n}`, e.at);
+    fail(arityReason(name, min, max, n), e.at);
   }
 }
 
@@ -329,10 +326,10 @@ function windowSpec(kind: WindowKind, e: Extract<Expr, { type: 'call' }>, fail: 
   };
   const counts: Record<WindowKind, [number, number]> = { tumbling: [2, 2], hopping: [3, 3], sliding: [2, 2], session: [3, 3], count: [1, 2], state: [2, 2] };
   const [min, max] = counts[kind];
-  if (e.args.length < min || e.args.length > max) fail(`${shapes[kind]} takes ${min === max ? min : `${min} or ${max}`} arguments, got ${e.args.length}`, e.at);
+  if (e.args.length < min || e.args.length > max) fail(planWords.windowArity(shapes[kind], min, max, e.args.length), e.at);
   const integer = (x: Expr, what: string): number => {
     if (x.type !== 'const' || typeof x.value !== 'number' || !Number.isInteger(x.value) || x.value <= 0) {
-      return fail(`${shapes[kind]}: ${what} must be a positive integer`, x.at);
+      return fail(planWords.positiveInteger(shapes[kind], what), x.at);
     }
     return x.value;
   };
@@ -341,14 +338,14 @@ function windowSpec(kind: WindowKind, e: Extract<Expr, { type: 'call' }>, fail: 
   if (kind === 'count') {
     const n = integer(e.args[0], 'n');
     const hop = e.args.length > 1 ? integer(e.args[1], 'hop') : n;
-    if (hop > n) fail(`${shapes.count}: hop ${hop} must not be larger than n ${n} (eKuiper)`, e.args[1].at);
+    if (hop > n) fail(planWords.countHop(shapes.count, hop, n), e.args[1].at);
     return { kind, size: n, hop, text };
   }
   const u = e.args[0];
   const unit = u.type === 'var' ? UNITS[u.name.toLowerCase()] : undefined;
   if (unit === undefined) {
-    const written = u.type === 'var' ? u.name : u.type === 'const' ? String(u.value) : 'an expression';
-    fail(`unknown time unit ${written}: use ms, ss, mi, hh or dd`, u.at);
+    const written = u.type === 'var' ? u.name : u.type === 'const' ? String(u.value) : planWords.anExpression();
+    fail(planWords.unknownUnit(written), u.at);
   }
   const size = integer(e.args[1], kind === 'session' ? 'timeout' : 'size') * (unit as number);
   let hop = size;
@@ -357,8 +354,8 @@ function windowSpec(kind: WindowKind, e: Extract<Expr, { type: 'call' }>, fail: 
     hop = integer(e.args[2], 'maxDuration') * (unit as number);
     if (size >= hop) {
       // eKuiper writes SESSIONWINDOW(unit, maxDuration, timeout); the contract here is timeout first.
-      fail(`${shapes.session}: the timeout (${e.args[1].type === 'const' ? e.args[1].value : ''}) must be less than maxDuration `
-        + `(${e.args[2].type === 'const' ? e.args[2].value : ''}); note that eKuiper writes maxDuration first`, e.args[1].at);
+      const constant = (x: Expr): string => (x.type === 'const' ? String(x.value) : '');
+      fail(planWords.sessionTimeout(shapes.session, constant(e.args[1]), constant(e.args[2])), e.args[1].at);
     }
   }
   return { kind, size, hop, text };

@@ -10,6 +10,7 @@
 
 import type { Kept } from './groups';
 import { encode, extras, SNAPSHOT_VERSION, type StreamState } from './snapshot';
+import { words } from '../../words';
 
 /** One part: groups with the kept events they first refer to, or one partition table's states. */
 type Part =
@@ -88,7 +89,7 @@ export function joinSnapshotParts(parts: unknown[]): unknown {
   const groups: unknown[] = [];
   const states: unknown[][] = [];
   for (const part of parts as Part[]) {
-    if (part === null || typeof part !== 'object') throw new Error('the stream state is not a snapshot of this version');
+    if (part === null || typeof part !== 'object') throw new Error(words('rules.snapshot.otherVersion', 'the stream state is not a snapshot of this version'));
     if ('h' in part) head = part.h;
     else if ('g' in part) {
       for (const x of part.g) groups.push(x);
@@ -98,7 +99,7 @@ export function joinSnapshotParts(parts: unknown[]): unknown {
       for (const x of part.s) list.push(x);
     }
   }
-  if (head === undefined) throw new Error('the stream state is incomplete (its last part is missing)');
+  if (head === undefined) throw new Error(words('rules.snapshot.incomplete', 'the stream state is incomplete (its last part is missing)'));
   const forgotten = Array.isArray(head.forgotten) ? head.forgotten as number[] : [];
   const { forgotten: _f, ...rest } = head;
   return { ...rest, kept, groups, partitions: forgotten.map((f, i) => [f, states[i] ?? []]) };

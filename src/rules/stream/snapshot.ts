@@ -9,6 +9,7 @@ import type { Group, GroupTable, Kept, Win } from './groups';
 import type { PartitionStates } from './partitions';
 import type { StreamCounters } from './types';
 import type { WindowOperator } from './windows/operator';
+import { words } from '../../words';
 
 // 2: group keys are the text itself for a single text value.
 export const SNAPSHOT_VERSION = 2;
@@ -124,9 +125,9 @@ export function extras(st: StreamState): Record<string, unknown> {
 export function restoreSnapshot(st: StreamState, state: unknown): void {
   const s = state as Record<string, unknown>;
   if (typeof s !== 'object' || s.v !== SNAPSHOT_VERSION || !Array.isArray(s.groups) || !Array.isArray(s.kept) || !Array.isArray(s.partitions)) {
-    throw new Error('the stream state is not a snapshot of this version');
+    throw new Error(words('rules.snapshot.otherVersion', 'the stream state is not a snapshot of this version'));
   }
-  if (s.sig !== st.signature) throw new Error('the stream state was taken from another statement or eventTime');
+  if (s.sig !== st.signature) throw new Error(words('rules.snapshot.otherStatement', 'the stream state was taken from another statement or eventTime'));
   const num = (x: unknown): number => (typeof x === 'number' ? x : -Infinity);
   const clock = st.clock;
   const table = st.groups;

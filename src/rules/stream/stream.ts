@@ -34,6 +34,7 @@ import { triggerTopicOf } from '../topic';
 import type { Row, RowOrigin, RuleStream, StreamCounters, StreamOptions, StreamRow, StreamStats } from './types';
 import type { WindowOperator } from './windows/operator';
 import { windowOperator } from './windows/registry';
+import { words } from '../../words';
 
 export type { Row, RowOrigin, RuleStream, StreamOptions, StreamStats } from './types';
 
@@ -66,7 +67,7 @@ export class StreamRule implements Rule {
 
   evaluate(): never {
     throw new RuleEvaluationError(
-      'this statement is stateful (windows, aggregates or analytic functions): run it with rule.stream(), which keeps the state between events',
+      words('rules.stream.stateful', 'this statement is stateful (windows, aggregates or analytic functions): run it with rule.stream(), which keeps the state between events'),
       'stateful_statement',
     );
   }
@@ -99,11 +100,11 @@ class WindowStream implements RuleStream {
 
   constructor(private readonly p: StreamProgram, private readonly matches: (c: Record<string, unknown>) => boolean, options: StreamOptions) {
     const lateness = Number(options.lateness ?? 0);
-    if (!Number.isFinite(lateness) || lateness < 0) throw new RangeError(`lateness must be a number of ms, 0 or more; got ${String(options.lateness)}`);
+    if (!Number.isFinite(lateness) || lateness < 0) throw new RangeError(words('rules.stream.lateness', 'lateness must be a number of ms, 0 or more; got __got__', { got: String(options.lateness) }));
     const maxGroups = Number(options.maxGroups ?? 10000);
-    if (!Number.isInteger(maxGroups) || maxGroups < 1) throw new RangeError(`maxGroups must be a positive integer; got ${String(options.maxGroups)}`);
+    if (!Number.isInteger(maxGroups) || maxGroups < 1) throw new RangeError(words('rules.stream.maxGroups', 'maxGroups must be a positive integer; got __got__', { got: String(options.maxGroups) }));
     const watermark = options.watermark ?? 'rule';
-    if (watermark !== 'rule' && watermark !== 'group') throw new RangeError(`watermark must be "rule" or "group"; got ${String(options.watermark)}`);
+    if (watermark !== 'rule' && watermark !== 'group') throw new RangeError(words('rules.stream.watermark', 'watermark must be "rule" or "group"; got __got__', { got: String(options.watermark) }));
     this.clock = new EventClock(options.eventTime, lateness, watermark, maxGroups);
     this.groups = new GroupTable(maxGroups);
     this.rows = new RowBuilder(p, this.counters);
