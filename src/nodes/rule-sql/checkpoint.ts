@@ -12,6 +12,7 @@
 import type { Node, NodeAPI } from 'node-red';
 import type { RuleStream } from '../../index';
 import { eventsInPart, eventsInSnapshot, joinSnapshotParts } from '../../rules/stream/snapshot-parts';
+import { englishText, type RuleSqlText } from './text';
 
 /** The node's context key for the stream state. */
 export const STREAM_STATE_KEY = 'rule-sql-stream';
@@ -98,6 +99,7 @@ export class Checkpointer {
     private readonly store: StateStore,
     private readonly interval: number,
     private readonly mark: () => number,
+    private readonly text: RuleSqlText = englishText,
   ) {
     this.savedMark = mark();
   }
@@ -130,7 +132,7 @@ export class Checkpointer {
   /** Puts `saved` into the node's context; `done` once the store has it (errors logged). */
   write(saved: SavedState, done: (err?: Error) => void): void {
     const failed = (err: Error) => {
-      this.node.error(`rule-sql: the window state could not be saved in context store ${this.store.label}: ${err.message}`);
+      this.node.error(this.text('log.saveFailed', { store: this.store.label, reason: err.message }));
       done(err);
     };
     try {

@@ -131,7 +131,7 @@ export default function register(RED: NodeAPI): void {
     if (rule) node.status({});
     if (rule?.stateful) {
       try {
-        runner = new RuleStreamRunner(node, rule, sql, runnerProperties(config), { id: node.id, name }, counters, () => scheduleStatus(), RED);
+        runner = new RuleStreamRunner(node, rule, sql, runnerProperties(config, text), { id: node.id, name }, counters, () => scheduleStatus(), RED);
         runner.start();
       } catch (err) {
         // A bad eventTime, lateness or maxGroups: reported at deploy like a bad statement.
@@ -147,7 +147,7 @@ export default function register(RED: NodeAPI): void {
     // A payload on a broker's lifecycle topic that is not that broker's format (DESIGN.md 3.1) is a
     // publish only: counted, warned about once (a misconfigured broker or subscription), then debug.
     const mapper = new MessageColumnMapper(mqttNodeDescriber(RED), (topic, broker, error) => {
-      const line = `${topic}: not a lifecycle payload of ${BROKER_LABELS[broker]} (${error}); passed on as a message.publish only (${mapper.brokerPayloadsRefused} so far)`;
+      const line = text('log.notLifecyclePayload', { topic, broker: BROKER_LABELS[broker], error, count: mapper.brokerPayloadsRefused });
       if (mapper.brokerPayloadsRefused === 1) node.warn(line);
       else node.debug(line);
     });
@@ -157,7 +157,7 @@ export default function register(RED: NodeAPI): void {
         // The guide's rule for bad input: never dropped silently. The status stays red (it names
         // the line and column); each message fails with the reason and is counted.
         counters.failed++;
-        done(new Error(`rule-sql "${name || node.id}" is not running: ${notDeployed ?? 'the statement did not compile'}; fix it in the node and deploy again`));
+        done(new Error(text('errors.not-running', { name: name || node.id, reason: notDeployed ?? text('errors.not-compiled') })));
         return;
       }
       const input = msg as unknown as Record<string, unknown>;
@@ -223,7 +223,7 @@ export default function register(RED: NodeAPI): void {
   type Res = { status(code: number): Res; json(body: unknown): void; type(t: string): Res; send(body: string): void };
   const answer = (handler: (body: unknown) => { status: number; body: unknown }) => (req: Req, res: Res) => {
     if (!req.is('application/json')) {
-      res.status(415).json({ code: 'UNSUPPORTED_MEDIA_TYPE', message: 'send the request as application/json' });
+      res.status(415).json({ code: 'UNSUPPORTED_MEDIA_TYPE', message: text('api.json-only') });
       return;
     }
     try {
@@ -234,8 +234,8 @@ export default function register(RED: NodeAPI): void {
       res.status(500).json({ code: 'INTERNAL_ERROR', message: err instanceof Error ? err.message : String(err) });
     }
   };
-  RED.httpAdmin.post('/rule-sql/test', canWrite, answer(runRuleTest) as never);
-  RED.httpAdmin.post('/rule-sql/validate', canWrite, answer(validateRule) as never);
+  RED.httpAdmin.post('/rule-sql/test', canWrite, answer((body) => runRuleTest(body, text)) as never);
+  RED.httpAdmin.post('/rule-sql/validate', canWrite, answer((body) => validateRule(body, text)) as never);
   // The event picker of the test panel: every event type with its topic and editable context.
   RED.httpAdmin.get('/rule-sql/events', canRead, ((_req: Req, res: Res) => {
     res.json(EVENT_TYPES.map((type) => {

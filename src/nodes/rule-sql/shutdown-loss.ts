@@ -5,6 +5,7 @@
 // `deploy`. Until then a node whose store keeps nothing across a restart is listed here, and a
 // successor that takes its state over in this process (a deploy) takes it off the list.
 import type { Node, NodeAPI } from 'node-red';
+import { ruleSqlText } from './text';
 
 interface AtRisk {
   node: Node;
@@ -20,17 +21,13 @@ function hook(RED: NodeAPI): void {
   const events = RED.events as unknown as { on(e: string, fn: (ev: { id?: string; payload?: { state?: string; deploy?: boolean } }) => void): void };
   if (hooked.has(events)) return;
   hooked.add(events);
+  const text = ruleSqlText(RED);
   events.on('runtime-event', (ev) => {
     if (ev?.id !== 'runtime-state' || ev.payload?.state !== 'stop' || ev.payload.deploy) return;
     for (const [id, r] of atRisk) {
       atRisk.delete(id);
       if (r.openWindows === 0 && r.partitions === 0) continue;
-      r.node.warn(
-        `rule-sql: Node-RED is stopping and context store ${r.store} keeps nothing across a restart: ` +
-        `${r.openWindows} open windows and ${r.partitions} partition states are lost. To keep them, configure a ` +
-        'persistent store in settings.js (contextStorage: { file: { module: "localfilesystem" } }) and set this ' +
-        "node's Context store to it (or make it the default store)",
-      );
+      r.node.warn(text('log.lostAtShutdown', { store: r.store, openWindows: r.openWindows, partitions: r.partitions }));
     }
   });
 }

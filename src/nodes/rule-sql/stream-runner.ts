@@ -11,6 +11,7 @@ import type { Row, Rule, RuleStream, StreamOptions } from '../../index';
 import { deployedState } from '../deployed-state';
 import { Checkpointer, snapshotOf, stateStore, STREAM_STATE_KEY, type SavedState, type StateStore } from './checkpoint';
 import { lostAtShutdown, takenOver } from './shutdown-loss';
+import { englishText, ruleSqlText, type RuleSqlText } from './text';
 
 export { STREAM_STATE_KEY } from './checkpoint';
 
@@ -57,12 +58,12 @@ function num(v: unknown, dflt: number): number {
 }
 
 /** `eventTime`, `lateness`, `maxGroups` from a saved flow (numbers may be numeric strings, DESIGN.md section 1). */
-export function streamProperties(config: StreamConfig): StreamNodeProperties {
+export function streamProperties(config: StreamConfig, text: RuleSqlText = englishText): StreamNodeProperties {
   const eventTime = typeof config.eventTime === 'string' ? config.eventTime.trim() : '';
   const lateness = num(config.lateness, 0);
   const maxGroups = num(config.maxGroups, 10000);
-  if (!Number.isFinite(lateness) || lateness < 0) throw new Error(`lateness must be a number of ms, 0 or more (got ${String(config.lateness)})`);
-  if (!Number.isInteger(maxGroups) || maxGroups < 1) throw new Error(`maxGroups must be a positive integer (got ${String(config.maxGroups)})`);
+  if (!Number.isFinite(lateness) || lateness < 0) throw new Error(text('errors.lateness', { got: String(config.lateness) }));
+  if (!Number.isInteger(maxGroups) || maxGroups < 1) throw new Error(text('errors.maxGroups', { got: String(config.maxGroups) }));
   return { eventTime, lateness, maxGroups };
 }
 
@@ -70,22 +71,22 @@ export function streamProperties(config: StreamConfig): StreamNodeProperties {
  * `watermark`, `checkpointInterval`, `contextStore` from a saved flow (DESIGN.md 1.2): a property
  * missing from a flow saved before it existed is its default; numbers may be numeric strings.
  */
-export function checkpointProperties(config: StreamConfig): CheckpointProperties {
+export function checkpointProperties(config: StreamConfig, text: RuleSqlText = englishText): CheckpointProperties {
   const watermark = config.watermark === undefined || config.watermark === null || config.watermark === '' ? 'rule' : config.watermark;
-  if (watermark !== 'rule' && watermark !== 'group') throw new Error(`watermark must be "rule" or "group" (got ${String(config.watermark)})`);
+  if (watermark !== 'rule' && watermark !== 'group') throw new Error(text('errors.watermark', { got: String(config.watermark) }));
   const checkpointInterval = num(config.checkpointInterval, 5000);
   if (!Number.isFinite(checkpointInterval) || checkpointInterval < 0) {
-    throw new Error(`checkpointInterval must be a number of ms, 0 or more (got ${String(config.checkpointInterval)})`);
+    throw new Error(text('errors.checkpointInterval', { got: String(config.checkpointInterval) }));
   }
   const contextStore = typeof config.contextStore === 'string' ? config.contextStore.trim() : '';
   // Node-RED's own rule for store names (context/index.js).
-  if (!/^[a-zA-Z0-9_]*$/.test(contextStore)) throw new Error(`contextStore must name a context store of settings.js (got ${String(config.contextStore)})`);
+  if (!/^[a-zA-Z0-9_]*$/.test(contextStore)) throw new Error(text('errors.contextStore', { got: String(config.contextStore) }));
   return { watermark, checkpointInterval, contextStore };
 }
 
 /** Everything a stateful rule-sql node reads from its config. */
-export function runnerProperties(config: StreamConfig): StreamNodeProperties & CheckpointProperties {
-  return { ...streamProperties(config), ...checkpointProperties(config) };
+export function runnerProperties(config: StreamConfig, text: RuleSqlText = englishText): StreamNodeProperties & CheckpointProperties {
+  return { ...streamProperties(config, text), ...checkpointProperties(config, text) };
 }
 
 export class RuleStreamRunner {
@@ -100,6 +101,7 @@ export class RuleStreamRunner {
   private changes = 0;
   private checkpoints: Checkpointer | undefined;
   private readonly store: StateStore;
+  private readonly text: RuleSqlText;
 
   constructor(
     private readonly node: Node,
@@ -112,6 +114,7 @@ export class RuleStreamRunner {
     private readonly RED: NodeAPI,
   ) {
     this.store = stateStore(RED, options.contextStore);
+    this.text = ruleSqlText(RED);
   }
 
   /** Restores the state from the node's context (asynchronous for persistent stores), then runs. */
@@ -123,14 +126,14 @@ export class RuleStreamRunner {
       handover.delete(this.node.id);
       takenOver(this.node.id);
       if (handed !== undefined) err = undefined;
-      if (err) this.node.warn(`rule-sql: could not read the saved window state from context store ${this.store.label}, starting empty: ${err.message}`);
+      if (err) this.node.warn(this.text('log.readFailed', { store: this.store.label, reason: err.message }));
       this.stream = this.restore(err ? undefined : handed ?? value as SavedState | undefined, handed !== undefined);
       // The restored state carries the stream's counters; this node's start from zero, as its
       // matched and passed do, so that late <= passed <= matched holds after a redeploy too.
       const { late, evicted, forgotten } = this.stream.stats;
       this.baseline = { late, evicted, forgotten };
       this.checkpoints = new Checkpointer(this.node, this.stream, { sql: this.sql, eventTime: this.options.eventTime }, this.store,
-        this.options.checkpointInterval, () => this.mark());
+        this.options.checkpointInterval, () => this.mark(), this.text);
       this.checkpoints.start();
       // Windows that ended while the flow was stopped come out now.
       this.fire();
@@ -145,7 +148,7 @@ export class RuleStreamRunner {
     const fresh = () => this.rule.stream(this.streamOptions(undefined));
     if (saved === undefined || saved === null || typeof saved !== 'object') return fresh();
     if (saved.sql !== this.sql || saved.eventTime !== this.options.eventTime) {
-      this.node.warn('rule-sql: the statement or eventTime changed since the window state was saved; its open windows are dropped');
+      this.node.warn(this.text('log.stateOutdated'));
       return fresh();
     }
     let stream: RuleStream;
@@ -155,14 +158,15 @@ export class RuleStreamRunner {
       events = snap.events;
       stream = this.rule.stream(this.streamOptions(snap.state));
     } catch (e) {
-      this.node.warn(`rule-sql: the saved window state could not be restored (${(e as Error).message}); starting empty`);
+      this.node.warn(this.text('log.restoreFailed', { reason: (e as Error).message }));
       return fresh();
     }
     const { openWindows, partitions } = stream.stats;
     if (openWindows > 0 || partitions > 0) {
-      const when = typeof saved.at === 'number' ? `the checkpoint of ${new Date(saved.at).toISOString()}` : 'the state saved at close';
-      const from = handed ? 'the previous deploy' : `${when} (context store ${this.store.label})`;
-      this.node.log(`rule-sql: restored ${openWindows} open windows holding ${events} events and ${partitions} partition states from ${from}`);
+      const text = this.text;
+      const when = typeof saved.at === 'number' ? text('log.fromCheckpoint', { at: new Date(saved.at).toISOString() }) : text('log.fromClose');
+      const from = handed ? text('log.fromDeploy') : text('log.fromStore', { when, store: this.store.label });
+      this.node.log(text('log.restored', { openWindows, events, partitions, from }));
     }
     return stream;
   }
@@ -307,7 +311,7 @@ export class RuleStreamRunner {
     const state = removed || alias ? deployedState(this.RED, this.node.id, alias).state : 'enabled';
     if (state === 'deleted') {
       if (openWindows > 0 || partitions > 0) {
-        this.node.warn(`rule-sql: deleted with ${openWindows} open windows and ${partitions} partition states; their rows and states are dropped`);
+        this.node.warn(this.text('log.deleted', { openWindows, partitions }));
       }
       handover.delete(this.node.id);
       done();
@@ -316,7 +320,7 @@ export class RuleStreamRunner {
     const saved = (this.checkpoints as Checkpointer).takeNow();
     handover.set(this.node.id, saved);
     if (state === 'disabled' && (openWindows > 0 || partitions > 0)) {
-      this.node.log(`rule-sql: disabled; its ${openWindows} open windows and ${partitions} partition states are kept for when it is enabled again`);
+      this.node.log(this.text('log.disabled', { openWindows, partitions }));
     }
     // A shutdown ends what a memory store holds; a deploy hands it over (warned only at a shutdown).
     if (!this.store.persistent) lostAtShutdown(this.RED, { node: this.node, openWindows, partitions, store: this.store.label });

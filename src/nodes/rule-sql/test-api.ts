@@ -6,6 +6,7 @@ import { compileRule, RuleSyntaxError, RuleEvaluationError } from '../../index';
 import type { Row, Rule, RuleStream } from '../../index';
 import { JsonDepthError, jsonValueTooDeep } from '../../json/depth';
 import { BROKER_LABELS, EVENT_TYPES, brokerEventsFrom, eventNameOf, exampleColumns, payloadText } from '../../events';
+import { englishText, type RuleSqlText } from './text';
 
 export interface ApiAnswer {
   status: number;
@@ -20,14 +21,15 @@ const RULE_ID = 'rule_sql_test';
  * `$SYS/brokers/...`, AWS IoT `$aws/events/...`, Mosquitto `$SYS/broker/log/...`) is also
  * tested as the events it reports; NOT_MATCH then says why when the payload did not parse.
  */
-export function runRuleTest(request: unknown): ApiAnswer {
+export function runRuleTest(request: unknown, text: RuleSqlText = englishText): ApiAnswer {
   const { sql, context } = (request && typeof request === 'object' ? request : {}) as { sql?: unknown; context?: unknown };
-  if (typeof sql !== 'string') return badRequest('Bad Arguments: sql must be a string');
-  if (jsonValueTooDeep(request)) return badRequest(`decode_json_failed: the request's ${new JsonDepthError().message}`);
+  if (typeof sql !== 'string') return badRequest(text('api.sql-not-string'));
+  if (jsonValueTooDeep(request)) return badRequest(text('api.too-deep', { reason: new JsonDepthError().message }));
   const ctx = (context && typeof context === 'object' && !Array.isArray(context) ? context : {}) as Record<string, unknown>;
   const eventType = typeof ctx.event_type === 'string' ? ctx.event_type : undefined;
   if (!eventType || !eventNameOf(eventType)) {
-    return badRequest(`unknown event type${eventType ? ` "${eventType}"` : ''}; context.event_type must be one of ${EVENT_TYPES.join(', ')}`);
+    const eventTypes = EVENT_TYPES.join(', ');
+    return badRequest(eventType ? text('api.unknown-event-type', { eventType, eventTypes }) : text('api.no-event-type', { eventTypes }));
   }
   let rule;
   try {
@@ -46,7 +48,7 @@ export function runRuleTest(request: unknown): ApiAnswer {
     }
     return columns;
   };
-  if (rule.stateful) return runStreamTest(rule, request as Record<string, unknown>, ctx, columnsOf);
+  if (rule.stateful) return runStreamTest(rule, request as Record<string, unknown>, ctx, columnsOf, text);
   const columns = columnsOf([ctx]);
   // A publish on an external broker's lifecycle topic (DESIGN.md 3.1) is also the events it
   // reports: the first of them (the publish first) that the rule matches answers, as at runtime.
@@ -69,7 +71,8 @@ export function runRuleTest(request: unknown): ApiAnswer {
   }
   if (rows === null) {
     if (reported?.error !== undefined) {
-      return { status: 412, body: { code: 'NOT_MATCH', message: 'SQL Not Match', reason: `not a lifecycle payload of ${BROKER_LABELS[reported.broker]}: ${reported.error}` } };
+      const reason = text('api.not-lifecycle-payload', { broker: BROKER_LABELS[reported.broker], error: reported.error });
+      return { status: 412, body: { code: 'NOT_MATCH', message: 'SQL Not Match', reason } };
     }
     return { status: 412, body: { code: 'NOT_MATCH', message: 'SQL Not Match' } };
   }
@@ -84,15 +87,15 @@ export function runRuleTest(request: unknown): ApiAnswer {
  */
 function runStreamTest(
   rule: Rule, request: Record<string, unknown>, ctx: Record<string, unknown>,
-  columnsOf: (layers: Record<string, unknown>[]) => Record<string, unknown>,
+  columnsOf: (layers: Record<string, unknown>[]) => Record<string, unknown>, text: RuleSqlText,
 ): ApiAnswer {
   const events = request.events;
   const isEvent = (e: unknown) => e !== null && typeof e === 'object' && !Array.isArray(e);
   if (events !== undefined && !(Array.isArray(events) && events.every(isEvent))) {
-    return badRequest('Bad Arguments: events must be a JSON array of event objects (columns such as clientid, topic, payload, timestamp), or left out for one sample event');
+    return badRequest(text('api.bad-events'));
   }
   const list = events === undefined ? [{}] : events as unknown[];
-  if (list.length > 1000) return badRequest('Bad Arguments: at most 1000 sample events');
+  if (list.length > 1000) return badRequest(text('api.too-many-events', { max: 1000 }));
   let stream: RuleStream;
   try {
     const num = (v: unknown): number | undefined => (v === undefined || v === '' || v === null ? undefined : Number(v));
@@ -103,7 +106,8 @@ function runStreamTest(
     });
   } catch (err) {
     if (err instanceof RuleSyntaxError) {
-      return { status: 400, body: { code: 'BAD_REQUEST', message: `eventTime: ${err.message}`, reason: err.reason, line: err.line, column: err.column, field: 'eventTime' } };
+      const message = text('api.event-time', { message: err.message });
+      return { status: 400, body: { code: 'BAD_REQUEST', message, reason: err.reason, line: err.line, column: err.column, field: 'eventTime' } };
     }
     return badRequest(err instanceof Error ? err.message : String(err));
   }
@@ -123,7 +127,7 @@ function runStreamTest(
       if (err instanceof RuleEvaluationError) {
         return {
           status: 400,
-          body: { code: 'BAD_REQUEST', message: JSON.stringify({ [err.errorClass]: err.code }), reason: `event ${i + 1}: ${err.message}`, event: i },
+          body: { code: 'BAD_REQUEST', message: JSON.stringify({ [err.errorClass]: err.code }), reason: text('api.event-failed', { n: i + 1, reason: err.message }), event: i },
         };
       }
       throw err;
@@ -148,9 +152,9 @@ function runStreamTest(
 }
 
 /** POST /rule-sql/validate: `{ sql }` → `{ ok, sources }` or BAD_REQUEST with line and column. */
-export function validateRule(request: unknown): ApiAnswer {
+export function validateRule(request: unknown, text: RuleSqlText = englishText): ApiAnswer {
   const { sql } = (request && typeof request === 'object' ? request : {}) as { sql?: unknown };
-  if (typeof sql !== 'string') return badRequest('Bad Arguments: sql must be a string');
+  if (typeof sql !== 'string') return badRequest(text('api.sql-not-string'));
   try {
     const rule = compileRule(sql, { id: RULE_ID });
     return { status: 200, body: { ok: true, sources: rule.sources, stateful: rule.stateful } };
