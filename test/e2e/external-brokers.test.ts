@@ -132,7 +132,10 @@ describe('client events from the broker the user runs: mosquitto, AWS IoT, EMQX 
     for (const [item, at] of [[connected, 'connected_at'], [disconnected, 'disconnected_at']] as const) {
       const second = numberOf(item, at);
       assert.equal(second % 1000, 0, 'the log line second × 1000');
-      assert.ok(second >= Math.floor(started / 1000) * 1000 && second <= Date.now(), `${at} ${second}`);
+      // Mosquitto stamps its log with db.now_real_s, read with time(NULL) once per loop pass;
+      // glibc's time() is the kernel's coarse clock, a tick behind Date.now() at worst, so a line
+      // written just after a second began can carry the second before (seen once in CI).
+      assert.ok(second >= Math.floor(started / 1000) * 1000 - 2000 && second <= Date.now(), `${at} ${second}, started ${started}`);
       assert.ok(numberOf(item, 'timestamp') >= second && numberOf(item, 'timestamp') <= Date.now(), 'timestamp: arrival, ms');
     }
   });
