@@ -35,7 +35,7 @@ export function resetCatalogs(): void {
 }
 
 function fill(template: string, vars: Vars): string {
-  return template.replace(/__([A-Za-z0-9_]+)__/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
+  return template.replace(/__([A-Za-z0-9_]+?)__/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
 }
 
 /**

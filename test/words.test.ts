@@ -60,6 +60,10 @@ describe('runtime words through the message catalogs (issue 22)', function () {
       assert.equal(words('connection.test.sample', 'table __table__ not found (__n__)', { table: 'mqtt_msg', n: 3 }), 'table mqtt_msg not found (3)');
     });
 
+    it('fills placeholders written back to back and names with underscores', function () {
+      assert.equal(words('connection.test.sample', '__billing____ttl__ (__max_groups__)', { billing: 'on-demand', ttl: ', TTL on', max_groups: 3 }), 'on-demand, TTL on (3)');
+    });
+
     it("takes the installed catalog's text for its room, and English where the catalog has none", function () {
       installCatalog('connection', (key, vars) => (key === 'connection.test.sample' ? `找不到表 ${String(vars.table)}` : key));
       assert.equal(words('connection.test.sample', 'table __table__ not found', { table: 't1' }), '找不到表 t1');

@@ -35,7 +35,7 @@ function lookup(catalog: Record<string, unknown>, key: string): string | undefin
 }
 
 function fill(template: string, vars: Vars): string {
-  return template.replace(/__([A-Za-z0-9_]+)__/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
+  return template.replace(/__([A-Za-z0-9_]+?)__/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
 }
 
 /** The catalog words of the node type `namespace` (`rule-sql`, `dynamodb-sink`, ...). */
