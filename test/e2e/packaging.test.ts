@@ -47,6 +47,8 @@ async function startNodeRed(userDir: string): Promise<NodeRed> {
     // Node-RED also loads node modules installed beside itself; this repository's dev install has
     // node-red-contrib-aedes there, which a user's fresh Node-RED would not have.
     nodesExcludes: ['node-red-contrib-aedes'],
+    // The runtime's words in English whatever the machine's locale (tests read its log lines).
+    lang: 'en-US',
     telemetry: { enabled: false, updateNotification: false },
     editorTheme: { tours: false },
     logging: { console: { level: 'info', metrics: false, audit: false } },

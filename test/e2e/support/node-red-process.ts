@@ -52,6 +52,8 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
     userDir,
     flowFile: 'flows.json',
     nodesDir: [projectRoot],
+    // The runtime's words in English whatever the machine's locale (tests read its log lines).
+    lang: 'en-US',
     telemetry: { enabled: false, updateNotification: false },
     editorTheme: { tours: false, projects: { enabled: false } },
     logging: { console: { level: 'info', metrics: false, audit: false } },
