@@ -7,6 +7,7 @@ import type { SinkMetrics } from './metrics';
 import { ENTRY_OVERHEAD_BYTES, keyIdentity, requestBytes, type QueuedWrite, type WriteListener, type WriteQueue, type WriteRequest } from './queue';
 import type { Settlement } from './settlement';
 import { writeUnits } from './write-rate';
+import { words } from '../../words';
 
 /** A queue_full burst ends after this long without a drop; then it is logged once. */
 const DROP_BURST_QUIET_MS = 1000;
@@ -104,17 +105,19 @@ export class Admission {
     clearTimeout(burst.timer);
     this.dropBurst = undefined;
     const pause = this.health.pause;
+    const vars = { max: this.options.maxBufferBytes, n: burst.count, bytes: burst.bytes };
     this.options.log?.warn(
-      `queue full (maxBufferBytes ${this.options.maxBufferBytes}): dropped the ${burst.count} oldest queued ` +
-        `writes (${burst.bytes} bytes), counted as dropped.queue_full. Raise maxBufferBytes or check why DynamoDB ` +
-        `is not keeping up${pause ? ` (now: ${pause.reason})` : ''}.`,
+      pause
+        ? words('delivery.queueFull.logPaused', 'queue full (maxBufferBytes __max__): dropped the __n__ oldest queued writes (__bytes__ bytes), counted as dropped.queue_full. Raise maxBufferBytes or check why DynamoDB is not keeping up (now: __reason__).', { ...vars, reason: pause.reason })
+        : words('delivery.queueFull.log', 'queue full (maxBufferBytes __max__): dropped the __n__ oldest queued writes (__bytes__ bytes), counted as dropped.queue_full. Raise maxBufferBytes or check why DynamoDB is not keeping up.', vars),
     );
   }
 
   private dropOldest(w = this.queue.shift()): void {
     if (!w) return;
     this.queue.remove(w);
-    this.settlement.drop(w, 'queue_full', `the queue held more than maxBufferBytes (${this.options.maxBufferBytes} bytes); the oldest writes go first`);
+    const why = words('delivery.queueFull.dropped', 'the queue held more than maxBufferBytes (__max__ bytes); the oldest writes go first', { max: this.options.maxBufferBytes });
+    this.settlement.drop(w, 'queue_full', why);
     if (!this.dropBurst) {
       this.dropBurst = { count: 0, bytes: 0, timer: setTimeout(() => this.endDropBurst(), DROP_BURST_QUIET_MS) };
     }

@@ -20,6 +20,7 @@ import * as path from 'node:path';
 import { SEGMENT_RE, crc32Hex, readSettled } from './disk-format';
 import { DiskBufferError, appendWhole, diskError, removeFile, writeWhole } from './disk-io';
 import type { RestoreResult, StoredWrite, UnreadableRecord, WriteStore } from './write-store';
+import { words } from '../../words';
 
 export { MemoryStore, type RestoreResult, type StoredWrite, type UnreadableRecord, type WriteStore } from './write-store';
 export { DiskBufferError, adviceFor } from './disk-io';
@@ -64,7 +65,7 @@ export class DiskStore implements WriteStore {
     try {
       fs.mkdirSync(dir, { recursive: true });
     } catch (err) {
-      throw this.error(err, 'creating the directory');
+      throw this.error(err, words('delivery.disk.creatingDirectory', 'creating the directory'));
     }
   }
 
@@ -79,7 +80,7 @@ export class DiskStore implements WriteStore {
     try {
       files = fs.readdirSync(this.dir).filter((f) => SEGMENT_RE.test(f)).sort();
     } catch (err) {
-      throw this.error(err, 'listing the directory');
+      throw this.error(err, words('delivery.disk.listingDirectory', 'listing the directory'));
     }
     for (const file of files) {
       const firstSeq = Number(SEGMENT_RE.exec(file)![1]);
@@ -91,7 +92,7 @@ export class DiskStore implements WriteStore {
         data = fs.readFileSync(`${base}.log`);
         settled = readSettled(`${base}.ack`);
       } catch (err) {
-        this.report(this.error(err, `reading ${base}.log (left on disk for the next start)`));
+        this.report('reading', this.error(err, words('delivery.disk.reading', 'reading __file__ (left on disk for the next start)', { file: `${base}.log` })));
         continue;
       }
       const pending = new Set<number>();
@@ -103,7 +104,7 @@ export class DiskStore implements WriteStore {
         const where = { file: `${base}.log`, offset };
         offset = end + 1;
         if (nl < 0) {
-          unreadable.push({ ...where, reason: 'the last line is incomplete (cut short by a crash or a full disk)' });
+          unreadable.push({ ...where, reason: words('delivery.disk.incompleteLine', 'the last line is incomplete (cut short by a crash or a full disk)') });
           break;
         }
         const first = line.indexOf('\t');
@@ -111,7 +112,7 @@ export class DiskStore implements WriteStore {
         const seq = Number(line.slice(0, first));
         const enqueuedAt = Number(line.slice(first + 1, second));
         if (first <= 0 || second < 0 || !Number.isSafeInteger(seq) || seq <= 0 || !Number.isFinite(enqueuedAt)) {
-          unreadable.push({ ...where, reason: 'not a "<seq>\\t<time>\\t<record>" line' });
+          unreadable.push({ ...where, reason: words('delivery.disk.badLine', 'not a "<seq>\\t<time>\\t<record>" line') });
           continue;
         }
         this.maxSeqOnDisk = Math.max(this.maxSeqOnDisk, seq);
@@ -140,7 +141,7 @@ export class DiskStore implements WriteStore {
     const line = Buffer.from(`${write.seq}\t${write.enqueuedAt}\t${write.record}\n`, 'utf8');
     const failure = writeWhole(this.fd!, line);
     if (failure) {
-      const err = this.error(failure.err, 'appending a write', failure.written);
+      const err = this.error(failure.err, words('delivery.disk.appending', 'appending a write'), failure.written);
       if (failure.written > 0) {
         try {
           fs.ftruncateSync(this.fd!, segment.bytes);
@@ -173,7 +174,10 @@ export class DiskStore implements WriteStore {
       // that fails they are sent again after a restart (a duplicate, never a loss).
       const text = list.join(',');
       const failure = appendWhole(`${segment.base}.ack`, Buffer.from(`${text}#${crc32Hex(text)}\n`, 'utf8'));
-      if (failure) this.report(this.error(failure.err, `recording ${list.length} settled writes in ${segment.base}.ack`, failure.written));
+      if (failure) {
+        const operation = words('delivery.disk.recording', 'recording __n__ settled writes in __file__', { n: list.length, file: `${segment.base}.ack` });
+        this.report('recording', this.error(failure.err, operation, failure.written));
+      }
     }
   }
 
@@ -182,7 +186,7 @@ export class DiskStore implements WriteStore {
       try {
         fs.closeSync(this.fd);
       } catch (err) {
-        this.report(this.error(err, 'closing the segment file'));
+        this.report('closing', this.error(err, words('delivery.disk.closing', 'closing the segment file')));
       }
     }
     this.fd = undefined;
@@ -225,7 +229,7 @@ export class DiskStore implements WriteStore {
     try {
       fd = fs.openSync(`${base}.log`, 'a');
     } catch (err) {
-      throw this.error(err, 'opening a new segment file');
+      throw this.error(err, words('delivery.disk.opening', 'opening a new segment file'));
     }
     let bytes = 0;
     try {
@@ -261,7 +265,7 @@ export class DiskStore implements WriteStore {
       removeFile(`${segment.base}.ack`);
       return true;
     } catch (err) {
-      this.report(this.error(err, `deleting the settled segment ${segment.base}.log`));
+      this.report('deleting', this.error(err, words('delivery.disk.deleting', 'deleting the settled segment __file__', { file: `${segment.base}.log` })));
       return false;
     }
   }
@@ -270,9 +274,9 @@ export class DiskStore implements WriteStore {
     return diskError(this.dir, err, operation, written);
   }
 
-  /** Reports a disk error, at most once per operation and errno per interval. */
-  private report(err: DiskBufferError): void {
-    const key = `${err.operation.split(' ')[0]}:${err.code}`;
+  /** Reports a disk error, at most once per operation (`kind`, whatever the language) and errno per interval. */
+  private report(kind: string, err: DiskBufferError): void {
+    const key = `${kind}:${err.code}`;
     const now = Date.now();
     const last = this.reported.get(key);
     if (last && now - last.at < ERROR_REPORT_INTERVAL_MS) {

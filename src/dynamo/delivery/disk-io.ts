@@ -3,6 +3,7 @@
 // where it can be, so no torn record or ack line is left behind to be misread.
 import * as fs from 'node:fs';
 import * as util from 'node:util';
+import { words } from '../../words';
 
 /**
  * A disk buffer operation failed. `code` is the errno name (ENOSPC, EROFS, EACCES, EIO,
@@ -15,7 +16,11 @@ export class DiskBufferError extends Error {
     readonly operation: string,
     detail: string,
   ) {
-    super(`disk buffer ${dir}: ${operation} failed (${code}${detail ? `: ${detail}` : ''}). ${adviceFor(code)}`);
+    super(
+      detail
+        ? words('delivery.disk.errorDetail', 'disk buffer __dir__: __operation__ failed (__code__: __detail__). __advice__', { dir, operation, code, detail, advice: adviceFor(code) })
+        : words('delivery.disk.error', 'disk buffer __dir__: __operation__ failed (__code__). __advice__', { dir, operation, code, advice: adviceFor(code) }),
+    );
     this.name = 'DiskBufferError';
   }
 }
@@ -25,16 +30,16 @@ export function adviceFor(code: string): string {
   switch (code) {
     case 'ENOSPC':
     case 'SHORT_WRITE':
-      return 'The disk is full: free space on it (or set buffer mode to memory).';
+      return words('delivery.disk.full', 'The disk is full: free space on it (or set buffer mode to memory).');
     case 'EDQUOT':
-      return 'The disk quota is used up: raise it or free space (or set buffer mode to memory).';
+      return words('delivery.disk.quota', 'The disk quota is used up: raise it or free space (or set buffer mode to memory).');
     case 'EROFS':
-      return 'The file system is read-only: remount it read-write (or set buffer mode to memory).';
+      return words('delivery.disk.readOnly', 'The file system is read-only: remount it read-write (or set buffer mode to memory).');
     case 'EACCES':
     case 'EPERM':
-      return 'Node-RED may not write there: fix the permissions (or set buffer mode to memory).';
+      return words('delivery.disk.permissions', 'Node-RED may not write there: fix the permissions (or set buffer mode to memory).');
     default:
-      return 'Check the disk under that directory (or set buffer mode to memory).';
+      return words('delivery.disk.other', 'Check the disk under that directory (or set buffer mode to memory).');
   }
 }
 
@@ -72,7 +77,7 @@ export function removeFile(file: string): void {
 export function diskError(dir: string, err: unknown, operation: string, written?: number): DiskBufferError {
   const e = err as NodeJS.ErrnoException;
   const code = errnoName(e);
-  const detail = written !== undefined && written > 0 ? `only ${written} bytes were written` : (e?.message ?? String(err));
+  const detail = written !== undefined && written > 0 ? words('delivery.disk.shortWrite', 'only __n__ bytes were written', { n: written }) : (e?.message ?? String(err));
   return new DiskBufferError(dir, code, operation, detail);
 }
 
@@ -84,7 +89,7 @@ export function writeWhole(fd: number, data: Buffer): { err: unknown; written: n
       // The file is open for appending: every write goes to its end.
       const n = fs.writeSync(fd, data, written, data.length - written, null);
       // write(2) may take fewer bytes than asked (a full disk): go on, the next call says why.
-      if (n <= 0) return { err: Object.assign(new Error('the write took no bytes'), { code: 'SHORT_WRITE' }), written };
+      if (n <= 0) return { err: Object.assign(new Error(words('delivery.disk.noBytes', 'the write took no bytes')), { code: 'SHORT_WRITE' }), written };
       written += n;
     }
   } catch (err) {

@@ -3,6 +3,7 @@
 // drop), and the waits close() makes for calls to settle.
 import type { QueuedWrite, WriteQueue } from './queue';
 import type { Settlement } from './settlement';
+import { words } from '../../words';
 
 export interface HandOverOptions {
   /** Takes a write left unwritten by a call that returned after close() (the node's successor). */
@@ -38,7 +39,7 @@ export class HandOver {
       this.options.onHandOff(w);
       return;
     }
-    this.settlement.drop(w, 'resource_stopped', 'the sink closed while this write was in flight, and it was not written');
+    this.settlement.drop(w, 'resource_stopped', words('delivery.dropped.closedInFlight', 'the sink closed while this write was in flight, and it was not written'));
   }
 
   /** Resolves when a call next returns, or after `timeoutMs`. */

@@ -16,6 +16,7 @@
 // entry ends HOT_KEY_TTL_MS after its last throttle (the episode is over). With no entry, the
 // writer looks nothing up per write (`size` is 0).
 import { keyIdentity, type AttributeMap, type QueuedWrite } from './queue';
+import { words } from '../../words';
 
 /** Most hot keys tracked at once. */
 export const MAX_HOT_KEYS = 1000;
@@ -156,6 +157,7 @@ export function describePartition(w: QueuedWrite): string {
     break;
   }
   const v = name !== undefined ? (w.key as AttributeMap)[name] : undefined;
-  const shown = v?.S !== undefined ? JSON.stringify(v.S) : v?.N !== undefined ? v.N : v?.B !== undefined ? '(binary)' : '?';
-  return `partition key ${name ?? '?'} = ${shown.length > 80 ? `${shown.slice(0, 77)}...` : shown} in table "${w.table}"`;
+  const shown = v?.S !== undefined ? JSON.stringify(v.S) : v?.N !== undefined ? v.N : v?.B !== undefined ? words('delivery.hotKey.binary', '(binary)') : '?';
+  const value = shown.length > 80 ? `${shown.slice(0, 77)}...` : shown;
+  return words('delivery.hotKey.partition', 'partition key __name__ = __value__ in table "__table__"', { name: name ?? '?', value, table: w.table });
 }

@@ -15,6 +15,7 @@ import type { Settlement } from './settlement';
 import { CLIENT_TOKEN_WINDOW_MS } from './single-write';
 import type { TableCreation } from './table-creation';
 import { unitsOf, type WriteRate } from './write-rate';
+import { words } from '../../words';
 
 export interface RetrierOptions {
   backoff?: BackoffPolicy;
@@ -97,7 +98,7 @@ export class Retrier {
     this.health.answered();
     // A missing table the sink makes (createTable): its puts and updates wait for it.
     if (c.kind === 'not_found' && this.tables) call = this.tables.hold(call, c.message);
-    if (call.length > 0) this.settlement.failed(call, `${call[0].operation} failed: ${c.message}`);
+    if (call.length > 0) this.settlement.failed(call, words('delivery.failed.call', '__operation__ failed: __error__', { operation: call[0].operation, error: c.message }));
   }
 
   /**
@@ -142,7 +143,10 @@ export class Retrier {
       const { at, fresh } = this.hot.throttled(w, now);
       if (fresh) {
         this.options.log?.warn(
-          `${describePartition(w)} is a hot key: ${why}. Its writes slow down to what DynamoDB takes; the other keys keep their rate (logged once per episode).`,
+          words('delivery.hotKey.log', '__key__ is a hot key: __why__. Its writes slow down to what DynamoDB takes; the other keys keep their rate (logged once per episode).', {
+            key: describePartition(w),
+            why,
+          }),
         );
       }
       this.retry(w, why, at);
@@ -178,8 +182,11 @@ export class Retrier {
       this.settlement.drop(
         w,
         'expired',
-        `not written within ${Math.round(tokenWindow / 1000)} s of its first attempt, after which DynamoDB forgets its ClientRequestToken ` +
-          `and a retry could apply the update twice (${w.attempts} attempts; last error: ${why})`,
+        words(
+          'delivery.expired.tokenWindow',
+          'not written within __s__ s of its first attempt, after which DynamoDB forgets its ClientRequestToken and a retry could apply the update twice (__attempts__ attempts; last error: __why__)',
+          { s: Math.round(tokenWindow / 1000), attempts: w.attempts, why },
+        ),
       );
       return;
     }

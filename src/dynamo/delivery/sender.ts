@@ -13,6 +13,7 @@ import type { Retrier } from './retrier';
 import type { Settlement } from './settlement';
 import { needsSingleCall, sendSingle, type ServerSupport } from './single-write';
 import { unitsOf, type WriteRate } from './write-rate';
+import { words } from '../../words';
 
 export interface SenderOptions {
   client: DynamoDBClient;
@@ -26,8 +27,11 @@ export class CallSender {
   private readonly support: ServerSupport = { transactions: true };
   private readonly noTransactions = (): void =>
     this.options.log?.warn(
-      `${this.options.describeEndpoint?.() ?? 'this DynamoDB server'} has no TransactWriteItems: non-idempotent updates ` +
-        '(ADD, list_append, + / -) go as UpdateItem and may be applied twice when an answer is lost and the write is retried',
+      words(
+        'delivery.server.noTransactions',
+        '__server__ has no TransactWriteItems: non-idempotent updates (ADD, list_append, + / -) go as UpdateItem and may be applied twice when an answer is lost and the write is retried',
+        { server: this.options.describeEndpoint?.() ?? words('delivery.server.this', 'this DynamoDB server') },
+      ),
     );
 
   constructor(
@@ -88,7 +92,8 @@ export class CallSender {
         this.settlement.written(written);
         if (unprocessed.size > 0) {
           const now = Date.now();
-          for (const w of call) if (unprocessed.has(w.keyId)) this.retrier.retry(w, 'UnprocessedItems (DynamoDB did not take every write of the batch)', now);
+          const why = words('delivery.retry.unprocessed', 'UnprocessedItems (DynamoDB did not take every write of the batch)');
+          for (const w of call) if (unprocessed.has(w.keyId)) this.retrier.retry(w, why, now);
         }
       }
     } catch (err) {
@@ -100,7 +105,7 @@ export class CallSender {
         this.inflight.narrow();
         // The last error is still the best reason to give (the abort itself says nothing new).
         const now = Date.now();
-        for (const w of call) this.retrier.retry(w, w.lastError ?? 'requestTtl ran out while a call was in flight', now);
+        for (const w of call) this.retrier.retry(w, w.lastError ?? words('delivery.retry.requestTtl', 'requestTtl ran out while a call was in flight'), now);
       } else {
         this.retrier.failed(call, err, sentAt);
       }

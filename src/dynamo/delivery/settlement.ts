@@ -6,6 +6,7 @@ import type { Availability } from './availability';
 import type { DropReason, SinkMetrics } from './metrics';
 import type { QueuedWrite, WriteListener } from './queue';
 import type { WriteStore } from './write-store';
+import { words } from '../../words';
 
 export interface SettlementOptions {
   requestTtl: number;
@@ -68,8 +69,11 @@ export class Settlement {
     const names = w.expression?.names ?? {};
     const message =
       condition === undefined
-        ? `${this.describe(w)}: DynamoDB refused it with ConditionalCheckFailedException although the sink set no condition`
-        : `${this.describe(w)}: the condition failed (ConditionalCheckFailedException): ${condition.replace(/#c\d+/g, (alias) => names[alias] ?? alias)}`;
+        ? words('delivery.condition.noCondition', '__write__: DynamoDB refused it with ConditionalCheckFailedException although the sink set no condition', { write: this.describe(w) })
+        : words('delivery.condition.failed', '__write__: the condition failed (ConditionalCheckFailedException): __condition__', {
+            write: this.describe(w),
+            condition: condition.replace(/#c\d+/g, (alias) => names[alias] ?? alias),
+          });
     this.lastError = message;
     w.listener?.failed(new Error(message), w.attempts);
   }
@@ -116,11 +120,20 @@ export class Settlement {
     if (bad.length === 0) return;
     this.metrics.matched += bad.length;
     this.metrics.failed += bad.length;
-    const shown = bad.slice(0, 5).map((b) => `${b.file} at byte ${b.offset}${b.seq ? ` (seq ${b.seq})` : ''}: ${b.why}`);
-    this.lastError = `${bad.length} buffered record${bad.length === 1 ? '' : 's'} could not be read back`;
+    const shown = bad.slice(0, 5).map((b) =>
+      b.seq
+        ? words('delivery.unreadable.recordSeq', '__file__ at byte __offset__ (seq __seq__): __why__', { file: b.file, offset: b.offset, seq: b.seq, why: b.why })
+        : words('delivery.unreadable.record', '__file__ at byte __offset__: __why__', { file: b.file, offset: b.offset, why: b.why }),
+    );
+    this.lastError =
+      bad.length === 1
+        ? words('delivery.unreadable.one', '1 buffered record could not be read back')
+        : words('delivery.unreadable.many', '__n__ buffered records could not be read back', { n: bad.length });
+    const records = shown.join('; ');
     this.options.log?.warn(
-      `${this.lastError} and will not be written (counted as failed): ${shown.join('; ')}` +
-        `${bad.length > shown.length ? `; and ${bad.length - shown.length} more` : ''}`,
+      bad.length > shown.length
+        ? words('delivery.unreadable.logMore', '__summary__ and will not be written (counted as failed): __records__; and __more__ more', { summary: this.lastError, records, more: bad.length - shown.length })
+        : words('delivery.unreadable.log', '__summary__ and will not be written (counted as failed): __records__', { summary: this.lastError, records }),
     );
   }
 
@@ -129,7 +142,7 @@ export class Settlement {
     this.metrics.queuing -= 1;
     this.metrics.drop(reason);
     if (this.persistent) this.store.settle([w.seq]);
-    const err = new Error(`${this.describe(w)} was dropped (${reason}): ${why ?? reason}`);
+    const err = new Error(words('delivery.dropped.message', '__write__ was dropped (__reason__): __why__', { write: this.describe(w), reason, why: why ?? reason }));
     // queue_full is logged once per burst (admission.ts), not once per message.
     if (reason !== 'queue_full') this.lastError = err.message;
     w.listener?.dropped(reason, err, w.attempts);
@@ -139,20 +152,31 @@ export class Settlement {
   /** A queued write past its requestTtl deadline: dropped.expired. */
   expire(w: QueuedWrite): void {
     const pause = this.health.pause;
-    const last = w.lastError ? `; last error: ${w.lastError}` : pause ? `; ${pause.reason}` : '';
+    const last = w.lastError
+      ? words('delivery.expired.lastError', '; last error: __error__', { error: w.lastError })
+      : pause
+        ? words('delivery.expired.pause', '; __reason__', { reason: pause.reason })
+        : '';
+    const tries = w.attempts === 1 ? words('delivery.expired.oneAttempt', '1 attempt') : words('delivery.expired.attempts', '__n__ attempts', { n: w.attempts });
+    const ttl = this.options.requestTtl;
     this.drop(
       w,
       'expired',
-      `not written within requestTtl ${this.options.requestTtl} ms (${w.attempts} attempt${w.attempts === 1 ? '' : 's'}${last}). ` +
-        'Raise requestTtl or find out why DynamoDB does not accept the writes.',
+      words('delivery.expired.why', 'not written within requestTtl __ms__ ms (__tries__). Raise requestTtl or find out why DynamoDB does not accept the writes.', {
+        ms: ttl,
+        tries: `${tries}${last}`,
+      }),
     );
     // With a listener the node reports it (done(err) logs and reaches Catch nodes); writes
     // restored from disk have none, so the writer logs them itself.
-    if (!w.listener) this.options.log?.warn(`${this.describe(w)} expired after ${this.options.requestTtl} ms (dropped.expired)${last}`);
+    if (!w.listener) this.options.log?.warn(words('delivery.expired.log', '__write__ expired after __ms__ ms (dropped.expired)__last__', { write: this.describe(w), ms: ttl, last }));
   }
 
   describe(w: QueuedWrite): string {
     const endpoint = this.options.describeEndpoint?.();
-    return `${w.operation} to table "${w.table}"${endpoint ? ` at ${endpoint}` : ''}`;
+    const vars = { operation: w.operation, table: w.table };
+    return endpoint
+      ? words('delivery.write.describeAt', '__operation__ to table "__table__" at __endpoint__', { ...vars, endpoint })
+      : words('delivery.write.describe', '__operation__ to table "__table__"', vars);
   }
 }

@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { attributeAt, sameItem, sameValue } from '../item/expression';
 import type { AttributeMap, WriteExpression, WriteRequest } from './queue';
+import { words } from '../../words';
 
 export type SingleOutcome = 'written' | 'condition';
 
@@ -175,7 +176,12 @@ function cancellationError(code: string | undefined, message: string | undefined
     ValidationError: 'ValidationException',
     ItemCollectionSizeLimitExceeded: 'ItemCollectionSizeLimitExceededException',
   };
-  const err = new Error(`TransactWriteItems cancelled (${code ?? 'no reason given'})${message ? `: ${message}` : ''}`);
+  const reason = code ?? words('delivery.transaction.noReason', 'no reason given');
+  const err = new Error(
+    message
+      ? words('delivery.transaction.cancelledBecause', 'TransactWriteItems cancelled (__reason__): __message__', { reason, message })
+      : words('delivery.transaction.cancelled', 'TransactWriteItems cancelled (__reason__)', { reason }),
+  );
   err.name = names[code ?? ''] ?? 'TransactionCanceledException';
   return err;
 }

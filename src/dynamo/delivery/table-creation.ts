@@ -15,6 +15,7 @@ import type { SinkMetrics } from './metrics';
 import type { QueuedWrite, WriteQueue } from './queue';
 import { backoffDelay } from './retry';
 import type { Settlement } from './settlement';
+import { words } from '../../words';
 
 /** The sink's table shape (DESIGN.md 1.3): what a table it creates gets. */
 export interface CreateTableSettings {
@@ -90,7 +91,7 @@ export class TableCreation {
       void this.create(table, writes[0], refused?.failures ?? 0);
     }
     for (const w of writes) {
-      w.lastError = `${why}; the sink is creating it (createTable)`;
+      w.lastError = words('delivery.createTable.creating', '__why__; the sink is creating it (createTable)', { why });
       w.notBefore = HELD;
       held.add(w);
       this.metrics.inflight -= 1;
@@ -110,7 +111,7 @@ export class TableCreation {
     try {
       outcome = await this.make(table, first);
     } catch (err) {
-      outcome = { ok: false, message: `table "${table}" could not be created: ${(err as Error).message}` };
+      outcome = { ok: false, message: words('delivery.createTable.failed', 'table "__table__" could not be created: __error__', { table, error: (err as Error).message }) };
     }
     const held = [...(this.creating.get(table) ?? [])].filter((w) => w.queued && w.notBefore === HELD);
     this.creating.delete(table);
@@ -119,7 +120,7 @@ export class TableCreation {
       for (const w of held) w.notBefore = 0;
     } else {
       const wait = Math.min(MOST_RETRY_AFTER_MS, (this.settings.retryAfterMs ?? RETRY_AFTER_MS) * 2 ** failures);
-      const message = `${outcome.message}. The next write to this table tries again after ${Math.round(wait / 1000)} s`;
+      const message = words('delivery.createTable.tryAgain', '__why__. The next write to this table tries again after __s__ s', { why: outcome.message, s: Math.round(wait / 1000) });
       this.refused.set(table, { until: Date.now() + wait, message, failures: failures + 1 });
       for (const w of held) this.queue.remove(w);
       this.settlement.failedQueued(held, message);
@@ -139,15 +140,21 @@ export class TableCreation {
       ...(this.settings.ttlAttribute ? { ttlAttribute: this.settings.ttlAttribute } : {}),
     };
     const waitMs = this.settings.activeWaitMs ?? ACTIVE_WAIT_MS;
-    const where = `table "${table}" not found${endpoint ? ` at ${endpoint}` : ''}`;
+    const where = endpoint
+      ? words('delivery.createTable.notFoundAt', 'table "__table__" not found at __endpoint__', { table, endpoint })
+      : words('delivery.createTable.notFound', 'table "__table__" not found', { table });
     for (let attempt = 1; ; attempt++) {
       const outcome = await createTableWith(this.options.client, request, context, waitMs);
       switch (outcome.kind) {
         case 'created': {
           this.metrics.tablesCreated += 1;
           const keys = [request.hashKey, request.rangeKey].filter((k) => k !== undefined).map((k) => `${k.name} (${k.type})`);
-          const ttl = request.ttlAttribute && !outcome.ttl ? `, TTL on "${request.ttlAttribute}"` : '';
-          this.options.log?.info(`created table "${table}" (createTable): key ${keys.join(', ')}, on-demand billing${ttl}`);
+          const vars = { table, keys: keys.join(', ') };
+          this.options.log?.info(
+            request.ttlAttribute && !outcome.ttl
+              ? words('delivery.createTable.createdTtl', 'created table "__table__" (createTable): key __keys__, on-demand billing, TTL on "__ttl__"', { ...vars, ttl: request.ttlAttribute })
+              : words('delivery.createTable.created', 'created table "__table__" (createTable): key __keys__, on-demand billing', vars),
+          );
           if (outcome.ttl) this.ttlFailed(table, outcome.ttl);
           return { ok: true };
         }
@@ -156,16 +163,16 @@ export class TableCreation {
           // it (CREATING): its writes wait until it is ACTIVE.
           const active = await waitUntilActive(this.options.client, table, waitMs, context);
           if (typeof active !== 'string') return { ok: true };
-          return { ok: false, message: `${where}; it exists or is being made elsewhere (ResourceInUseException), but: ${active}` };
+          return { ok: false, message: words('delivery.createTable.inUse', '__where__; it exists or is being made elsewhere (ResourceInUseException), but: __error__', { where, error: active }) };
         }
         case 'not_active':
-          return { ok: false, message: `${where}; ${outcome.error}` };
+          return { ok: false, message: words('delivery.createTable.notActive', '__where__; __error__', { where, error: outcome.error }) };
         case 'refused':
           if (outcome.error.retryable && this.waiting(table)) {
             await new Promise((r) => setTimeout(r, backoffDelay(attempt, AGAIN)));
             continue;
           }
-          return { ok: false, message: `${where} and could not be created: ${refusal(outcome.error, request)}` };
+          return { ok: false, message: words('delivery.createTable.refused', '__where__ and could not be created: __error__', { where, error: refusal(outcome.error, request) }) };
       }
     }
   }
@@ -181,16 +188,22 @@ export class TableCreation {
     const attribute = this.settings.ttlAttribute;
     if (!ttl.unsupported) {
       this.options.log?.warn(
-        `created table "${table}", but turning TTL on for "${attribute}" failed: ${ttl.message}. Items are written with "${attribute}" ` +
-          'but do not expire: grant dynamodb:UpdateTimeToLive, or turn TTL on in the AWS console (Table › Additional settings › Time to Live)',
+        words(
+          'delivery.createTable.ttlFailed',
+          'created table "__table__", but turning TTL on for "__attribute__" failed: __error__. Items are written with "__attribute__" but do not expire: grant dynamodb:UpdateTimeToLive, or turn TTL on in the AWS console (Table › Additional settings › Time to Live)',
+          { table, attribute: attribute ?? '', error: ttl.message },
+        ),
       );
       return;
     }
     if (this.ttlUnsupportedLogged) return;
     this.ttlUnsupportedLogged = true;
     this.options.log?.warn(
-      `${this.options.describeEndpoint?.() ?? 'this DynamoDB server'} cannot turn TTL on (no UpdateTimeToLive, as in dynalite): the tables ` +
-        `this sink creates are made and written with "${attribute}", but their items do not expire (logged once)`,
+      words(
+        'delivery.createTable.ttlUnsupported',
+        '__server__ cannot turn TTL on (no UpdateTimeToLive, as in dynalite): the tables this sink creates are made and written with "__attribute__", but their items do not expire (logged once)',
+        { server: this.options.describeEndpoint?.() ?? words('delivery.server.this', 'this DynamoDB server'), attribute: attribute ?? '' },
+      ),
     );
   }
 }
@@ -200,8 +213,8 @@ function keyOf(w: QueuedWrite, name: string): KeyAttribute {
   const v = w.key[name];
   const type = v?.S !== undefined ? 'S' : v?.N !== undefined ? 'N' : v?.B !== undefined ? 'B' : undefined;
   if (!type) {
-    const has = v ? Object.keys(v)[0] : 'no value';
-    throw new Error(`its key attribute "${name}" is ${has}; a DynamoDB key is a string (S), number (N) or binary (B)`);
+    const has = v ? Object.keys(v)[0] : words('delivery.createTable.noValue', 'no value');
+    throw new Error(words('delivery.createTable.badKey', 'its key attribute "__name__" is __type__; a DynamoDB key is a string (S), number (N) or binary (B)', { name, type: has }));
   }
   return { name, type };
 }
@@ -209,8 +222,9 @@ function keyOf(w: QueuedWrite, name: string): KeyAttribute {
 /** Why CreateTable was refused, and the fix. */
 function refusal(c: ErrorClass, request: CreateTableRequest): string {
   if (c.code === 'AccessDeniedException') {
-    const also = request.ttlAttribute ? ', dynamodb:DescribeTable and dynamodb:UpdateTimeToLive' : ' and dynamodb:DescribeTable';
-    return `the connector's credentials lack the dynamodb:CreateTable permission (AccessDeniedException). Grant dynamodb:CreateTable${also}, or create the table yourself`;
+    return request.ttlAttribute
+      ? words('delivery.createTable.deniedTtl', "the connector's credentials lack the dynamodb:CreateTable permission (AccessDeniedException). Grant dynamodb:CreateTable, dynamodb:DescribeTable and dynamodb:UpdateTimeToLive, or create the table yourself")
+      : words('delivery.createTable.denied', "the connector's credentials lack the dynamodb:CreateTable permission (AccessDeniedException). Grant dynamodb:CreateTable and dynamodb:DescribeTable, or create the table yourself");
   }
   return c.message;
 }

@@ -33,6 +33,7 @@ import { Settlement, type UnreadableWrite } from './settlement';
 import { TableCreation, type CreateTableSettings } from './table-creation';
 import { WriteRate, unitsOf, type WriteRateState } from './write-rate';
 import { Wakeup } from './wakeup';
+import { words } from '../../words';
 
 export { MAX_BATCH_WRITES } from './batching';
 export type { PauseState } from './availability';
@@ -208,7 +209,7 @@ export class BatchWriter {
         if (this.persistent) this.store.append({ seq, enqueuedAt: w.enqueuedAt, record: serializeWrite(w) });
       } catch (err) {
         // Still queued in memory: written in this process, only not kept across a restart.
-        if (unstored++ === 0) this.options.log?.warn(`${(err as Error).message} Writes taken over from before the redeploy stay in memory only.`);
+        if (unstored++ === 0) this.options.log?.warn(words('delivery.adopt.memoryOnly', '__error__ Writes taken over from before the redeploy stay in memory only.', { error: (err as Error).message }));
       }
       this.admission.admit(w, seq, now, w.listener, 0, itemSize(w.item), w, options.counted);
     }
@@ -217,7 +218,7 @@ export class BatchWriter {
   }
 
   enqueue(req: WriteRequest, listener?: WriteListener, options: EnqueueOptions = {}): void {
-    if (this.handOver.closed) throw new Error('the DynamoDB writer is closed');
+    if (this.handOver.closed) throw new Error(words('delivery.writer.closed', 'the DynamoDB writer is closed'));
     const seq = this.nextSeq++;
     const now = Date.now();
     if (this.persistent) {
@@ -258,7 +259,7 @@ export class BatchWriter {
   }
 
   /** The connector's health: while DynamoDB is down nothing is sent and writes wait. */
-  setAvailable(available: boolean, reason = 'DynamoDB unreachable'): void {
+  setAvailable(available: boolean, reason = available ? '' : words('delivery.writer.unreachable', 'DynamoDB unreachable')): void {
     if (!this.health.set(available, reason)) return;
     this.options.onChange?.();
     if (available) this.wake(0);
@@ -320,7 +321,7 @@ export class BatchWriter {
     }
     // Kept writes stay counted as queuing: they are, on disk or in the next instance.
     if (drop) {
-      for (const w of left) this.settlement.drop(w, 'resource_stopped', 'the sink node was removed before it could write it');
+      for (const w of left) this.settlement.drop(w, 'resource_stopped', words('delivery.dropped.removed', 'the sink node was removed before it could write it'));
     }
     this.admission.endDropBurst();
     this.store.close();

@@ -1,6 +1,7 @@
 // What both item encoders share (DESIGN.md section 4): the options, the per-message error that
 // is never retried, and the rules for attribute names and numbers.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { words } from '../../words';
 
 export type ItemEncoding = 'emqx' | 'native';
 
@@ -45,7 +46,7 @@ export function setEntry(target: Record<string, AttributeValue>, key: string, va
 
 export function numberText(value: number, name: string): string {
   if (!Number.isFinite(value)) {
-    throw new ItemError('bad_value', `attribute "${name}" is ${value}, which DynamoDB cannot store as a number`);
+    throw new ItemError('bad_value', words('item.value.notFinite', 'attribute "__name__" is __value__, which DynamoDB cannot store as a number', { name, value }));
   }
   return String(value);
 }

@@ -9,6 +9,8 @@ import {
 import { integerOfText } from '../../rules/exact-json';
 import { EncodeOptions, Item, ItemError, numberText, setOwn } from './attribute';
 import { encodeNative, NativeWalk } from './native';
+import { describeType } from './item-words';
+import { words } from '../../words';
 
 export { ItemError } from './attribute';
 export type { EncodeOptions, Item, ItemEncoding, ItemErrorCode } from './attribute';
@@ -24,13 +26,13 @@ export interface ItemMeasure {
 /** Turns a row (an object) into a DynamoDB item, checking key attributes and size. */
 export function encodeItem(row: unknown, options: EncodeOptions, measure?: ItemMeasure): Item {
   if (row === null || typeof row !== 'object' || Array.isArray(row) || Buffer.isBuffer(row)) {
-    throw new ItemError('not_object', `the row to write must be an object, not ${describeType(row)}`);
+    throw new ItemError('not_object', words('item.row.notObject', 'the row to write must be an object, not __type__', { type: describeType(row) }));
   }
   // A function node may hand over a Map as the row: its entries are the attributes.
   const fields = (!isPlainObject(row) && types.isMap(row) ? mapFields(row) : row) as Record<string, unknown>;
   // An undefined or null key would be stored as the text "undefined"/"null": surely a mistake.
-  checkKeyPresent(fields, options.hashKey, 'partition key', 'hashKey');
-  if (options.rangeKey) checkKeyPresent(fields, options.rangeKey, 'sort key', 'rangeKey');
+  checkKeyPresent(fields, options.hashKey, 'partition');
+  if (options.rangeKey) checkKeyPresent(fields, options.rangeKey, 'sort');
   const item: Item = {};
   const native = options.encoding === 'native';
   // One walk for the whole item: every attribute leaves its stack empty again.
@@ -44,16 +46,20 @@ export function encodeItem(row: unknown, options: EncodeOptions, measure?: ItemM
       else item[name] = encoded;
     }
   } catch (err) {
-    if (err instanceof JsonValueError) throw new ItemError('bad_value', `attribute "${err.path}" ${err.reason}`);
+    if (err instanceof JsonValueError) throw new ItemError('bad_value', words('item.value.attribute', 'attribute "__path__" __reason__', { path: err.path, reason: err.reason }));
     throw err;
   }
-  checkKeyType(item, options.hashKey, 'partition key');
-  if (options.rangeKey) checkKeyType(item, options.rangeKey, 'sort key');
+  checkKeyType(item, options.hashKey, 'partition');
+  if (options.rangeKey) checkKeyType(item, options.rangeKey, 'sort');
   const size = itemSize(item);
   if (size > MAX_ITEM_BYTES) {
     throw new ItemError(
       'too_large',
-      `item is ${size} bytes, over DynamoDB's 400 KB limit (${MAX_ITEM_BYTES} bytes): select fewer or smaller columns in the rule, or use a template`,
+      words(
+        'item.size.tooLarge',
+        "item is __size__ bytes, over DynamoDB's 400 KB limit (__limit__ bytes): select fewer or smaller columns in the rule, or use a template",
+        { size, limit: MAX_ITEM_BYTES },
+      ),
     );
   }
   if (measure) measure.size = size;
@@ -68,7 +74,7 @@ function mapFields(map: Map<unknown, unknown>): Record<string, unknown> {
       else fields[name] = map.get(key);
     }
   } catch (err) {
-    if (err instanceof JsonValueError) throw new ItemError('not_object', `the row ${err.reason}`);
+    if (err instanceof JsonValueError) throw new ItemError('not_object', words('item.row.badMap', 'the row __reason__', { reason: err.reason }));
     throw err;
   }
   return fields;
@@ -81,24 +87,35 @@ export function keyOf(item: Item, hashKey: string, rangeKey?: string): Item {
   return key;
 }
 
-function checkKeyPresent(row: Record<string, unknown>, name: string, role: string, option: string): void {
+function checkKeyPresent(row: Record<string, unknown>, name: string, role: 'partition' | 'sort'): void {
   const value = row[name];
   if (value === undefined || value === null || value === '') {
-    const what = value === undefined ? `has no "${name}" attribute` : `has an empty "${name}" attribute`;
-    throw new ItemError(
-      'missing_key',
-      `item ${what}, the table's ${role}: add "${name}" to the rule's SELECT (e.g. SELECT clientid as ${name}, ...) or to the template, or set the sink's ${option} to an attribute every row has`,
-    );
+    throw new ItemError('missing_key', missingKeyText(name, role, value === undefined));
   }
 }
 
-function checkKeyType(item: Item, name: string, role: string): void {
+/** One sentence per case, so that each language can word it whole. */
+function missingKeyText(name: string, role: 'partition' | 'sort', absent: boolean): string {
+  const vars = { name };
+  if (role === 'partition') {
+    return absent
+      ? words('item.key.missingPartition', 'item has no "__name__" attribute, the table\'s partition key: add "__name__" to the rule\'s SELECT (e.g. SELECT clientid as __name__, ...) or to the template, or set the sink\'s hashKey to an attribute every row has', vars)
+      : words('item.key.emptyPartition', 'item has an empty "__name__" attribute, the table\'s partition key: add "__name__" to the rule\'s SELECT (e.g. SELECT clientid as __name__, ...) or to the template, or set the sink\'s hashKey to an attribute every row has', vars);
+  }
+  return absent
+    ? words('item.key.missingSort', 'item has no "__name__" attribute, the table\'s sort key: add "__name__" to the rule\'s SELECT (e.g. SELECT clientid as __name__, ...) or to the template, or set the sink\'s rangeKey to an attribute every row has', vars)
+    : words('item.key.emptySort', 'item has an empty "__name__" attribute, the table\'s sort key: add "__name__" to the rule\'s SELECT (e.g. SELECT clientid as __name__, ...) or to the template, or set the sink\'s rangeKey to an attribute every row has', vars);
+}
+
+function checkKeyType(item: Item, name: string, role: 'partition' | 'sort'): void {
   const value = item[name];
   if (value === undefined || (value.S === undefined && value.N === undefined && value.B === undefined)) {
-    const type = value === undefined ? 'empty' : Object.keys(value)[0];
+    const vars = { name, type: value === undefined ? words('item.key.noValue', 'empty') : Object.keys(value)[0] };
     throw new ItemError(
       'bad_key',
-      `attribute "${name}" is the table's ${role} and must be a string, number or binary, not ${type}`,
+      role === 'partition'
+        ? words('item.key.badTypePartition', 'attribute "__name__" is the table\'s partition key and must be a string, number or binary, not __type__', vars)
+        : words('item.key.badTypeSort', 'attribute "__name__" is the table\'s sort key and must be a string, number or binary, not __type__', vars),
     );
   }
 }
@@ -142,14 +159,6 @@ function bytesValue(bytes: Uint8Array): AttributeValue | undefined {
   } catch {
     return { B: bytes };
   }
-}
-
-function describeType(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (Buffer.isBuffer(value)) return 'a Buffer';
-  return `a ${typeof value}`;
 }
 
 /**
@@ -245,7 +254,7 @@ export function encodeValue(value: unknown, options: EncodeOptions, name: string
   try {
     encoded = options.encoding === 'native' ? encodeNative(value, options, name, { stack: [], paths: [] }) : encodeEmqx(value, options, name);
   } catch (err) {
-    if (err instanceof JsonValueError) throw new ItemError('bad_value', `value "${err.path}" ${err.reason}`);
+    if (err instanceof JsonValueError) throw new ItemError('bad_value', words('item.value.value', 'value "__path__" __reason__', { path: err.path, reason: err.reason }));
     throw err;
   }
   if (encoded !== undefined) return encoded;

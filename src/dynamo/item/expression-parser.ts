@@ -3,6 +3,7 @@
 // with three conveniences: attribute names are written plainly (`count`, `a.b[0]`, or
 // `` `odd-name` `` in backquotes), `${path}` is a value from the row, and numbers, 'quoted'
 // strings and [] are literal values. Compiling the tree into DynamoDB's text is expression.ts.
+import { expressionWords as say } from './expression-words';
 
 /** An expression that does not parse or breaks a DynamoDB rule; `position` 0-based, `line`/`column` 1-based. */
 export class ExpressionSyntaxError extends Error {
@@ -13,7 +14,7 @@ export class ExpressionSyntaxError extends Error {
     readonly line: number,
     readonly column: number,
   ) {
-    super(`${field} line ${line}, column ${column}: ${reason}`);
+    super(say.syntax(field, line, column, reason));
     this.name = 'ExpressionSyntaxError';
   }
 }
@@ -100,21 +101,21 @@ function tokenize(text: string, fail: (pos: number, reason: string) => never): T
       tokens.push({ kind: 'name', text: text.slice(start, i), pos: start });
     } else if (c === '`') {
       const end = text.indexOf('`', i + 1);
-      if (end < 0) fail(start, 'unterminated `name`: close it with a backquote');
-      if (end === i + 1) fail(start, 'empty `` name');
+      if (end < 0) fail(start, say.unterminatedName());
+      if (end === i + 1) fail(start, say.emptyName());
       tokens.push({ kind: 'name', text: text.slice(i + 1, end), pos: start, quoted: true });
       i = end + 1;
     } else if (/[0-9]/.test(c)) {
       const m = /^\d+(?:\.\d+)?(?:[eE][-+]?\d+)?/.exec(text.slice(i))!;
       i += m[0].length;
-      if (i < text.length && NAME_PART.test(text[i])) fail(start, `bad number "${text.slice(start, i + 1)}"`);
+      if (i < text.length && NAME_PART.test(text[i])) fail(start, say.badNumber(text.slice(start, i + 1)));
       tokens.push({ kind: 'number', text: m[0], pos: start });
     } else if (c === "'") {
       // 'it''s' or 'it\'s': a quote inside is doubled or escaped.
       let value = '';
       i++;
       for (;;) {
-        if (i >= text.length) fail(start, "unterminated 'string': close it with a single quote");
+        if (i >= text.length) fail(start, say.unterminatedString());
         if (text[i] === '\\' && i + 1 < text.length) {
           value += text[i + 1];
           i += 2;
@@ -131,18 +132,18 @@ function tokenize(text: string, fail: (pos: number, reason: string) => never): T
       tokens.push({ kind: 'string', text: value, pos: start });
     } else if (c === '$' && text[i + 1] === '{') {
       const end = text.indexOf('}', i);
-      if (end < 0) fail(start, "unterminated placeholder: '${' needs a closing '}'");
+      if (end < 0) fail(start, say.unterminatedPlaceholder());
       const inner = text.slice(i + 2, end).trim();
       if (inner === '' || inner.split('.').some((s) => s === '' || /[\s"'{$\\`]/.test(s))) {
-        fail(start, `bad placeholder \${${text.slice(i + 2, end)}}: write a path such as \${payload.temp}`);
+        fail(start, say.badPlaceholder(`\${${text.slice(i + 2, end)}}`));
       }
       tokens.push({ kind: 'placeholder', text: inner, pos: start });
       i = end + 1;
     } else if (c === '#' || c === ':') {
-      fail(start, `write attribute names plainly and values as \${path} or literals: the sink makes the ${c === '#' ? '#name' : ':value'} aliases itself`);
+      fail(start, say.aliases(c === '#' ? '#name' : ':value'));
     } else {
       const p = PUNCT.find((x) => text.startsWith(x, i));
-      if (!p) fail(start, `unexpected ${JSON.stringify(c)}`);
+      if (!p) fail(start, say.unexpected(JSON.stringify(c)));
       tokens.push({ kind: 'punct', text: p, pos: start });
       i += p.length;
     }
@@ -193,12 +194,12 @@ class Parser {
   }
 
   private expect(text: string, what: string): Token {
-    if (!this.isPunct(text)) this.fail(this.peek().pos, `expected ${what}, found ${this.describe(this.peek())}`);
+    if (!this.isPunct(text)) this.fail(this.peek().pos, say.expected(what, this.describe(this.peek())));
     return this.next();
   }
 
   private describe(t: Token): string {
-    if (t.kind === 'end') return 'the end of the expression';
+    if (t.kind === 'end') return say.endOfExpression();
     if (t.kind === 'placeholder') return `\${${t.text}}`;
     if (t.kind === 'string') return `'${t.text}'`;
     return `"${t.text}"`;
@@ -206,7 +207,7 @@ class Parser {
 
   private end(): void {
     const t = this.peek();
-    if (t.kind !== 'end') this.fail(t.pos, `unexpected ${this.describe(t)}`);
+    if (t.kind !== 'end') this.fail(t.pos, say.unexpected(this.describe(t)));
   }
 
   // ---- update expressions -------------------------------------------------------------------
@@ -214,18 +215,18 @@ class Parser {
   parseUpdate(): UpdateTree {
     const tree: UpdateTree = { set: [], remove: [], add: [], delete: [] };
     const seen = new Set<Clause>();
-    if (this.peek().kind === 'end') this.fail(0, 'the update expression is empty');
+    if (this.peek().kind === 'end') this.fail(0, say.updateEmpty());
     while (this.peek().kind !== 'end') {
       const t = this.next();
       const clause = (t.kind === 'name' && !t.quoted ? t.text.toUpperCase() : '') as Clause;
-      if (!CLAUSES.includes(clause)) this.fail(t.pos, `expected SET, REMOVE, ADD or DELETE, found ${this.describe(t)}`);
+      if (!CLAUSES.includes(clause)) this.fail(t.pos, say.expectedClause(this.describe(t)));
       // DynamoDB: each clause at most once; its actions are separated by commas.
-      if (seen.has(clause)) this.fail(t.pos, `${clause} appears twice: put all its actions in one ${clause} clause, separated by commas`);
+      if (seen.has(clause)) this.fail(t.pos, say.clauseTwice(clause));
       seen.add(clause);
       do {
         const path = this.parsePath();
         if (clause === 'SET') {
-          this.expect('=', `'=' after ${this.text.slice(path.pos, this.peek().pos).trim()} in SET`);
+          this.expect('=', say.equalsInSet(this.text.slice(path.pos, this.peek().pos).trim()));
           tree.set.push({ path, value: this.parseSetValue() });
         } else if (clause === 'REMOVE') {
           tree.remove.push(path);
@@ -236,7 +237,7 @@ class Parser {
       } while (this.isPunct(',') && this.next());
       const after = this.peek();
       if (after.kind !== 'end' && !(after.kind === 'name' && !after.quoted && CLAUSES.includes(after.text.toUpperCase() as Clause))) {
-        this.fail(after.pos, `expected ',' or the next clause (SET, REMOVE, ADD, DELETE), found ${this.describe(after)}`);
+        this.fail(after.pos, say.expectedNextClause(this.describe(after)));
       }
     }
     return tree;
@@ -249,7 +250,7 @@ class Parser {
       const op = this.next();
       const right = this.parseOperand();
       if (this.isPunct('+') || this.isPunct('-')) {
-        this.fail(this.peek().pos, 'DynamoDB allows one + or - in a SET value: split the update or compute the value in the rule');
+        this.fail(this.peek().pos, say.oneArithmetic());
       }
       return { kind: 'arithmetic', op: op.text as '+' | '-', left, right, pos: op.pos };
     }
@@ -259,14 +260,14 @@ class Parser {
   // ---- condition expressions ----------------------------------------------------------------
 
   parseConditionExpression(): Condition {
-    if (this.peek().kind === 'end') this.fail(0, 'the condition is empty');
+    if (this.peek().kind === 'end') this.fail(0, say.conditionEmpty());
     const c = this.parseOr();
     this.end();
     return c;
   }
 
   private nest<T>(pos: number, fn: () => T): T {
-    if (++this.depth > MAX_DEPTH) this.fail(pos, `nested more than ${MAX_DEPTH} deep`);
+    if (++this.depth > MAX_DEPTH) this.fail(pos, say.tooDeep(MAX_DEPTH));
     try {
       return fn();
     } finally {
@@ -304,7 +305,7 @@ class Parser {
   private parsePrimary(): Condition {
     const t = this.peek();
     if (['AND', 'OR', 'BETWEEN', 'IN'].some((k) => this.isKeyword(k))) {
-      this.fail(t.pos, `expected a condition, found ${t.text.toUpperCase()} (an attribute of that name goes in \`backquotes\`)`);
+      this.fail(t.pos, say.expectedCondition(t.text.toUpperCase()));
     }
     if (this.isPunct('(')) {
       this.next();
@@ -321,22 +322,22 @@ class Parser {
     if (this.isKeyword('BETWEEN')) {
       this.next();
       const low = this.parseOperand();
-      if (!this.isKeyword('AND')) this.fail(this.peek().pos, `expected AND in BETWEEN ... AND ..., found ${this.describe(this.peek())}`);
+      if (!this.isKeyword('AND')) this.fail(this.peek().pos, say.expectedBetweenAnd(this.describe(this.peek())));
       this.next();
       return { kind: 'between', subject, low, high: this.parseOperand(), pos: op.pos };
     }
     if (this.isKeyword('IN')) {
       this.next();
-      this.expect('(', "'(' after IN");
+      this.expect('(', say.parenAfterIn());
       const list: Operand[] = [];
       do list.push(this.parseOperand());
       while (this.isPunct(',') && this.next());
-      this.expect(')', "',' or ')'");
-      if (list.length > MAX_IN_VALUES) this.fail(op.pos, `IN takes at most ${MAX_IN_VALUES} values (DynamoDB limit)`);
+      this.expect(')', say.commaOrParen());
+      if (list.length > MAX_IN_VALUES) this.fail(op.pos, say.inTooMany(MAX_IN_VALUES));
       return { kind: 'in', subject, list, pos: op.pos };
     }
     if (subject.kind === 'call') return { kind: 'function', call: subject, pos: subject.pos };
-    this.fail(op.pos, `expected a comparison (=, <>, <, <=, >, >=), BETWEEN, IN, AND, OR or ')', found ${this.describe(op)}`);
+    this.fail(op.pos, say.expectedComparison(this.describe(op)));
   }
 
   // ---- operands ----------------------------------------------------------------------------
@@ -374,17 +375,17 @@ class Parser {
           while (this.isPunct(',') && this.next());
         }
       });
-      this.expect(')', `',' or ')' in ${t.text}(...)`);
+      this.expect(')', say.commaOrParenIn(t.text));
       return { kind: 'call', name: t.text, args, pos: t.pos };
     }
     if (t.kind === 'name') return this.parsePath();
-    this.fail(t.pos, `expected an attribute name, \${path}, a number, a 'string' or a function, found ${this.describe(t)}`);
+    this.fail(t.pos, say.expectedOperand(this.describe(t)));
   }
 
   /** name ( .name | [index] )* */
   parsePath(): PathNode {
     const t = this.next();
-    if (t.kind !== 'name') this.fail(t.pos, `expected an attribute name, found ${this.describe(t)}`);
+    if (t.kind !== 'name') this.fail(t.pos, say.expectedName(this.describe(t)));
     const segments: PathSegment[] = [t.text];
     for (;;) {
       if (this.isPunct('.') && this.peek(1).kind === 'name') {
@@ -393,11 +394,11 @@ class Parser {
       } else if (this.isPunct('[') && this.peek(1).kind === 'number' && this.isPunct(']', 2)) {
         this.next();
         const index = this.next();
-        if (!/^\d+$/.test(index.text)) this.fail(index.pos, 'a list index is a whole number, e.g. history[0]');
+        if (!/^\d+$/.test(index.text)) this.fail(index.pos, say.listIndex());
         segments.push(Number(index.text));
         this.next();
       } else if (this.isPunct('.') || this.isPunct('[')) {
-        this.fail(this.peek().pos, 'expected .name or [index] in the attribute path');
+        this.fail(this.peek().pos, say.expectedPathPart());
       } else {
         return { kind: 'path', segments, pos: t.pos };
       }

@@ -15,6 +15,7 @@ import {
   type PathSegment,
 } from './expression-parser';
 import { lookupPath } from './template';
+import { expressionWords as say } from './expression-words';
 
 export { ExpressionSyntaxError } from './expression-parser';
 export type { PathSegment } from './expression-parser';
@@ -123,7 +124,7 @@ class Part {
   done(text: string, field: string): ExpressionPart {
     // DynamoDB limit: an expression string is at most 4 KB.
     if (Buffer.byteLength(text) > MAX_EXPRESSION_BYTES) {
-      throw new ExpressionRuleError(`${field} is longer than DynamoDB's limit of ${MAX_EXPRESSION_BYTES} bytes once aliased: shorten it`);
+      throw new ExpressionRuleError(say.tooLong(field, MAX_EXPRESSION_BYTES));
     }
     return { text, names: this.names, sources: this.sources };
   }
@@ -162,12 +163,12 @@ function compileUpdate(
   const target = (p: PathNode, complain: (reason: string) => never = (r) => fail(p.pos, r)) => {
     const first = p.segments[0];
     if (p.segments.length === 1 && (first === keys.hashKey || first === keys.rangeKey)) {
-      complain(`"${first}" is the table's ${first === keys.hashKey ? 'partition' : 'sort'} key: DynamoDB cannot update a key attribute (the key comes from the row)`);
+      complain(say.keyAttribute(String(first), first === keys.hashKey));
     }
     for (const t of targets) {
       const n = Math.min(t.length, p.segments.length);
       if (t.slice(0, n).every((s, i) => s === p.segments[i])) {
-        complain(`${describePath(p.segments)} overlaps ${describePath(t)}: DynamoDB updates each path once per expression`);
+        complain(say.overlaps(describePath(p.segments), describePath(t)));
       }
     }
     targets.push(p.segments);
@@ -187,10 +188,10 @@ function compileUpdate(
       case 'call': {
         const name = o.name.toLowerCase();
         const arity = SET_FUNCTIONS[name];
-        if (arity === undefined) return fail(o.pos, `${o.name}() is not an update function: use if_not_exists(path, value) or list_append(list1, list2)`);
-        if (o.args.length !== arity) return fail(o.pos, `${name} takes ${arity} operands, not ${o.args.length}`);
+        if (arity === undefined) return fail(o.pos, say.notUpdateFunction(o.name));
+        if (o.args.length !== arity) return fail(o.pos, say.operands(name, arity, o.args.length));
         if (name === 'if_not_exists') {
-          if (o.args[0].kind !== 'path') return fail(o.args[0].pos, 'if_not_exists(path, value): the first operand is an attribute name');
+          if (o.args[0].kind !== 'path') return fail(o.args[0].pos, say.ifNotExistsPath());
           return `if_not_exists(${part.path(o.args[0])}, ${setValue(o.args[1], list)})`;
         }
         out.nonIdempotent = true;
@@ -208,7 +209,7 @@ function compileUpdate(
   }
   if (ttlAttribute) {
     target({ kind: 'path', segments: [ttlAttribute], pos: 0 }, (reason) => {
-      throw new ExpressionRuleError(`ttlAttribute "${ttlAttribute}" and the updateExpression: ${reason}`);
+      throw new ExpressionRuleError(say.ttlAttribute(ttlAttribute, reason));
     });
     const v = part.value('ttl', { kind: 'ttl' });
     sets.push(`${part.alias(ttlAttribute)} = ${v}`);
@@ -222,7 +223,7 @@ function compileUpdate(
   const valued = (actions: { path: PathNode; value: Operand }[], clause: string) =>
     actions.map(({ path: p, value: v }) => {
       target(p);
-      if (v.kind !== 'placeholder' && v.kind !== 'literal') return fail(v.pos, `${clause} takes a value (\${path} or a literal) after the attribute name`);
+      if (v.kind !== 'placeholder' && v.kind !== 'literal') return fail(v.pos, say.clauseValue(clause));
       return `${part.path(p)} ${setValue(v)}`;
     });
   const adds = valued(tree.add, 'ADD');
@@ -248,10 +249,10 @@ function compileCondition(text: string): ExpressionPart {
       case 'literal':
         return part.literal(o, false);
       case 'arithmetic':
-        return fail(o.pos, "+ and - work in an update's SET only, not in a condition");
+        return fail(o.pos, say.arithmeticInCondition());
       case 'call':
-        if (o.name.toLowerCase() !== 'size') return fail(o.pos, `${o.name}() cannot be compared: of the functions only size(path) gives a value`);
-        if (o.args.length !== 1 || o.args[0].kind !== 'path') return fail(o.pos, 'size(path) takes one attribute name');
+        if (o.name.toLowerCase() !== 'size') return fail(o.pos, say.notComparable(o.name));
+        if (o.args.length !== 1 || o.args[0].kind !== 'path') return fail(o.pos, say.sizeOperand());
         return `size(${part.path(o.args[0])})`;
     }
   };
@@ -274,13 +275,13 @@ function compileCondition(text: string): ExpressionPart {
         const name = c.call.name.toLowerCase();
         const arity = CONDITION_FUNCTIONS[name];
         if (arity === undefined) {
-          return fail(c.pos, `${c.call.name}() is not a condition function: use attribute_exists, attribute_not_exists, attribute_type, begins_with, contains, or compare size(path)`);
+          return fail(c.pos, say.notConditionFunction(c.call.name));
         }
-        if (c.call.args.length !== arity) return fail(c.pos, `${name} takes ${arity} operand${arity > 1 ? 's' : ''}, not ${c.call.args.length}`);
+        if (c.call.args.length !== arity) return fail(c.pos, say.operands(name, arity, c.call.args.length));
         const [first, second] = c.call.args;
-        if (first.kind !== 'path') return fail(first.pos, `${name}: the first operand is an attribute name`);
+        if (first.kind !== 'path') return fail(first.pos, say.firstOperandPath(name));
         if (name === 'attribute_type' && !(second.kind === 'placeholder' || (second.kind === 'literal' && ATTRIBUTE_TYPES.includes(second.text)))) {
-          return fail(second.pos, `attribute_type(path, type): the type is one of ${ATTRIBUTE_TYPES.map((t) => `'${t}'`).join(', ')}`);
+          return fail(second.pos, say.attributeType(ATTRIBUTE_TYPES.map((t) => `'${t}'`).join(', ')));
         }
         return `${name}(${c.call.args.map(operand).join(', ')})`;
       }

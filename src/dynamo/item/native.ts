@@ -6,6 +6,7 @@ import {
   bytesOf, childPath, dateText, fieldNames, isNumberArray, isPlainObject, JsonValueError, mapEntryNames, unboxed, unwritable,
 } from '../../json/encode';
 import { EncodeOptions, ItemError, numberText, setEntry } from './attribute';
+import { words } from '../../words';
 
 /**
  * DynamoDB limit: 32 levels of nesting, the item being the first, so an attribute holds at most
@@ -13,7 +14,8 @@ import { EncodeOptions, ItemError, numberText, setEntry } from './attribute';
  * exceeded supported limits").
  */
 const MAX_NATIVE_DEPTH = 31;
-const CYCLE_REASON = 'refers back to a value that contains it (a cycle), which cannot be written: copy the data without the back reference';
+const cycleReason = (): string =>
+  words('item.value.cycle', 'refers back to a value that contains it (a cycle), which cannot be written: copy the data without the back reference');
 
 /**
  * One value in the `native` encoding; undefined = leave the attribute out. DynamoDB limit: 32
@@ -123,10 +125,14 @@ function descend(value: object, path: string, walk: NativeWalk): void {
   if (walk.stack.length >= MAX_NATIVE_DEPTH) {
     const { stack, paths } = walk;
     for (let j = 1; j < stack.length; j++) {
-      if (stack.indexOf(stack[j]) < j) throw new JsonValueError(paths[j], CYCLE_REASON, 'cycle');
+      if (stack.indexOf(stack[j]) < j) throw new JsonValueError(paths[j], cycleReason(), 'cycle');
     }
-    if (stack.includes(value)) throw new JsonValueError(path, CYCLE_REASON, 'cycle');
-    throw new JsonValueError(path, `nests maps and lists deeper than DynamoDB's limit of 32 levels (the item is the first): flatten the data, or use the emqx encoding, which writes nested data as JSON text`, 'depth');
+    if (stack.includes(value)) throw new JsonValueError(path, cycleReason(), 'cycle');
+    const reason = words(
+      'item.value.tooDeep',
+      "nests maps and lists deeper than DynamoDB's limit of 32 levels (the item is the first): flatten the data, or use the emqx encoding, which writes nested data as JSON text",
+    );
+    throw new JsonValueError(path, reason, 'depth');
   }
   walk.stack.push(value);
   walk.paths.push(path);
@@ -153,14 +159,20 @@ function setValue(set: Set<unknown>, options: EncodeOptions, path: string, walk:
   if (kind === 'N') {
     const NS = members.map((m, i) => (typeof m === 'bigint' ? m.toString() : numberText(m as number, `${path}[${i}]`)));
     if (new Set(NS).size !== NS.length) {
-      throw new ItemError('bad_value', `attribute "${path}" is a Set holding the same number twice (e.g. 1 and 1n), which a DynamoDB number set cannot hold: keep one of them`);
+      throw new ItemError(
+        'bad_value',
+        words('item.value.sameNumberTwice', 'attribute "__path__" is a Set holding the same number twice (e.g. 1 and 1n), which a DynamoDB number set cannot hold: keep one of them', { path }),
+      );
     }
     return { NS };
   }
   if (kind === 'B') {
     const BS = members.map((m) => bytesOf(m as object) as Uint8Array);
     if (new Set(BS.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1'))).size !== BS.length) {
-      throw new ItemError('bad_value', `attribute "${path}" is a Set holding the same bytes twice, which a DynamoDB binary set cannot hold: keep one of them`);
+      throw new ItemError(
+        'bad_value',
+        words('item.value.sameBytesTwice', 'attribute "__path__" is a Set holding the same bytes twice, which a DynamoDB binary set cannot hold: keep one of them', { path }),
+      );
     }
     return { BS };
   }

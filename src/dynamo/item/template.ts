@@ -7,6 +7,7 @@ import { bytesOf, dateText, isNumberArray, jsonText, JsonValueError, unboxed } f
 import { ItemError } from './encoding';
 import { parseJson as parseExactJson } from '../../rules/exact-json';
 import { JsonDepthError } from '../../json/depth';
+import { words } from '../../words';
 
 /** A template that cannot be compiled; `line`/`column` are 1-based, `position` 0-based. */
 export class TemplateSyntaxError extends Error {
@@ -16,7 +17,7 @@ export class TemplateSyntaxError extends Error {
     readonly line: number,
     readonly column: number,
   ) {
-    super(`template line ${line}, column ${column}: ${reason}`);
+    super(words('item.template.syntax', 'template line __line__, column __column__: __reason__', { line, column, reason }));
     this.name = 'TemplateSyntaxError';
   }
 }
@@ -37,7 +38,7 @@ type Node =
 export function compileTemplate(text: string): CompiledTemplate {
   const root = new TemplateParser(text).parseDocument();
   if (root.kind !== 'object' && root.kind !== 'placeholder') {
-    throw syntaxError(text, skipSpace(text, 0), 'the template must be a JSON object, e.g. {"id": "${id}"}');
+    throw syntaxError(text, skipSpace(text, 0), words('item.template.notObjectText', 'the template must be a JSON object, e.g. {"id": "${id}"}'));
   }
   // The root object's bare placeholders are whole attributes; a root placeholder's value is the item.
   if (root.kind === 'object') {
@@ -47,7 +48,7 @@ export function compileTemplate(text: string): CompiledTemplate {
     const value = root.kind === 'placeholder' ? lookupPath(row, root.path) : evaluate(root, row);
     const object = typeof value === 'string' ? parseJson(value) : value;
     if (object === null || typeof object !== 'object' || Array.isArray(object) || Buffer.isBuffer(object)) {
-      throw new ItemError('template', 'the template did not give a JSON object: make its outer value {...}');
+      throw new ItemError('template', words('item.template.notObject', 'the template did not give a JSON object: make its outer value {...}'));
     }
     // A whole-item placeholder: its fields are the attributes.
     if (root.kind === 'placeholder') for (const field of Object.values(object)) checkBytes(field, root.path, true);
@@ -127,7 +128,7 @@ function valueAsText(value: unknown, path: string[]): string {
       if (types.isDate(value)) return dateText(value, '');
       const bytes = bytesOf(value);
       if (bytes) {
-        if (!isUtf8(bytes)) throw new JsonValueError('', 'holds bytes that are not UTF-8 text', 'bytes');
+        if (!isUtf8(bytes)) throw new JsonValueError('', notUtf8(), 'bytes');
         return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
       }
       const boxed = unboxed(value);
@@ -150,7 +151,7 @@ function checkBytes(value: unknown, path: string[], allowTop: boolean): void {
   if (bytesOf(value)) {
     if (allowTop) return;
     const bytes = bytesOf(value) as Uint8Array;
-    if (!isUtf8(bytes)) throw placeholderError(path, new JsonValueError('', 'holds bytes that are not UTF-8 text', 'bytes'));
+    if (!isUtf8(bytes)) throw placeholderError(path, new JsonValueError('', notUtf8(), 'bytes'));
     return;
   }
   if (types.isDate(value) || isNumberArray(value)) return;
@@ -158,7 +159,7 @@ function checkBytes(value: unknown, path: string[], allowTop: boolean): void {
   // value is left to the encoder, which names it.
   const found = findInvalidBytes(value, 0, []);
   if (found !== undefined) {
-    throw placeholderError(path, new JsonValueError(found, 'holds bytes that are not UTF-8 text', 'bytes'));
+    throw placeholderError(path, new JsonValueError(found, notUtf8(), 'bytes'));
   }
 }
 
@@ -184,16 +185,26 @@ function findInvalidBytes(value: unknown, depth: number, at: string[]): string |
   return undefined;
 }
 
+function notUtf8(): string {
+  return words('item.template.notUtf8', 'holds bytes that are not UTF-8 text');
+}
+
 function placeholderError(path: string[], err: JsonValueError): ItemError {
-  const where = `\${${path.join('.')}}`;
-  const inside = err.path ? ` (at ${err.path})` : '';
+  const vars = { where: `\${${path.join('.')}}`, at: err.path, reason: err.reason };
   if (err.problem === 'bytes') {
     return new ItemError(
       'template',
-      `template placeholder ${where}${inside} holds bytes that are not UTF-8 text, which a template cannot put into JSON text without changing them: write the bytes as a whole attribute (e.g. "raw": ${where}) to store them as binary, or turn them into text in the rule (base64_encode(...) or bin2hexstr(...))`,
+      err.path
+        ? words('item.template.bytesAt', 'template placeholder __where__ (at __at__) holds bytes that are not UTF-8 text, which a template cannot put into JSON text without changing them: write the bytes as a whole attribute (e.g. "raw": __where__) to store them as binary, or turn them into text in the rule (base64_encode(...) or bin2hexstr(...))', vars)
+        : words('item.template.bytes', 'template placeholder __where__ holds bytes that are not UTF-8 text, which a template cannot put into JSON text without changing them: write the bytes as a whole attribute (e.g. "raw": __where__) to store them as binary, or turn them into text in the rule (base64_encode(...) or bin2hexstr(...))', vars),
     );
   }
-  return new ItemError('template', `template placeholder ${where}${inside} ${err.reason}`);
+  return new ItemError(
+    'template',
+    err.path
+      ? words('item.template.placeholderAt', 'template placeholder __where__ (at __at__) __reason__', vars)
+      : words('item.template.placeholder', 'template placeholder __where__ __reason__', vars),
+  );
 }
 
 function skipSpace(text: string, pos: number): number {
@@ -217,10 +228,10 @@ class TemplateParser {
   constructor(private readonly text: string) {}
 
   parseDocument(): Node {
-    if (this.text.trim() === '') throw this.error('the template is empty');
+    if (this.text.trim() === '') throw this.error(words('item.template.empty', 'the template is empty'));
     const node = this.parseValue();
     this.pos = skipSpace(this.text, this.pos);
-    if (this.pos < this.text.length) throw this.error('unexpected text after the end of the JSON object');
+    if (this.pos < this.text.length) throw this.error(words('item.template.trailing', 'unexpected text after the end of the JSON object'));
     return node;
   }
 
@@ -251,8 +262,9 @@ class TemplateParser {
       // An integer literal beyond 2^53 keeps its digits (a BigInt, written as N).
       return { kind: 'literal', value: parseExactJson(number[0]) };
     }
-    if (c === undefined) throw this.error('unexpected end of template, expected a value');
-    throw this.error(`unexpected ${JSON.stringify(c)}, expected a value (string, number, object, array, true, false, null or \${path})`);
+    if (c === undefined) throw this.error(words('item.template.unexpectedEnd', 'unexpected end of template, expected a value'));
+    const found = JSON.stringify(c);
+    throw this.error(words('item.template.unexpected', 'unexpected __found__, expected a value (string, number, object, array, true, false, null or ${path})', { found }));
   }
 
   private parseObject(): Node {
@@ -265,16 +277,16 @@ class TemplateParser {
     }
     for (;;) {
       this.pos = skipSpace(this.text, this.pos);
-      if (this.text[this.pos] !== '"') throw this.error('expected a key in double quotes');
+      if (this.text[this.pos] !== '"') throw this.error(words('item.template.expectedKey', 'expected a key in double quotes'));
       const key = this.parseString();
       this.pos = skipSpace(this.text, this.pos);
-      if (this.text[this.pos] !== ':') throw this.error("expected ':' after the key");
+      if (this.text[this.pos] !== ':') throw this.error(words('item.template.expectedColon', "expected ':' after the key"));
       this.pos++;
       entries.push([key, this.parseValue()]);
       this.pos = skipSpace(this.text, this.pos);
       const c = this.text[this.pos++];
       if (c === '}') return { kind: 'object', entries };
-      if (c !== ',') throw this.error("expected ',' or '}'", this.pos - 1);
+      if (c !== ',') throw this.error(words('item.template.expectedCommaBrace', "expected ',' or '}'"), this.pos - 1);
     }
   }
 
@@ -291,7 +303,7 @@ class TemplateParser {
       this.pos = skipSpace(this.text, this.pos);
       const c = this.text[this.pos++];
       if (c === ']') return { kind: 'array', items };
-      if (c !== ',') throw this.error("expected ',' or ']'", this.pos - 1);
+      if (c !== ',') throw this.error(words('item.template.expectedCommaBracket', "expected ',' or ']'"), this.pos - 1);
     }
   }
 
@@ -302,7 +314,7 @@ class TemplateParser {
     let literal = '';
     for (;;) {
       const c = this.text[this.pos];
-      if (c === undefined) throw this.error('unterminated string', start);
+      if (c === undefined) throw this.error(words('item.template.unterminatedString', 'unterminated string'), start);
       if (c === '"') {
         this.pos++;
         break;
@@ -311,21 +323,21 @@ class TemplateParser {
         const e = this.text[this.pos + 1];
         if (e === 'u') {
           const hex = this.text.slice(this.pos + 2, this.pos + 6);
-          if (!/^[0-9a-fA-F]{4}$/.test(hex)) throw this.error('bad \\u escape');
+          if (!/^[0-9a-fA-F]{4}$/.test(hex)) throw this.error(words('item.template.badUnicodeEscape', 'bad \\u escape'));
           literal += String.fromCharCode(parseInt(hex, 16));
           this.pos += 6;
         } else if (e !== undefined && e in ESCAPES) {
           literal += ESCAPES[e];
           this.pos += 2;
         } else {
-          throw this.error('bad escape in string');
+          throw this.error(words('item.template.badEscape', 'bad escape in string'));
         }
       } else if (c === '$' && this.text[this.pos + 1] === '{') {
         if (literal) parts.push(literal);
         literal = '';
         parts.push(this.parsePlaceholder());
       } else if (c < ' ') {
-        throw this.error('control character in string: write it as an escape such as \\n');
+        throw this.error(words('item.template.controlCharacter', 'control character in string: write it as an escape such as \\n'));
       } else {
         literal += c;
         this.pos++;
@@ -339,11 +351,12 @@ class TemplateParser {
     const start = this.pos;
     let end = start + 2;
     while (end < this.text.length && !'}"\n'.includes(this.text[end])) end++;
-    if (this.text[end] !== '}') throw this.error("unterminated placeholder: '${' needs a closing '}'", start);
+    if (this.text[end] !== '}') throw this.error(words('item.template.unterminatedPlaceholder', "unterminated placeholder: '${' needs a closing '}'"), start);
     const inner = this.text.slice(start + 2, end).trim();
     const path = inner.split('.');
     if (inner === '' || path.some((segment) => segment === '' || /[\s"{$\\]/.test(segment))) {
-      throw this.error(`bad placeholder \${${this.text.slice(start + 2, end)}}: write a path such as \${payload.temp}`, start);
+      const placeholder = `\${${this.text.slice(start + 2, end)}}`;
+      throw this.error(words('item.template.badPlaceholder', 'bad placeholder __placeholder__: write a path such as ${payload.temp}', { placeholder }), start);
     }
     this.pos = end + 1;
     return path;

@@ -10,6 +10,8 @@ import { encodeItem, ItemError, itemSize, keyOf, type EncodeOptions, type ItemMe
 import { bindValues, compileExpressions, type CompiledExpressions } from './expression';
 import type { WriteExpression, WriteOperation, WriteRequest } from '../delivery/queue';
 import { compileTemplate, lookupPath, type CompiledTemplate } from './template';
+import { describeType } from './item-words';
+import { words } from '../../words';
 
 /** DynamoDB limit: a table name is 3-255 characters of a-z, A-Z, 0-9, `_`, `-` and `.`. */
 export const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
@@ -29,7 +31,14 @@ export interface WritePlanSettings {
   encode: EncodeOptions;
 }
 
-/** Words for the per-message errors the node shows (its message catalog). */
+/**
+ * Words for the per-message errors about msg.payload and msg.operation. The sink gives its own
+ * (its catalog's `errors` section, worded for the node: "...; expected an object (e.g. a row from
+ * rule-sql) ..."); a library caller gets ENGLISH, worded for code (": send an object ..."). The
+ * two wordings differ and both are pinned, so these three stay injected rather than words():
+ * every other text of this room is words() (item.* keys); `__type__` comes from describeType,
+ * which is.
+ */
 export interface PlanMessages {
   payloadNotJson(): string;
   payloadNotObject(type: string): string;
@@ -156,9 +165,15 @@ export class WritePlan {
       const value = lookupPath(row, part);
       // A missing field must not route the row to a table named without it (telemetry_).
       if ((typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'bigint') || value === '') {
+        const vars = { table: this.settings.table, placeholder: `\${${part.join('.')}}` };
         throw new ItemError(
           'template',
-          `the table name "${this.settings.table}" needs \${${part.join('.')}}, which this message ${value === undefined || value === '' ? 'lacks' : `holds as ${value === null ? 'null' : typeof value}`}: give it a text or number there`,
+          value === undefined || value === ''
+            ? words('item.table.placeholderMissing', 'the table name "__table__" needs __placeholder__, which this message lacks: give it a text or number there', vars)
+            : words('item.table.placeholderType', 'the table name "__table__" needs __placeholder__, which this message holds as __type__: give it a text or number there', {
+                ...vars,
+                type: value === null ? 'null' : typeof value,
+              }),
         );
       }
       name += String(value);
@@ -166,8 +181,11 @@ export class WritePlan {
     if (!TABLE_NAME.test(name)) {
       throw new ItemError(
         'template',
-        `table name ${JSON.stringify(name.length > 80 ? `${name.slice(0, 77)}...` : name)} from "${this.settings.table}" is not a valid DynamoDB table name ` +
-          '(3-255 characters: letters, digits, _ - .): check the fields the placeholders name in this message',
+        words(
+          'item.table.invalidName',
+          'table name __name__ from "__table__" is not a valid DynamoDB table name (3-255 characters: letters, digits, _ - .): check the fields the placeholders name in this message',
+          { name: JSON.stringify(name.length > 80 ? `${name.slice(0, 77)}...` : name), table: this.settings.table },
+        ),
       );
     }
     return name;
@@ -197,7 +215,8 @@ function compileTableName(text: string): TablePart[] {
     const end = rest.indexOf('}', at);
     const inner = end < 0 ? '' : rest.slice(at + 2, end).trim();
     if (end < 0 || inner === '' || inner.split('.').some((s) => s === '' || /[\s"'{$\\]/.test(s))) {
-      throw new Error(`table "${text}": bad placeholder at column ${text.length - rest.length + at + 1}; write e.g. telemetry_\${payload.site}`);
+      const column = text.length - rest.length + at + 1;
+      throw new Error(words('item.table.badPlaceholder', 'table "__table__": bad placeholder at column __column__; write e.g. telemetry_${payload.site}', { table: text, column }));
     }
     if (at > 0) parts.push(rest.slice(0, at));
     parts.push(inner.split('.'));
@@ -205,18 +224,8 @@ function compileTableName(text: string): TablePart[] {
   }
   if (rest) parts.push(rest);
   if (parts.length === 1 && typeof parts[0] === 'string' && !TABLE_NAME.test(parts[0])) {
-    throw new Error(`table "${text}" is not a valid DynamoDB table name: 3-255 characters of letters, digits, _ - and .`);
+    throw new Error(words('item.table.invalidFixed', 'table "__table__" is not a valid DynamoDB table name: 3-255 characters of letters, digits, _ - and .', { table: text }));
   }
-  if (parts.length === 0) throw new Error('no table: set the sink\'s table or the connector\'s default table');
+  if (parts.length === 0) throw new Error(words('item.table.none', "no table: set the sink's table or the connector's default table"));
   return parts;
-}
-
-/** The payload's kind in words: `undefined`, `null`, `an array`, `a Buffer`, `a number`, ... */
-function describeType(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (Buffer.isBuffer(value)) return 'a Buffer';
-  if (typeof value === 'string') return 'a string';
-  return `a ${typeof value}`;
 }
