@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import type { Node, NodeAPI, NodeMessage } from 'node-red';
 import { inspectBacklog, type BacklogInfo } from '../../dynamo/delivery/disk-buffer';
 import { deployedState, type FlowDef } from '../deployed-state';
+import { sinkText, type SinkText } from './text';
 
 type Done = (err?: Error) => void;
 
@@ -220,17 +221,17 @@ function filesSignature(dir: string): string {
 /** Files signature and owner last reported per directory: a deploy repeats nothing unchanged. */
 const reported = new Map<string, string>();
 
-function describeOwner(e: BacklogEntry): string {
+function describeOwner(text: SinkText, e: BacklogEntry): string {
   const sink = `dynamodb-sink ${e.name ? `"${e.name}" ` : ''}(${e.id})`;
   switch (e.owner) {
     case 'disabled':
-      return `${sink} is disabled: kept for when it is enabled again`;
+      return text('log.backlog.disabled', { sink });
     case 'memory-mode':
-      return `${sink} is in memory mode, so nothing sends it`;
+      return text('log.backlog.memoryMode', { sink });
     case 'not-running':
-      return `${sink} did not start (see its error), so nothing sends it now`;
+      return text('log.backlog.notRunning', { sink });
     default:
-      return `no dynamodb-sink with id ${e.id} exists, so nothing sends it`;
+      return text('log.backlog.noSink', { id: e.id });
   }
 }
 
@@ -245,26 +246,23 @@ export function reportBacklogs(RED: NodeAPI): void {
     if (was === owner) known.set(id, files);
   }
   let entries: BacklogEntry[];
+  const text = sinkText(RED);
   try {
     entries = listBacklogs(RED, { unsent: true, known });
   } catch (err) {
-    RED.log.warn(`[dynamodb-sink] could not look at the disk buffers in ${bufferRoot(RED)}: ${(err as Error).message}`);
+    RED.log.warn(`[dynamodb-sink] ${text('log.backlog.unreadable', { dir: bufferRoot(RED), error: (err as Error).message })}`);
     return;
   }
   for (const id of [...reported.keys()]) if (!known.has(id)) reported.delete(id);
   for (const e of entries) {
     const state = e.owner === 'none' ? 'none' : e.owner === 'disabled' ? 'disabled' : e.owner === 'memory-mode' ? 'memory' : 'disk';
     reported.set(e.id, `${e.signature ?? ''}\u0000${state}`);
-    const what = `[dynamodb-sink] disk buffer ${e.dir} holds ${e.records} unsent writes (${e.bytes} bytes)`;
+    const what = text('log.backlog.holds', { dir: e.dir, records: e.records, bytes: e.bytes });
     if (e.owner === 'disabled') {
-      RED.log.info(`${what}; ${describeOwner(e)}.`);
+      RED.log.info(`[dynamodb-sink] ${text('log.backlog.kept', { what, owner: describeOwner(text, e) })}`);
       continue;
     }
-    RED.log.warn(
-      `${what}; ${describeOwner(e)}. To send it: switch that sink to buffer mode disk, or ` +
-        `POST /dynamodb-sink/backlogs/${e.id}/replay {"into": "<id of a running disk-mode sink>"}. ` +
-        `To discard it: DELETE /dynamodb-sink/backlogs/${e.id} (or delete the directory).`,
-    );
+    RED.log.warn(`[dynamodb-sink] ${text('log.backlog.unsent', { what, owner: describeOwner(text, e), id: e.id })}`);
   }
 }
 
@@ -289,31 +287,30 @@ export function registerBacklogs(RED: NodeAPI, runningOwner: (id: string) => Bac
   });
 
   RED.httpAdmin.post('/dynamodb-sink/backlogs/:id/replay', canWrite, (req, res) => {
+    const text = sinkText(red());
     const id = String(req.params.id);
     const body = (req.body ?? {}) as { into?: unknown };
     const into = typeof body.into === 'string' && body.into ? body.into : id;
     const entry = listBacklogs(red()).find((e) => e.id === id);
     if (!entry) {
-      res.status(404).json({ error: `no disk buffer backlog for id ${id} in ${bufferRoot(red())}` });
+      res.status(404).json({ error: text('errors.http.noBacklog', { id, dir: bufferRoot(red()) }) });
       return;
     }
     if (entry.owner === 'running') {
-      res.status(409).json({ error: `the running disk-mode sink ${id} sends this backlog already` });
+      res.status(409).json({ error: text('errors.http.sentAlready', { id }) });
       return;
     }
     const target = owners(into);
     if (!target || target.bufferMode !== 'disk' || !target.importBacklog) {
-      res.status(409).json({
-        error: `no running dynamodb-sink ${into} in buffer mode disk: replay into a deployed disk-mode sink (set "into" to its id)`,
-      });
+      res.status(409).json({ error: text('errors.http.noTarget', { into }) });
       return;
     }
     try {
       const result = target.importBacklog(entry.dir);
       red().log.info(
-        `[dynamodb-sink] moved ${result.moved} writes from ${entry.dir} into sink ${into}` +
-          (result.unreadable ? ` (${result.unreadable} unreadable, counted as failed)` : '') +
-          (result.keptSource ? `; ${entry.dir} is kept, since the target could not store every write on disk` : ''),
+        `[dynamodb-sink] ${text('log.backlog.moved', { moved: result.moved, dir: entry.dir, into })}` +
+          (result.unreadable ? text('log.backlog.movedUnreadable', { count: result.unreadable }) : '') +
+          (result.keptSource ? text('log.backlog.movedKept', { dir: entry.dir }) : ''),
       );
       res.json({ id, into, ...result });
     } catch (err) {
@@ -322,24 +319,25 @@ export function registerBacklogs(RED: NodeAPI, runningOwner: (id: string) => Bac
   });
 
   RED.httpAdmin.delete('/dynamodb-sink/backlogs/:id', canWrite, (req, res) => {
+    const text = sinkText(red());
     const id = String(req.params.id);
     const entry = listBacklogs(red()).find((e) => e.id === id);
     if (!entry) {
-      res.status(404).json({ error: `no disk buffer backlog for id ${id} in ${bufferRoot(red())}` });
+      res.status(404).json({ error: text('errors.http.noBacklog', { id, dir: bufferRoot(red()) }) });
       return;
     }
     if (entry.owner === 'running') {
-      res.status(409).json({ error: `the running disk-mode sink ${id} owns this backlog: delete or disable the sink first` });
+      res.status(409).json({ error: text('errors.http.ownedBacklog', { id }) });
       return;
     }
     try {
       fs.rmSync(entry.dir, { recursive: true, force: true });
     } catch (err) {
-      res.status(500).json({ error: `could not delete ${entry.dir}: ${(err as Error).message}` });
+      res.status(500).json({ error: text('errors.http.deleteFailed', { dir: entry.dir, error: (err as Error).message }) });
       return;
     }
     reported.delete(id);
-    red().log.warn(`[dynamodb-sink] discarded the disk buffer ${entry.dir}: ${entry.records} unsent writes dropped on request`);
+    red().log.warn(`[dynamodb-sink] ${text('log.backlog.discarded', { dir: entry.dir, records: entry.records })}`);
     res.json({ id, discarded: entry.records, dir: entry.dir });
   });
 }

@@ -58,7 +58,7 @@ export function faultyField(err: unknown): string {
   if (err instanceof TemplateSyntaxError) return 'template';
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof ExpressionRuleError) return /^ttlAttribute/.test(message) ? 'ttlAttribute' : 'updateExpression';
-  if (err instanceof SinkConfigError) return /^(\w+)/.exec(message)?.[1] ?? '';
+  if (err instanceof SinkConfigError) return err.field;
   return /^table/.test(message) ? 'table' : '';
 }
 

@@ -121,7 +121,7 @@ export function closeWrites(sink: ClosingSink, removed: boolean): ClosedWrites {
           const uncaught = dropped - caught;
           const line = text('log.removedDropped', {
             count: dropped,
-            how: deleted ? 'deleted' : 'disabled',
+            how: deleted ? text('log.removedHow.deleted') : text('log.removedHow.disabled'),
             caught,
             uncaught,
             disk: deleted && bufferDir ? text('log.removedDir', { dir: bufferDir }) : '',

@@ -3,6 +3,10 @@
 // done(err) reaches the Catch nodes of the flow). Used by both the message listener (message.ts)
 // and the lineage (lineage.ts): message.ts needs the lineage, the lineage needs only this module.
 import type { Node, NodeMessage } from 'node-red';
+import { runtimeSinkText } from './text';
+
+/** The sink's catalog words, looked up when a text is made. */
+const text = runtimeSinkText;
 
 type Done = (err?: Error) => void;
 
@@ -27,7 +31,7 @@ export function sinkDrops(node: Node, removal?: SinkDrops['removal']): SinkDrops
   return {
     queueFull: new DropBurstLog(node, false),
     removal: removal ?? new DropBurstLog(node),
-    orphaned: new DropBurstLog(node, true, 'because the sink closed and no new instance of it took them'),
+    orphaned: new DropBurstLog(node, true, 'orphaned'),
   };
 }
 
@@ -51,7 +55,8 @@ export class DropBurstLog {
   constructor(
     private readonly node: Node,
     private readonly summarize = true,
-    private readonly why = 'because the sink was removed before it could write them',
+    /** Why the writes were dropped: the catalog key `errors.dropped.<why>`. */
+    private readonly why: 'removed' | 'orphaned' = 'removed',
   ) {}
 
   fail(msg: NodeMessage, done: Done, err: Error): void {
@@ -94,8 +99,6 @@ export class DropBurstLog {
       this.node.error(first);
       return;
     }
-    this.node.error(
-      `${uncaught} queued writes were dropped (resource_stopped) ${this.why}; the first: ${first}`,
-    );
+    this.node.error(text('errors.dropped.burst', { count: uncaught, why: text(`errors.dropped.${this.why}`), first: first ?? '' }));
   }
 }

@@ -2,6 +2,10 @@
 // may be numbers or numeric strings (the editor saves strings), empty means the default, and a
 // bad value is an error naming the property and what it accepts.
 import type { NodeDef } from 'node-red';
+import { runtimeSinkText } from './text';
+
+/** The sink's catalog words, looked up when an error is made. */
+const text = runtimeSinkText;
 
 export interface SinkNodeDef extends NodeDef {
   connector: string;
@@ -92,7 +96,11 @@ export const SINK_LIMITS = {
 } as const;
 
 export class SinkConfigError extends Error {
-  constructor(message: string) {
+  /** `field`: the property at fault (the dialog marks it; the message names it too). */
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
     super(message);
     this.name = 'SinkConfigError';
   }
@@ -101,15 +109,20 @@ export class SinkConfigError extends Error {
 function choice<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
   if (value === undefined || value === '') return fallback;
   if (allowed.includes(value as T)) return value as T;
-  throw new SinkConfigError(`${name} is ${JSON.stringify(value)}: use one of ${allowed.join(', ')}`);
+  const vars = { name, value: JSON.stringify(value), allowed: allowed.join(', ') };
+  throw new SinkConfigError(text('errors.config.choice', vars), name);
 }
 
-function whole(name: keyof typeof SINK_LIMITS, value: unknown, unit: string): number {
+/** The catalog key (`errors.config.unit.<unit>`) of the unit a number setting counts. */
+type Unit = 'seconds' | 'items' | 'ms' | 'requests' | 'bytes' | 'writeUnits';
+
+function whole(name: keyof typeof SINK_LIMITS, value: unknown, unit: Unit): number {
   if (value === undefined || value === null || value === '') return SINK_DEFAULTS[name];
   const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
   const [min, max] = SINK_LIMITS[name];
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw new SinkConfigError(`${name} is ${JSON.stringify(value)}: give a whole number of ${unit} from ${min} to ${max}`);
+    const vars = { name, value: JSON.stringify(value), unit: text(`errors.config.unit.${unit}`), min, max };
+    throw new SinkConfigError(text('errors.config.whole', vars), name);
   }
   return n;
 }
@@ -118,25 +131,25 @@ function whole(name: keyof typeof SINK_LIMITS, value: unknown, unit: string): nu
 function flag(name: string, value: unknown): boolean {
   if (value === undefined || value === null || value === '' || value === false || value === 'false') return false;
   if (value === true || value === 'true') return true;
-  throw new SinkConfigError(`${name} is ${JSON.stringify(value)}: use true or false`);
+  throw new SinkConfigError(text('errors.config.flag', { name, value: JSON.stringify(value) }), name);
 }
 
-function text(value: unknown, fallback: string): string {
+function textSetting(value: unknown, fallback: string): string {
   return typeof value === 'string' ? value.trim() || fallback : fallback;
 }
 
 export function readSinkConfig(def: SinkNodeDef): SinkConfig {
-  const hashKey = text(def.hashKey, SINK_DEFAULTS.hashKey);
-  const rangeKey = text(def.rangeKey, '');
+  const hashKey = textSetting(def.hashKey, SINK_DEFAULTS.hashKey);
+  const rangeKey = textSetting(def.rangeKey, '');
   if (rangeKey && rangeKey === hashKey) {
-    throw new SinkConfigError(`rangeKey "${rangeKey}" is the same as hashKey: leave rangeKey empty or name the sort key`);
+    throw new SinkConfigError(text('errors.config.rangeIsHash', { rangeKey }), 'rangeKey');
   }
-  const ttlAttribute = text(def.ttlAttribute, '');
+  const ttlAttribute = textSetting(def.ttlAttribute, '');
   if (ttlAttribute && (ttlAttribute === hashKey || ttlAttribute === rangeKey)) {
-    throw new SinkConfigError(`ttlAttribute "${ttlAttribute}" is a key attribute: name another attribute for the expiry time`);
+    throw new SinkConfigError(text('errors.config.ttlIsKey', { ttlAttribute }), 'ttlAttribute');
   }
   return {
-    table: text(def.table, ''),
+    table: textSetting(def.table, ''),
     template: typeof def.template === 'string' ? def.template.trim() : '',
     operation: choice('operation', def.operation, ['put', 'update', 'delete', 'msg'] as const, 'put'),
     updateExpression: typeof def.updateExpression === 'string' ? def.updateExpression.trim() : '',
@@ -156,6 +169,6 @@ export function readSinkConfig(def: SinkNodeDef): SinkConfig {
     requestTtl: whole('requestTtl', def.requestTtl, 'ms'),
     maxBufferBytes: whole('maxBufferBytes', def.maxBufferBytes, 'bytes'),
     bufferMode: choice('bufferMode', def.bufferMode, ['memory', 'disk'] as const, 'memory'),
-    maxWriteUnits: whole('maxWriteUnits', def.maxWriteUnits, 'write capacity units per second (0 = no fixed limit)'),
+    maxWriteUnits: whole('maxWriteUnits', def.maxWriteUnits, 'writeUnits'),
   };
 }

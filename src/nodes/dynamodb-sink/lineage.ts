@@ -16,6 +16,10 @@ import { SinkMetrics } from '../../dynamo/delivery/metrics';
 import type { QueuedWrite } from '../../dynamo/delivery/queue';
 import { afterFlowsStart } from './backlog';
 import type { SinkDrops } from './completion';
+import { runtimeSinkText } from './text';
+
+/** The sink's catalog words, looked up when a text is made. */
+const text = runtimeSinkText;
 
 /**
  * How long writes and outcomes wait for a successor after an instance closed. Node-RED starts
@@ -128,7 +132,7 @@ export class SinkLineage {
   /** A write the closed writer hands back: to the live successor, or parked for it. */
   handOff(w: QueuedWrite): void {
     if (this.live && !this.live.closing) this.live.adopt([w]);
-    else if (this.retired) this.expire([w], 'the sink node was removed');
+    else if (this.retired) this.expire([w], text('errors.dropped.nodeRemoved'));
     else {
       this.parked.push(w);
       this.armGrace();
@@ -203,7 +207,7 @@ export class SinkLineage {
     this.clearGrace();
     const parked = this.parked;
     this.parked = [];
-    if (parked.length > 0) this.expire(parked, `no dynamodb-sink with id ${this.id} started again within ${PARK_GRACE_MS / 1000} s`);
+    if (parked.length > 0) this.expire(parked, text('errors.dropped.noSuccessor', { id: this.id, seconds: PARK_GRACE_MS / 1000 }));
     if (this.kept.size > 0) {
       // They stay on disk for the next start, which counts them afresh as restored writes.
       this.metrics.matched -= this.kept.size;
@@ -217,10 +221,12 @@ export class SinkLineage {
     this.clearGrace();
   }
 
-  /** Ends writes that can reach no writer as dropped.resource_stopped: counted, each listener told, one log line. */
+  /**
+   * Ends writes that can reach no writer as dropped.resource_stopped: counted, each listener
+   * told, one log line. `why`: the end of the sentence, in the catalog's words.
+   */
   expire(writes: QueuedWrite[], why: string): void {
-    const err = (w: QueuedWrite) =>
-      new Error(`${w.operation} to table "${w.table}" was dropped (resource_stopped): the sink closed before it could write it and ${why}`);
+    const err = (w: QueuedWrite) => new Error(text('errors.dropped.write', { operation: w.operation, table: w.table, why }));
     let unheard = 0;
     for (const w of writes) {
       this.metrics.queuing -= 1;
@@ -230,7 +236,7 @@ export class SinkLineage {
       else unheard += 1;
     }
     if (unheard > 0) {
-      this.warn(`${unheard} writes without a message (restored from disk) were dropped (resource_stopped, counted): the sink closed before it could write them and ${why}`);
+      this.warn(text('errors.dropped.withoutMessage', { count: unheard, why }));
     }
   }
 }

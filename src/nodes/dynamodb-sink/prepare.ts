@@ -83,7 +83,7 @@ export function prepareSink(RED: NodeAPI, node: SinkNode, def: SinkNodeDef, text
   // Disk errors outside a message's own append (settling, deleting, reading): the records stay
   // on disk for replay; the log says why, at most once per kind every 10 s.
   const onDiskError = (err: Error, suppressed: number) =>
-    node.warn(suppressed > 0 ? `${err.message} (${suppressed} more like it before this)` : err.message);
+    node.warn(suppressed > 0 ? text('log.diskErrorRepeated', { error: err.message, count: suppressed }) : err.message);
   if (config.bufferMode !== 'disk') return { config, connection, table, plan, store: new MemoryStore(), createTable, onDiskError };
   const bufferDir = path.join(bufferRoot(RED), node.id);
   try {

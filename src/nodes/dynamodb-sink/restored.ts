@@ -2,6 +2,7 @@
 // to complete, so their outcomes are counted and logged as a whole.
 import type { Node } from 'node-red';
 import type { WriteListener } from '../../dynamo/delivery/queue';
+import type { SinkText } from './text';
 
 /**
  * The listener of writes restored from the disk buffer after a restart (DESIGN.md 6): their
@@ -19,7 +20,10 @@ export class RestoredWrites implements WriteListener {
   private firstProblem?: string;
   private reported = false;
 
-  constructor(private readonly node: Node) {}
+  constructor(
+    private readonly node: Node,
+    private readonly text: SinkText,
+  ) {}
 
   /** How many restored writes report here (call after restore). */
   expect(count: number): void {
@@ -59,7 +63,7 @@ export class RestoredWrites implements WriteListener {
   private problem(err: Error): void {
     if (this.firstProblem === undefined) {
       this.firstProblem = err.message;
-      this.node.warn(`a write restored from the disk buffer (from before the restart, so without its message) did not go through: ${err.message}`);
+      this.node.warn(this.text('log.restoredProblem', { error: err.message }));
     }
     this.check();
   }
@@ -70,13 +74,17 @@ export class RestoredWrites implements WriteListener {
 
   private report(partial: boolean): void {
     this.reported = true;
-    const text =
-      `writes restored from the disk buffer${partial ? ` (${this.settled()} of ${this.expected} done at close; the rest stay on disk)` : ` (${this.expected})`}: ` +
-      `${this.written_} written, ${this.failed_} failed, ${this.dropped_} dropped` +
-      (this.skipped_ > 0 ? `, ${this.skipped_} skipped (condition failed)` : '') +
-      (this.firstProblem ? `; first problem: ${this.firstProblem}` : '') +
-      '. They came from before the restart: no message is sent on and no Catch node is reached for them.';
-    if (this.failed_ + this.dropped_ > 0) this.node.warn(text);
-    else this.node.log(text);
+    const text = this.text;
+    const line = text('log.restoredSummary', {
+      progress: partial ? text('log.restoredPartial', { settled: this.settled(), expected: this.expected }) : text('log.restoredAll', { expected: this.expected }),
+      written: this.written_,
+      failed: this.failed_,
+      dropped: this.dropped_,
+      more:
+        (this.skipped_ > 0 ? text('log.restoredSkipped', { count: this.skipped_ }) : '') +
+        (this.firstProblem ? text('log.restoredFirst', { error: this.firstProblem }) : ''),
+    });
+    if (this.failed_ + this.dropped_ > 0) this.node.warn(line);
+    else this.node.log(line);
   }
 }

@@ -6,6 +6,7 @@ import type { HealthState } from '../../dynamo/connection/connection';
 import { countersAddUp, type MetricsSnapshot } from '../../dynamo/delivery/metrics';
 import type { WriteRateState } from '../../dynamo/delivery/write-rate';
 import type { BacklogOwner } from './backlog';
+import { sinkText } from './text';
 
 export interface SinkRuntime extends BacklogOwner {
   metrics(): SinkMetricsAnswer;
@@ -42,7 +43,7 @@ export function registerMetricsRoute(RED: NodeAPI): void {
     const id = String(req.params.id);
     const sink = runningSinks.get(id);
     if (!sink) {
-      res.status(404).json({ error: `no running dynamodb-sink with id ${id}` });
+      res.status(404).json({ error: sinkText(RED)('errors.http.noSink', { id }) });
       return;
     }
     const answer = sink.metrics();

@@ -86,9 +86,10 @@ export function causeOf(lastError: string): string {
   if (/cannot reach DynamoDB|no answer from DynamoDB/.test(lastError)) return 'unreachable';
   if (/rejected the request|over DynamoDB's 400 KB/.test(lastError)) return 'rejected';
   if (/^msg\.(payload|operation)\b/.test(lastError)) return 'input';
-  if (/\bdropped \(expired\)/.test(lastError)) return 'expired';
-  if (/\bdropped \(queue_full\)/.test(lastError)) return 'queueFull';
-  if (/\bdropped \(resource_stopped\)/.test(lastError)) return 'stopped';
+  // By the drop reason's code, which the translations keep in parentheses as the English does.
+  if (/\(expired\)/.test(lastError)) return 'expired';
+  if (/\(queue_full\)/.test(lastError)) return 'queueFull';
+  if (/\(resource_stopped\)/.test(lastError)) return 'stopped';
   return 'error';
 }
 

@@ -30,7 +30,7 @@ export function takeOver(
   const parked = lineage.attach(instance);
   const kept = lineage.takeKept();
   const handedOnDisk = kept.size;
-  const restoredWrites = new RestoredWrites(node);
+  const restoredWrites = new RestoredWrites(node, text);
   try {
     const restored = writer.restore(kept, restoredWrites);
     // Those not handed over in this process came from before a restart: outcomes logged, no message.
@@ -40,7 +40,7 @@ export function takeOver(
     node.error(text('errors.restore', { dir: bufferDir ?? '', error: (err as Error).message }));
   }
   // Kept at the last close but gone from the disk now: they can reach no writer.
-  if (kept.size > 0) lineage.expire([...kept.values()], `its record was no longer in ${bufferDir ?? 'the disk buffer'}`);
+  if (kept.size > 0) lineage.expire([...kept.values()], text('errors.dropped.recordGone', { dir: bufferDir ?? text('errors.dropped.theDiskBuffer') }));
   if (parked.length > 0) {
     writer.adopt(parked, { counted: true });
     node.log(text('log.adopted', { count: parked.length }));
