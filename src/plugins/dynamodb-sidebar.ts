@@ -8,6 +8,7 @@ import type { SinkMetricsAnswer, SinkRuntime } from '../nodes/dynamodb-sink/regi
 import type { RuleRuntime } from '../nodes/rule-sql/register';
 import { PROMETHEUS_CONTENT_TYPE, prometheusText, type RuleSeries } from './prometheus';
 import { SinkMetricsHistory } from './sink-metrics-history';
+import { pluginText } from './text';
 
 export const SAMPLE_INTERVAL_MS = 2000;
 export const HISTORY_MS = 10 * 60 * 1000;
@@ -19,6 +20,7 @@ type PluginAPI = NodeAPI & {
 
 export default function register(RED: PluginAPI): void {
   const history = new SinkMetricsHistory<SinkMetricsAnswer>(HISTORY_MS, SAMPLE_INTERVAL_MS / 2);
+  const text = pluginText(RED);
 
   // Node-RED loads plugins before any flow configuration: RED.nodes.eachNode throws until the
   // first flows have started, so sampling waits for that event instead of warning every 2 s.
@@ -45,7 +47,7 @@ export default function register(RED: PluginAPI): void {
     try {
       history.record(Date.now(), runningSinks());
     } catch (err) {
-      RED.log.warn(`dynamodb-sidebar: sampling sink metrics failed: ${(err as Error).message}`);
+      RED.log.warn(`dynamodb-sidebar: ${text('runtime.samplingFailed', { error: (err as Error).message })}`);
     }
   }
 
@@ -71,12 +73,12 @@ export default function register(RED: PluginAPI): void {
       const sinks = [...runningSinks().values()];
       prometheusText(sinks, runningRules()).then(
         (body) => res.type(PROMETHEUS_CONTENT_TYPE).send(body),
-        (err: Error) => res.status(500).type('text/plain').send(`metrics failed: ${err.message}\n`),
+        (err: Error) => res.status(500).type('text/plain').send(`${text('runtime.metricsFailed', { error: err.message })}\n`),
       );
       return;
     }
     if (format !== undefined && format !== 'json') {
-      res.status(400).json({ error: `unknown format ${JSON.stringify(format)}: use format=prometheus for Prometheus' text format, or leave it out for JSON` });
+      res.status(400).json({ error: text('runtime.unknownFormat', { format: JSON.stringify(format) }) });
       return;
     }
     // Sample now too, so a sink deployed a moment ago shows at once.
