@@ -16,9 +16,30 @@ export type ErrorKind = 'throttle' | 'server' | 'timeout' | 'network' | 'validat
  */
 export type ThrottleReason = 'key_range' | 'budget';
 
+/**
+ * What a user is told went wrong, in one word, whatever the language of `message`: the sink's
+ * status shows it (`status.cause.<cause>` in its catalog). DESIGN.md 1.3 short statuses.
+ */
+export type ErrorCause =
+  | 'notFound'
+  | 'credentials'
+  | 'notDynamo'
+  | 'hotKey'
+  | 'throttled'
+  | 'condition'
+  | 'unreachable'
+  | 'rejected'
+  | 'input'
+  | 'expired'
+  | 'queueFull'
+  | 'stopped'
+  | 'error';
+
 export interface ErrorClass {
   retryable: boolean;
   kind: ErrorKind;
+  /** The endpoint answered, but it is not DynamoDB (not-dynamo.ts); kind `network`. */
+  notDynamo?: boolean;
   /** kind `throttle` with a reason DynamoDB gave; absent without one (older endpoints, local servers). */
   throttle?: ThrottleReason;
   /** For users: names the thing and the fix. */
@@ -175,7 +196,7 @@ export function classifyError(err: unknown, context: ErrorContext = {}): ErrorCl
   if (err instanceof ConnectorConfigError) return make('other', false, err.message);
   // Another server at the URL: treated as unreachable DynamoDB (writes wait, the health check says why).
   const foreign = notDynamoDbMessage(err, context.endpoint);
-  if (foreign) return make('network', true, foreign);
+  if (foreign) return { ...make('network', true, foreign), notDynamo: true };
   if (THROTTLE.has(code) || status === 429) {
     const why = throttleReasonOf(err);
     if (why?.reason === 'key_range') {
@@ -299,4 +320,26 @@ function redact(message: string, secrets: readonly string[] | undefined): string
   let out = message;
   for (const secret of secrets ?? []) if (secret && secret.length >= 4) out = out.split(secret).join('***');
   return out;
+}
+
+/** The one-word cause of a classified error (ErrorCause), for the sink's status. */
+export function errorCause(c: ErrorClass): ErrorCause {
+  if (c.notDynamo) return 'notDynamo';
+  switch (c.kind) {
+    case 'not_found':
+      return 'notFound';
+    case 'auth':
+      return 'credentials';
+    case 'throttle':
+      return c.throttle === 'key_range' ? 'hotKey' : 'throttled';
+    case 'condition':
+      return 'condition';
+    case 'network':
+    case 'timeout':
+      return 'unreachable';
+    case 'validation':
+      return 'rejected';
+    default:
+      return 'error';
+  }
 }

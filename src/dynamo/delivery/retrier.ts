@@ -3,7 +3,7 @@
 // their place in the queue; a batch DynamoDB refused as a whole is split so only the bad write
 // fails; a write past its requestTtl, or past its ClientRequestToken's window, expires instead;
 // what no wait can cure fails.
-import { classifyError } from '../connection/errors';
+import { classifyError, errorCause, type ErrorCause } from '../connection/errors';
 import type { Availability } from './availability';
 import type { HandOver } from './handover';
 import { describePartition, onePartition, partitionOf, type HotKeys } from './hot-keys';
@@ -76,7 +76,7 @@ export class Retrier {
         // One backoff for the whole call, so its writes go out again together.
         at = now + backoffDelay(Math.max(...call.map((w) => w.attempts)), this.options.backoff ?? DEFAULT_BACKOFF);
       }
-      for (const w of call) this.retry(w, c.message, at);
+      for (const w of call) this.retry(w, c.message, at, errorCause(c));
       return;
     }
     if ((c.kind === 'validation' || (c.kind === 'not_found' && call.some((w) => w.table !== call[0].table))) && call.length > 1) {
@@ -98,7 +98,7 @@ export class Retrier {
     this.health.answered();
     // A missing table the sink makes (createTable): its puts and updates wait for it.
     if (c.kind === 'not_found' && this.tables) call = this.tables.hold(call, c.message);
-    if (call.length > 0) this.settlement.failed(call, words('delivery.failed.call', '__operation__ failed: __error__', { operation: call[0].operation, error: c.message }));
+    if (call.length > 0) this.settlement.failed(call, words('delivery.failed.call', '__operation__ failed: __error__', { operation: call[0].operation, error: c.message }), errorCause(c));
   }
 
   /**
@@ -120,7 +120,7 @@ export class Retrier {
         const rest = call.filter((w) => partitionOf(w) !== blamed);
         for (const w of rest) {
           w.probe = undefined;
-          this.retry(w, why, now);
+          this.retry(w, why, now, 'hotKey');
         }
         this.slowDown(call.filter((w) => partitionOf(w) === blamed), why, now);
         return;
@@ -130,7 +130,7 @@ export class Retrier {
       const [a, b] = [++this.probes, ++this.probes];
       for (const w of call) {
         w.probe = first.has(partitionOf(w)) ? a : b;
-        this.retry(w, why, now);
+        this.retry(w, why, now, 'hotKey');
       }
       return;
     }
@@ -149,7 +149,7 @@ export class Retrier {
           }),
         );
       }
-      this.retry(w, why, at);
+      this.retry(w, why, at, 'hotKey');
     }
   }
 
@@ -169,9 +169,10 @@ export class Retrier {
    * Queues `w` again, not to be sent before `at`; past its requestTtl deadline it expires
    * instead. Counted `retried` when it goes out again (InFlight.begin), not here.
    */
-  retry(w: QueuedWrite, why: string, at: number): void {
+  retry(w: QueuedWrite, why: string, at: number, cause?: ErrorCause): void {
     w.lastError = why;
     this.settlement.lastError = why;
+    this.settlement.lastCause = cause;
     this.metrics.inflight -= 1;
     const tokenWindow = this.options.clientTokenWindowMs ?? CLIENT_TOKEN_WINDOW_MS;
     const firstSentAt = w.expression?.token !== undefined ? w.expression.firstSentAt : undefined;

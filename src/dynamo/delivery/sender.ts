@@ -93,7 +93,7 @@ export class CallSender {
         if (unprocessed.size > 0) {
           const now = Date.now();
           const why = words('delivery.retry.unprocessed', 'UnprocessedItems (DynamoDB did not take every write of the batch)');
-          for (const w of call) if (unprocessed.has(w.keyId)) this.retrier.retry(w, why, now);
+          for (const w of call) if (unprocessed.has(w.keyId)) this.retrier.retry(w, why, now, 'throttled');
         }
       }
     } catch (err) {

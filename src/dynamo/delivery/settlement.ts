@@ -7,6 +7,7 @@ import type { DropReason, SinkMetrics } from './metrics';
 import type { QueuedWrite, WriteListener } from './queue';
 import type { WriteStore } from './write-store';
 import { words } from '../../words';
+import type { ErrorCause } from '../connection/errors';
 
 export interface SettlementOptions {
   requestTtl: number;
@@ -29,6 +30,8 @@ export interface UnreadableWrite {
 export class Settlement {
   /** The last error in words, for the node status; cleared by nothing (it is history). */
   lastError?: string;
+  /** lastError's one-word cause (in any language); undefined where none is known. */
+  lastCause?: ErrorCause;
   /** The store keeps records (disk): what ends is settled in it. */
   readonly persistent: boolean;
 
@@ -75,15 +78,17 @@ export class Settlement {
             condition: condition.replace(/#c\d+/g, (alias) => names[alias] ?? alias),
           });
     this.lastError = message;
+    this.lastCause = 'condition';
     w.listener?.failed(new Error(message), w.attempts);
   }
 
   /** A call's writes failed for good (no wait can cure the error). */
-  failed(call: QueuedWrite[], message: string): void {
+  failed(call: QueuedWrite[], message: string, cause?: ErrorCause): void {
     this.metrics.inflight -= call.length;
     this.metrics.failed += call.length;
     if (this.persistent) this.store.settle(call.map((w) => w.seq));
     this.lastError = message;
+    this.lastCause = cause;
     for (const w of call) w.listener?.failed(new Error(message), w.attempts);
   }
 
@@ -91,12 +96,13 @@ export class Settlement {
    * Queued writes that fail without another call: held for a table the sink could not create
    * (DESIGN.md 1.3 createTable, table-creation.ts), taken out of the queue by the caller.
    */
-  failedQueued(writes: QueuedWrite[], message: string): void {
+  failedQueued(writes: QueuedWrite[], message: string, cause?: ErrorCause): void {
     if (writes.length === 0) return;
     this.metrics.queuing -= writes.length;
     this.metrics.failed += writes.length;
     if (this.persistent) this.store.settle(writes.map((w) => w.seq));
     this.lastError = message;
+    this.lastCause = cause;
     for (const w of writes) w.listener?.failed(new Error(message), w.attempts);
   }
 
@@ -108,6 +114,7 @@ export class Settlement {
     this.metrics.matched += 1;
     this.metrics.failed += 1;
     this.lastError = err.message;
+    this.lastCause = 'error';
     this.options.onChange?.();
     listener?.failed(err, 0);
   }
@@ -125,6 +132,7 @@ export class Settlement {
         ? words('delivery.unreadable.recordSeq', '__file__ at byte __offset__ (seq __seq__): __why__', { file: b.file, offset: b.offset, seq: b.seq, why: b.why })
         : words('delivery.unreadable.record', '__file__ at byte __offset__: __why__', { file: b.file, offset: b.offset, why: b.why }),
     );
+    this.lastCause = 'error';
     this.lastError =
       bad.length === 1
         ? words('delivery.unreadable.one', '1 buffered record could not be read back')
@@ -144,7 +152,10 @@ export class Settlement {
     if (this.persistent) this.store.settle([w.seq]);
     const err = new Error(words('delivery.dropped.message', '__write__ was dropped (__reason__): __why__', { write: this.describe(w), reason, why: why ?? reason }));
     // queue_full is logged once per burst (admission.ts), not once per message.
-    if (reason !== 'queue_full') this.lastError = err.message;
+    if (reason !== 'queue_full') {
+      this.lastError = err.message;
+      this.lastCause = reason === 'expired' ? 'expired' : 'stopped';
+    }
     w.listener?.dropped(reason, err, w.attempts);
     this.options.onChange?.();
   }

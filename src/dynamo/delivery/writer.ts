@@ -34,6 +34,7 @@ import { TableCreation, type CreateTableSettings } from './table-creation';
 import { WriteRate, unitsOf, type WriteRateState } from './write-rate';
 import { Wakeup } from './wakeup';
 import { words } from '../../words';
+import type { ErrorCause } from '../connection/errors';
 
 export { MAX_BATCH_WRITES } from './batching';
 export type { PauseState } from './availability';
@@ -149,8 +150,15 @@ export class BatchWriter {
     return this.settlement.lastError;
   }
 
+  /** Set by the node (a message it refused): its cause is read from the words (causeOf). */
   set lastError(message: string | undefined) {
     this.settlement.lastError = message;
+    this.settlement.lastCause = undefined;
+  }
+
+  /** lastError's one-word cause in any language, where the writer knows it. */
+  get lastCause(): ErrorCause | undefined {
+    return this.settlement.lastCause;
   }
 
   /**

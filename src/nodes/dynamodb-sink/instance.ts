@@ -65,6 +65,7 @@ export class RunningSink {
       pause: this.writer.paused(),
       connecting: connection.health().status === 'connecting',
       lastError: this.writer.lastError,
+      lastCause: this.writer.lastCause,
     }));
     const writer = (this.writer = new BatchWriter({
       client: connection.client,

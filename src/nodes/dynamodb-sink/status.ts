@@ -21,6 +21,8 @@ export interface StatusFacts {
   pause?: { reason: string };
   connecting: boolean;
   lastError?: string;
+  /** lastError's cause where the writer knows it (any language); else read from its words. */
+  lastCause?: string;
 }
 
 export class SinkStatus {
@@ -46,7 +48,7 @@ export class SinkStatus {
 
   show(): void {
     const { text, node } = this;
-    const { counters: m, pause, connecting, lastError } = this.facts();
+    const { counters: m, pause, connecting, lastError, lastCause } = this.facts();
     const queued = m.queuing + m.inflight;
     const withQueued = (key: string) => (queued > 0 ? text(`${key}Queued`, { queued: count(queued) }) : text(key));
     if (pause) {
@@ -54,7 +56,7 @@ export class SinkStatus {
     } else if (connecting) {
       node.status({ fill: 'grey', shape: 'ring', text: fit(withQueued('status.connecting')) });
     } else if (lastError && (m.failed > 0 || m.dropped > 0 || m.queuing > 0)) {
-      const cause = text(`status.cause.${causeOf(lastError)}`);
+      const cause = text(`status.cause.${lastCause ?? causeOf(lastError)}`);
       const which = m.failed > 0 ? 'failed' : m.dropped > 0 ? 'dropped' : 'queued';
       const n = which === 'failed' ? m.failed : which === 'dropped' ? m.dropped : queued;
       node.status({ fill: 'red', shape: 'dot', text: fit(text(`status.${which}`, { cause, n: count(n) })) });
@@ -72,8 +74,9 @@ export class SinkStatus {
 }
 
 /**
- * The catalog key (`status.cause.<key>`) of a few words for the last error: the kinds
- * src/dynamo/connection/errors.ts words, recognised by their wording; anything else is `error`.
+ * The catalog key (`status.cause.<key>`) of a few words for a last error whose cause the writer
+ * does not know (ErrorCause, errors.ts): recognised by its English wording or the drop reason's
+ * code in parentheses; anything else is `error`.
  */
 export function causeOf(lastError: string): string {
   if (/\btable "[^"]*" not found|ResourceNotFoundException/.test(lastError)) return 'notFound';

@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { describeEndpoint, hasStaticCredentials } from '../../../src/dynamo/connection/client';
 import { connectorSettingsFrom } from '../../../src/dynamo/connection/connector';
 import { readCreateTableRequest } from '../../../src/dynamo/connection/create-table';
-import { classifyError } from '../../../src/dynamo/connection/errors';
+import { classifyError, errorCause } from '../../../src/dynamo/connection/errors';
+import { causeOf } from '../../../src/nodes/dynamodb-sink/status';
 import { installCatalog, resetCatalogs } from '../../../src/words';
 
 const LOCALES = path.resolve(__dirname, '..', '..', '..', 'nodes', 'locales');
@@ -77,5 +78,31 @@ describe('connection words in the runtime language (issue 22)', function () {
       classifyError(html, { endpoint }).message,
       'http://127.0.0.1:9 は応答しましたが、DynamoDB ではありません (HTTP 404, text/html): コネクタの URL を確認してください (DynamoDB Local のデフォルトのポートは 8000 です。AWS の場合は空にします)',
     );
+  });
+
+  it("each error's one-word cause (the sink status's) is the same in every language, though its words are not", function () {
+    const endpoint = describeEndpoint(settings);
+    const html = Object.assign(new SyntaxError("Unexpected token '<'"), { $response: { statusCode: 404, headers: { 'content-type': 'text/html' } } });
+    const cases: [unknown, string][] = [
+      [{ name: 'ResourceNotFoundException' }, 'notFound'],
+      [{ name: 'UnrecognizedClientException' }, 'credentials'],
+      [{ name: 'ProvisionedThroughputExceededException', ThrottlingReasons: [{ reason: 'TableWriteKeyRangeThroughputExceeded' }] }, 'hotKey'],
+      [{ name: 'ProvisionedThroughputExceededException' }, 'throttled'],
+      [{ name: 'ConditionalCheckFailedException' }, 'condition'],
+      [refused(), 'unreachable'],
+      [{ name: 'TimeoutError' }, 'unreachable'],
+      [{ name: 'ValidationException', message: 'bad key' }, 'rejected'],
+      [html, 'notDynamo'],
+    ];
+    for (const lang of ['en-US', 'zh-CN', 'ja']) {
+      if (lang === 'en-US') resetCatalogs();
+      else installConnectorCatalog(lang);
+      for (const [err, cause] of cases) {
+        const c = classifyError(err, { endpoint, table: 'mqtt_msg', requestTimeout: 500 });
+        assert.equal(errorCause(c), cause, `${lang}: ${c.message}`);
+        // The English wording gives the same cause (what the status read before causes were kept).
+        if (lang === 'en-US') assert.equal(causeOf(c.message), cause, c.message);
+      }
+    }
   });
 });

@@ -262,6 +262,8 @@ describe('BatchWriter (against DynamoDB Local through the fault proxy)', functio
     assert.match(outcomes[0].error!, /table "no_such_table" not found at http:\/\/127\.0\.0\.1:\d+ \(region us-west-2\)/);
     assert.equal(w.metrics.retried, 0);
     assert.equal(w.metrics.failed, 5);
+    // The status's cause, known whatever the language of lastError (issue 22).
+    assert.equal(w.lastCause, 'notFound');
   });
 
   for (const [action, pattern] of [
