@@ -31,6 +31,11 @@ async function useChineseFont(page: Page): Promise<void> {
   });
 }
 
+/** A node type's section of its zh-CN catalog. */
+function zhCatalog(type: string): any {
+  return (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'nodes', 'locales', 'zh-CN', `${type}.json`), 'utf8')) as Record<string, unknown>)[type];
+}
+
 async function fontsLoaded(page: Page): Promise<void> {
   await page.evaluate(async () => {
     const doc = (globalThis as unknown as { document: { fonts: { ready: Promise<unknown> } } }).document;
@@ -50,6 +55,8 @@ describe('the editor in Chinese (zh-CN): palette, sink dialog, sidebar (issue 22
     await createSeedTable(dynamo.url);
     red = await startNodeRed({
       env: { AWS_ACCESS_KEY_ID: 'zh', AWS_SECRET_ACCESS_KEY: 'cn' },
+      // The runtime in Chinese too: node statuses and runtime messages come from its catalogs.
+      settings: { lang: 'zh-CN' },
       flows: [
         { id: 'tab', type: 'tab', label: 'MQTT → DynamoDB' },
         { id: 'db', type: 'dynamodb-connector', name: 'dynalite', url: dynamo.url, region: 'us-west-2', table: 'mqtt_msg' },
@@ -81,9 +88,10 @@ describe('the editor in Chinese (zh-CN): palette, sink dialog, sidebar (issue 22
       await page.locator('.red-ui-palette-node[data-palette-type="dynamodb-sink"]').waitFor({ state: 'attached', timeout: 30000 });
       await useChineseFont(page);
 
-      // The status comes from the runtime, in its own language (settings.js lang; en-US here, as
-      // startNodeRed reads the runtime's English log); the editor's words follow the browser's.
-      for (const deadline = Date.now() + 20000; await nodeStatusText(page, 'sink') !== 'written 1'; ) {
+      // The status comes from the runtime, in its own language (settings.js lang: zh-CN here);
+      // the editor's words follow the browser's.
+      const written = zhCatalog('dynamodb-sink').status.written.replace('__n__', '1');
+      for (const deadline = Date.now() + 20000; await nodeStatusText(page, 'sink') !== written; ) {
         if (Date.now() > deadline) throw new Error(`sink status: ${await nodeStatusText(page, 'sink')}`);
         await page.waitForTimeout(200);
       }
@@ -126,7 +134,7 @@ describe('the editor in Chinese (zh-CN): palette, sink dialog, sidebar (issue 22
       await card.locator('[data-counter="success"]', { hasText: '1' }).waitFor({ timeout: 20000 });
       assert.equal(await card.locator('.dynamodb-sink-state').first().textContent(), '已连接');
       assert.match((await card.locator('.dynamodb-sink-name').textContent()) ?? '', /^dynamodb sink → mqtt_msg$/);
-      assert.equal(await nodeStatusText(page, 'rule'), 'matched 1');
+      assert.equal(await nodeStatusText(page, 'rule'), zhCatalog('rule-sql').status.matched.replace('__matched__', '1'));
       await page.waitForTimeout(4500); // a few samples for the chart
       await fontsLoaded(page);
       await page.screenshot({ path: path.join(IMAGES, 'zh-cn-sidebar.png') });

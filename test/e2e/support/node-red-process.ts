@@ -39,6 +39,17 @@ export interface NodeRedOptions {
   settings?: Record<string, unknown>;
 }
 
+/** Node-RED's "Started flows" log line in the runtime's language `lang` (its runtime catalog). */
+function flowsStartedWords(lang: string): string {
+  try {
+    const dir = path.join(path.dirname(require.resolve('@node-red/runtime/package.json')), 'locales', lang);
+    const catalog = JSON.parse(fs.readFileSync(path.join(dir, 'runtime.json'), 'utf8')) as { nodes?: { flows?: Record<string, string> } };
+    return catalog.nodes?.flows?.['started-flows'] ?? 'Started flows';
+  } catch {
+    return 'Started flows';
+  }
+}
+
 export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRedProcess> {
   const port = await freePort();
   const ownDir = !options.userDir;
@@ -108,7 +119,8 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
   };
 
   const deadline = Date.now() + 60000;
-  while (!/Started flows/.test(output)) {
+  const started = flowsStartedWords(String(settings.lang));
+  while (!output.includes(started)) {
     if (exitInfo !== null || Date.now() > deadline) {
       await stop();
       throw new Error(`Node-RED did not start (${exitInfo ?? 'timeout'}):\n${output}`);
