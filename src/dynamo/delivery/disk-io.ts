@@ -2,6 +2,7 @@
 // says what an operator does about it. A write cut short (a full disk) is cut back off the file
 // where it can be, so no torn record or ack line is left behind to be misread.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as util from 'node:util';
 import { words } from '../../words';
 
@@ -68,6 +69,31 @@ function errnoName(e: NodeJS.ErrnoException | undefined): string {
 export function removeFile(file: string): void {
   try {
     fs.unlinkSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+/**
+ * Deletes a directory and everything in it; one already gone is fine. Not `fs.rmSync(dir,
+ * { recursive: true, force: true })`: on Node 24 rmSync loses the errno (see errnoName), so a
+ * read-only disk would answer ': , Unknown error' instead of EROFS.
+ */
+export function removeDir(dir: string): void {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) removeDir(full);
+    else removeFile(full);
+  }
+  try {
+    fs.rmdirSync(dir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }

@@ -13,6 +13,7 @@ import type { Node, NodeAPI, NodeMessage } from 'node-red';
 import { inspectBacklog, type BacklogInfo } from '../../dynamo/delivery/disk-buffer';
 import { deployedState, type FlowDef } from '../deployed-state';
 import { sinkText, type SinkText } from './text';
+import { removeDir } from '../../dynamo/delivery/disk-io';
 
 type Done = (err?: Error) => void;
 
@@ -331,7 +332,7 @@ export function registerBacklogs(RED: NodeAPI, runningOwner: (id: string) => Bac
       return;
     }
     try {
-      fs.rmSync(entry.dir, { recursive: true, force: true });
+      removeDir(entry.dir);
     } catch (err) {
       res.status(500).json({ error: text('errors.http.deleteFailed', { dir: entry.dir, error: (err as Error).message }) });
       return;

@@ -4,7 +4,6 @@
 // hand what is left to the successor of the same id, keep it on disk, or, when the node was
 // deleted, drop it (counted, its messages to the Catch nodes, one log line for the whole removal)
 // and delete its disk buffer.
-import * as fs from 'node:fs';
 import type { NodeAPI } from 'node-red';
 import type { BatchWriter } from '../../dynamo/delivery/writer';
 import { type RemovalDrops } from './backlog';
@@ -12,6 +11,7 @@ import { deployedState, type DeployedState } from '../deployed-state';
 import { lineageOf, type SinkInstance, type SinkLineage } from './lineage';
 import type { SinkNode } from './running';
 import type { SinkText } from './text';
+import { removeDir } from '../../dynamo/delivery/disk-io';
 
 /** Of Node-RED's 15 s close timeout: time to flush, then time for calls already in flight. */
 export const CLOSE_FLUSH_MS = 8000;
@@ -108,7 +108,7 @@ export function closeWrites(sink: ClosingSink, removed: boolean): ClosedWrites {
       if (deleted && bufferDir) {
         // The node was deleted: what it could not write was dropped (counted, logged below).
         try {
-          fs.rmSync(bufferDir, { recursive: true, force: true });
+          removeDir(bufferDir);
         } catch (err) {
           node.warn(text('errors.removeDir', { dir: bufferDir, error: (err as Error).message }));
         }

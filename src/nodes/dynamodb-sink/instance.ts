@@ -2,7 +2,6 @@
 // BatchWriter over the connector's client, the connection's health, what it takes over from the
 // instance before it, its status and metrics, and how it turns each message's row into a write
 // (template, encoding, keys) whose outcome completes the message (message.ts).
-import * as fs from 'node:fs';
 import type { NodeAPI, NodeMessage } from 'node-red';
 import type { HealthState } from '../../dynamo/connection/connection';
 import { DiskStore } from '../../dynamo/delivery/disk-buffer';
@@ -22,6 +21,7 @@ import { runningSinks, type SinkNode, type SinkRuntime } from './running';
 import { SinkStatus } from './status';
 import { takeOver } from './takeover';
 import type { SinkText } from './text';
+import { removeDir } from '../../dynamo/delivery/disk-io';
 
 /**
  * Heap of one queued message besides its item (the msg object, its row's objects, the
@@ -222,7 +222,7 @@ export class RunningSink {
     const unstored = this.writer.adopt(taken);
     source.close();
     // Delete the source only once every write is in this sink's own disk buffer.
-    if (unstored === 0) fs.rmSync(dir, { recursive: true, force: true });
+    if (unstored === 0) removeDir(dir);
     return { moved: taken.length, unreadable: bad, keptSource: unstored > 0 };
   }
 }

@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DiskBufferError, DiskStore, crc32Hex, inspectBacklog, readSettled } from '../../../src/dynamo/delivery/disk-buffer';
 import { serializeWrite } from '../../../src/dynamo/delivery/queue';
+import { removeDir } from '../../../src/dynamo/delivery/disk-io';
 import { BatchWriter } from '../../../src/dynamo/delivery/writer';
 import { createSeedTable, scanAll, startDynalite, testClient } from '../../support/dynamodb';
 import { mountTmpfs, tmpfsUnavailable, type Tmpfs } from '../../e2e/support/disk-sink-harness';
@@ -123,6 +124,21 @@ describe('disk buffer store', function () {
     assert.ok(errors.length >= 1 && errors.every((e) => e.code === 'EROFS'), errors.map((e) => e.message).join('\n'));
     t.readWrite();
     assert.deepEqual(new DiskStore(sinkDir).restore().writes.map((w) => w.seq), [1, 2, 3, 4], 'kept for replay');
+  });
+
+  it('removeDir deletes a buffer directory with its files and subdirectories; on a read-only disk it says EROFS (Node 24: not rmSync)', function () {
+    const t = needTmpfs(this, 64 * 1024);
+    const sinkDir = path.join(t.dir, 'sink');
+    fs.mkdirSync(path.join(sinkDir, 'inner'), { recursive: true });
+    fs.writeFileSync(path.join(sinkDir, 'a.log'), 'x');
+    fs.writeFileSync(path.join(sinkDir, 'inner', 'b.log'), 'y');
+    t.readOnly();
+    assert.throws(() => removeDir(sinkDir), (err: NodeJS.ErrnoException) => err.code === 'EROFS' && /read-only file system/.test(err.message));
+    assert.ok(fs.existsSync(path.join(sinkDir, 'a.log')));
+    t.readWrite();
+    removeDir(sinkDir);
+    assert.equal(fs.existsSync(sinkDir), false);
+    removeDir(sinkDir); // already gone: fine
   });
 
   it('a writer restoring a backlog bigger than maxBufferBytes: the oldest go as queue_full, and restore() counts only what it queued', async function () {
