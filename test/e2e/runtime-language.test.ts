@@ -4,85 +4,12 @@
 // (POST /dynamodb-connector/test), the sink's metrics (GET /dynamodb-sink/<id>/metrics, the
 // connector's health reason) and the connector's log line say "cannot reach DynamoDB" in the
 // zh-CN catalog's words (the `connection` section of nodes/locales/zh-CN/dynamodb-connector.json).
-// Started here rather than with support/node-red-process.ts, which waits for the English log line
-// "Started flows" (in zh-CN Node-RED logs 流程已启动): this waits for the admin API and the sink.
 import { strict as assert } from 'node:assert';
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort } from '../support/dynamodb';
-import { adminGet } from './support/node-red-process';
-
-const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
-
-interface ChineseNodeRed {
-  url: string;
-  output(): string;
-  stop(): Promise<void>;
-}
-
-/** Node-RED 4 with settings.lang zh-CN and `flows`, listening on 127.0.0.1, once its flows run (`ready` answers). */
-async function startChineseNodeRed(flows: unknown[], ready: string): Promise<ChineseNodeRed> {
-  const port = await freePort();
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nr-zh-'));
-  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows));
-  const settings = {
-    lang: 'zh-CN',
-    uiHost: '127.0.0.1',
-    uiPort: port,
-    userDir,
-    flowFile: 'flows.json',
-    nodesDir: [PROJECT_ROOT],
-    telemetry: { enabled: false, updateNotification: false },
-    editorTheme: { tours: false, projects: { enabled: false } },
-    logging: { console: { level: 'info', metrics: false, audit: false } },
-  };
-  const settingsFile = path.join(userDir, 'settings.js');
-  fs.writeFileSync(settingsFile, `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
-  const child: ChildProcess = spawn(process.execPath, [require.resolve('node-red/red.js'), '--settings', settingsFile, '--userDir', userDir], {
-    cwd: userDir,
-    // Credentials from the environment: no lookup of an instance role off this machine.
-    env: { ...process.env, AWS_ACCESS_KEY_ID: 'zh', AWS_SECRET_ACCESS_KEY: 'cn', AWS_EC2_METADATA_DISABLED: 'true', NODE_RED_ENABLE_PROJECTS: 'false' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20000));
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  let running = true;
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      running = false;
-      resolve();
-    });
-  });
-  let stopping: Promise<void> | undefined;
-  const stop = () =>
-    (stopping ??= (async () => {
-      if (running) {
-        child.kill('SIGINT');
-        const hung = setTimeout(() => child.kill('SIGKILL'), 10000);
-        await exited;
-        clearTimeout(hung);
-      }
-      fs.rmSync(userDir, { recursive: true, force: true });
-    })());
-  const url = `http://127.0.0.1:${port}`;
-  for (const deadline = Date.now() + 30000; ; ) {
-    try {
-      await adminGet(`${url}${ready}`);
-      return { url, output: () => output, stop };
-    } catch (err) {
-      if (!running || Date.now() > deadline) {
-        await stop();
-        throw new Error(`Node-RED did not start (${String(err)}):\n${output}`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
+import { adminGet, startNodeRed, type NodeRedProcess } from './support/node-red-process';
 
 type Catalog = { [key: string]: string | Catalog };
 
@@ -111,15 +38,18 @@ function postJson(url: string, body: unknown): Promise<Record<string, unknown>> 
 
 describe('the runtime in Chinese: settings.lang zh-CN (issue 22)', function () {
   this.timeout(15000);
-  let red: ChineseNodeRed | undefined;
+  let red: NodeRedProcess | undefined;
   let deadUrl: string;
 
   before(async function () {
     this.timeout(40000);
     // A port that was free a moment ago: connecting to it is refused at once.
     deadUrl = `http://127.0.0.1:${await freePort()}`;
-    red = await startChineseNodeRed(
-      [
+    red = await startNodeRed({
+      settings: { lang: 'zh-CN' },
+      // Credentials from the environment: no lookup of an instance role off this machine.
+      env: { AWS_ACCESS_KEY_ID: 'zh', AWS_SECRET_ACCESS_KEY: 'cn', AWS_EC2_METADATA_DISABLED: 'true' },
+      flows: [
         { id: 'tab', type: 'tab', label: 'zh-CN' },
         { id: 'db', type: 'dynamodb-connector', name: '', url: deadUrl, region: 'us-east-1', table: 'mqtt_msg', requestTimeout: 2000, healthCheckInterval: 60000 },
         {
@@ -129,9 +59,7 @@ describe('the runtime in Chinese: settings.lang zh-CN (issue 22)', function () {
           requestTtl: 45000, maxWriteUnits: 0, maxBufferBytes: 67108864, bufferMode: 'memory', x: 300, y: 100, wires: [[]],
         },
       ],
-      // Answers once the flows run and the sink is started.
-      '/dynamodb-sink/sink/metrics',
-    );
+    });
   });
 
   after(async function () {
