@@ -21,9 +21,19 @@
 // - `hotKey`: one partition key value has a limit of its own, as each DynamoDB partition has
 //   (1,000 WCU/s; here `hotKey.writeUnits`, 1 s of burst), answered with the reason
 //   `TableWriteKeyRangeThroughputExceeded` whether or not the table has capacity to spare.
-//   Simplified: a BatchWriteItem holding a write to that key beyond its limit is refused whole
-//   with the exception, so the reason reaches the sink (DynamoDB would write the other writes and
-//   return the hot ones as UnprocessedItems, which carry no reason).
+//   By default (`mixedBatches: 'refuse'`), simplified: a BatchWriteItem holding a write to that
+//   key beyond its limit is refused whole with the exception, so the reason reaches the sink.
+//   With `mixedBatches: 'unprocessed'` it answers as DynamoDB does (API Reference,
+//   BatchWriteItem: "If any requested operations fail because the table's provisioned
+//   throughput is exceeded ..., the failed operations are returned in the UnprocessedItems
+//   response parameter"; "If none of the items can be processed due to insufficient provisioned
+//   throughput on all of the tables in the request, then BatchWriteItem returns a
+//   ProvisionedThroughputExceededException"): in order, each write is written when its own
+//   limits allow (the hot key's units for a hot write, then the table's units); the hot key's
+//   writes past its limit and the writes past the table's come back as UnprocessedItems, which
+//   carry no reason; a call in which no write can be written fails whole with the exception,
+//   whose ThrottlingReasons name the key range when a hot write was held by its key's limit,
+//   and the table's budget when a write was held by the table's units (both when both were).
 import * as http from 'node:http';
 import { listenOnLoopback } from './fault-proxy';
 
@@ -34,8 +44,13 @@ export interface CapacityProxyOptions {
   burstSeconds?: number;
   /** The exception names its ThrottlingReasons (a budget reason for the table's capacity). */
   reasons?: boolean;
-  /** One hot partition key: writes whose `attribute` is `value` (S or N) share `writeUnits` per second. */
-  hotKey?: { attribute: string; value: string; writeUnits: number };
+  /**
+   * One hot partition key: writes whose `attribute` is `value` (S or N) share `writeUnits` per
+   * second. `mixedBatches`: how a BatchWriteItem with the key's writes past its limit is
+   * answered: `refuse` (default) refuses it whole with the key-range reason; `unprocessed` writes
+   * the other writes and returns the hot ones as UnprocessedItems, as DynamoDB does.
+   */
+  hotKey?: { attribute: string; value: string; writeUnits: number; mixedBatches?: 'refuse' | 'unprocessed' };
 }
 
 export interface CapacityProxy {
@@ -56,6 +71,8 @@ export interface CapacityProxy {
   hotRefusedCalls: number;
   /** Writes to the hot key let through its own limit. */
   hotWritten: number;
+  /** Writes to the hot key returned as UnprocessedItems for its own limit (`mixedBatches: 'unprocessed'`). */
+  hotUnprocessed: number;
   stop(): Promise<void>;
 }
 
@@ -72,6 +89,12 @@ const BUDGET = 'TableWriteProvisionedThroughputExceeded';
 function throttledBody(reason: string | undefined, tables: string[], region: string): string {
   if (!reason) return JSON.stringify(THROTTLED);
   const ThrottlingReasons = tables.map((t) => ({ reason, resource: `arn:aws:dynamodb:${region}:000000000000:table/${t}` }));
+  return JSON.stringify({ ...THROTTLED, ThrottlingReasons });
+}
+
+/** The exception's body with several ThrottlingReasons, each `{ reason, table }`. */
+function reasonsBody(reasons: { reason: string; table: string }[], region: string): string {
+  const ThrottlingReasons = reasons.map(({ reason, table }) => ({ reason, resource: `arn:aws:dynamodb:${region}:000000000000:table/${table}` }));
   return JSON.stringify({ ...THROTTLED, ThrottlingReasons });
 }
 
@@ -140,6 +163,7 @@ export async function startCapacityProxy(targetUrl: string, options: CapacityPro
     maxConcurrent: 0,
     hotRefusedCalls: 0,
     hotWritten: 0,
+    hotUnprocessed: 0,
     stop: async () => undefined,
   };
 
@@ -187,8 +211,10 @@ export async function startCapacityProxy(targetUrl: string, options: CapacityPro
       refill();
       refillHot();
       const region = /Credential=[^/]+\/[^/]+\/([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1] ?? 'us-east-1';
+      // DynamoDB's answer to a BatchWriteItem: each write within its key's and the table's limits.
+      const perWrite = operation === 'BatchWriteItem' && hot?.mixedBatches === 'unprocessed';
       // The hot key's own limit (a partition's), before the table's: the call is refused whole.
-      if (hot) {
+      if (hot && !perWrite) {
         const items: [string, Wire][] =
           operation === 'BatchWriteItem'
             ? Object.entries(data.RequestItems as Record<string, Wire[]>).flatMap(([t, ws]) => ws.map((w): [string, Wire] => [t, w.PutRequest?.Item ?? w.DeleteRequest?.Key ?? {}]))
@@ -213,26 +239,51 @@ export async function startCapacityProxy(targetUrl: string, options: CapacityPro
         const units: Record<string, number> = {};
         let grantedCount = 0;
         let left = 0;
+        // perWrite: the tables whose writes the hot key's limit held, and those the table's units held.
+        const heldByKey = new Set<string>();
+        const heldByBudget = new Set<string>();
+        let hotHeld = 0;
         for (const [table, writes] of Object.entries(data.RequestItems as Record<string, Wire[]>)) {
           for (const w of writes) {
-            const cost = writeUnitsOf(w.PutRequest?.Item ?? w.DeleteRequest?.Key ?? {});
-            if (tokens >= cost) {
+            const item = w.PutRequest?.Item ?? w.DeleteRequest?.Key ?? {};
+            const cost = writeUnitsOf(item);
+            const hotWrite = perWrite && isHot(item);
+            if (hotWrite && hotTokens < cost) {
+              (unprocessed[table] ??= []).push(w);
+              left += 1;
+              hotHeld += 1;
+              heldByKey.add(table);
+            } else if (tokens >= cost) {
               tokens -= cost;
+              if (hotWrite) {
+                hotTokens -= cost;
+                proxy.hotWritten += 1;
+              }
               (granted[table] ??= []).push(w);
               units[table] = (units[table] ?? 0) + cost;
               grantedCount += 1;
             } else {
               (unprocessed[table] ??= []).push(w);
               left += 1;
+              heldByBudget.add(table);
             }
           }
         }
         if (left > 0) proxy.throttledCalls += 1;
         if (grantedCount === 0) {
           proxy.refusedCalls += 1;
+          if (perWrite && heldByKey.size > 0) {
+            proxy.hotRefusedCalls += 1;
+            // ThrottlingReasons: one per table and reason.
+            const reasons = [...heldByKey].map((t) => ({ reason: KEY_RANGE, table: t }));
+            if (options.reasons) for (const t of heldByBudget) reasons.push({ reason: BUDGET, table: t });
+            reply(res, 400, reasonsBody(reasons, region));
+            return;
+          }
           reply(res, 400, throttledBody(budgetReason, Object.keys(data.RequestItems as Wire), region));
           return;
         }
+        proxy.hotUnprocessed += hotHeld;
         forward(
           req,
           JSON.stringify({ ...data, RequestItems: granted }),
