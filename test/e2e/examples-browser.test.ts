@@ -4,8 +4,8 @@
 // No node may be marked invalid, Deploy must not warn, and each example, triggered as its comment
 // says (a publish at MQTT 3.1.1 to the demo broker, or the deploy itself), writes its items into
 // its tables, which the sinks create. The demo runs on its default ports 1883 and 8000 when they
-// are free, as the examples expect; otherwise the imported broker and connector are pointed at
-// the ports used (said in the test's output).
+// are free, as the examples expect (not in CI's side-by-side compatibility runs); otherwise the
+// imported broker and connector are pointed at the ports used (said in the test's output).
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -135,10 +135,14 @@ describe('examples and the first release\'s flow, imported in the editor of npm 
 
   before(async function () {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'examples-browser-'));
+    // Side by side with another compatibility run (COMPAT_SPECS=parallel, .ci/run), the two
+    // demos would race for 1883 and 8000: there the demo always takes free ports. npm test (and a
+    // plain compatibility run) uses the default ports whenever they are free.
+    const defaultPorts = process.env.COMPAT_SPECS !== 'parallel';
     ports = {
       nodeRed: await freePort(),
-      mqtt: (await portFree(1883)) ? 1883 : await freePort(),
-      dynamo: (await portFree(8000)) ? 8000 : await freePort(),
+      mqtt: defaultPorts && (await portFree(1883)) ? 1883 : await freePort(),
+      dynamo: defaultPorts && (await portFree(8000)) ? 8000 : await freePort(),
     };
     dynamoUrl = `http://127.0.0.1:${ports.dynamo}`;
     const env: NodeJS.ProcessEnv = { ...process.env, NODE_RED_PORT: String(ports.nodeRed), MQTT_PORT: String(ports.mqtt), DYNAMODB_PORT: String(ports.dynamo), DEMO_DATA_DIR: dataDir };
@@ -179,8 +183,8 @@ describe('examples and the first release\'s flow, imported in the editor of npm 
     assert.deepEqual(missing, [], 'imported with the ids of the files');
     assert.deepEqual(await invalidNodes(page), []);
     if (ports.mqtt !== 1883 || ports.dynamo !== 8000) {
-      // The demo's default ports were taken on this machine: set the imported ones, as a user would.
-      console.log(`    (ports 1883/8000 busy: the examples are pointed at ${ports.mqtt} and ${dynamoUrl})`);
+      // The demo's default ports were taken (or not used): set the imported ones, as a user would.
+      console.log(`    (ports 1883/8000 busy or not used side by side: the examples are pointed at ${ports.mqtt} and ${dynamoUrl})`);
       await page.evaluate(([mqtt, url]) => {
         const { RED } = globalThis as unknown as EditorGlobals;
         RED.nodes.eachConfig((n) => {
