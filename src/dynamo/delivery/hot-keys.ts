@@ -10,7 +10,10 @@
 //
 // DynamoDB's reason names the table, not the key: a call of several keys refused for its key
 // range is searched by halves (retrier.ts), and a key is hot when a call of its own is refused,
-// or when it was in enough of the refused calls (`suspect`).
+// or when it was in enough of the refused calls (`suspect`). A BatchWriteItem that mixes keys is
+// not refused for a hot key: DynamoDB writes the other writes and returns the hot key's excess as
+// UnprocessedItems, without a reason; when they are all of one key, they go again in a call of
+// their own (`oneKeyUnprocessed`, sender.ts), and that call's refusal carries the reason.
 //
 // Bounded: at most MAX_HOT_KEYS entries (the one throttled longest ago leaves first), and an
 // entry ends HOT_KEY_TTL_MS after its last throttle (the episode is over). With no entry, the
@@ -140,6 +143,25 @@ export function partitionOf(w: QueuedWrite): string {
   }
   if (count <= 1 || first === undefined) return w.keyId;
   return keyIdentity(w.table, { [first]: w.key[first] });
+}
+
+/**
+ * DynamoDB wrote part of a BatchWriteItem call and sent `left` (a strict, non-empty subset of
+ * `call`) back as UnprocessedItems, which carry no reason (DynamoDB, API Reference
+ * BatchWriteItem: only a call none of whose writes can be written fails, with
+ * ProvisionedThroughputExceededException and its ThrottlingReasons). True when `left` all go to
+ * one partition (partitionOf) while the call's written writes went to others, or the call was
+ * already a group of its own (one probe, retrier.ts): that key's writes are worth a call of their
+ * own, whose answer names the reason. False for unprocessed writes of several keys (a budget),
+ * for a call of one key that was no probe group, and when nothing or everything was written.
+ */
+export function oneKeyUnprocessed(call: readonly QueuedWrite[], left: readonly QueuedWrite[]): boolean {
+  if (left.length === 0 || left.length >= call.length) return false;
+  const id = partitionOf(left[0]);
+  for (let i = 1; i < left.length; i++) if (partitionOf(left[i]) !== id) return false;
+  const probe = call[0].probe;
+  if (probe !== undefined && call.every((w) => w.probe === probe)) return true;
+  return call.some((w) => partitionOf(w) !== id);
 }
 
 /** All writes of `call` go to one partition. */

@@ -30,7 +30,7 @@ export interface RetrierOptions {
 }
 
 export class Retrier {
-  /** The last probe given to writes halved in the search for a hot key. */
+  /** The last probe given to writes halved in the search for a hot key, or sent again alone (oneKeyLeft). */
   private probes = 0;
   /** Tables made on demand (DESIGN.md 1.3 createTable); absent when the sink makes none. */
   tables?: TableCreation;
@@ -135,6 +135,24 @@ export class Retrier {
       return;
     }
     this.slowDown(call, why, now);
+  }
+
+  /**
+   * `left`, the UnprocessedItems of one partition key from a call whose other writes were
+   * written (oneKeyUnprocessed): sent again now in a call of their own (a probe of their own,
+   * batching.ts), so DynamoDB's answer to that call says why: refused whole with
+   * TableWriteKeyRangeThroughputExceeded, the key is hot (hotKey); with a budget reason, the sink
+   * slows; written, nothing was wrong. Meanwhile neither the sink's rate nor its window change,
+   * and their units go back to the rate (unwritten writes consumed nothing). Converges: a call
+   * of their own partly written again goes on with fewer writes, so at most `left.length` calls.
+   */
+  oneKeyLeft(left: QueuedWrite[], why: string, now: number): void {
+    this.rate.refund(unitsOf(left), now);
+    const probe = ++this.probes;
+    for (const w of left) {
+      w.probe = probe;
+      this.retry(w, why, now, 'throttled');
+    }
   }
 
   /** Writes of one hot key: back in the queue at the key's own pace; its episode's first throttle is logged. */

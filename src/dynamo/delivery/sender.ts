@@ -5,7 +5,7 @@
 import { BatchWriteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { batchItems, unprocessedKeys } from './batch-write';
 import type { HandOver } from './handover';
-import type { HotKeys } from './hot-keys';
+import { oneKeyUnprocessed, type HotKeys } from './hot-keys';
 import type { InFlight } from './inflight';
 import type { SinkMetrics } from './metrics';
 import type { QueuedWrite, WriteRequest } from './queue';
@@ -81,19 +81,26 @@ export class CallSender {
         this.retrier.proven(call, true);
         const unprocessed = unprocessedKeys(out.UnprocessedItems, call, requests);
         const written = unprocessed.size > 0 ? call.filter((w) => !unprocessed.has(w.keyId)) : call;
+        const left = unprocessed.size > 0 ? call.filter((w) => unprocessed.has(w.keyId)) : [];
+        // UnprocessedItems carry no reason. All of one partition key beside written writes of
+        // other keys: most likely a hot key (DynamoDB writes the rest of a mixed batch), so they
+        // go again alone now and that call's answer says why (Retrier.oneKeyLeft).
+        const oneKey = oneKeyUnprocessed(call, left);
         this.consumed(out.ConsumedCapacity, written, sentAt, unprocessed.size === 0);
-        // UnprocessedItems is DynamoDB's way of throttling part of a batch: the whole sink slows
-        // down, and these go back in their place to go out again in full batches.
-        if (unprocessed.size > 0) {
+        // Otherwise UnprocessedItems is DynamoDB's way of throttling part of a batch: the whole
+        // sink slows down, and these go back in their place to go out again in full batches.
+        if (unprocessed.size === 0) this.inflight.widen();
+        else if (!oneKey) {
           this.inflight.narrow();
           this.rate.throttled(sentAt, Date.now(), unitsOf(call) - unitsOf(written));
-        } else this.inflight.widen();
+        }
         if (this.hot.size > 0) this.hot.granted(written);
         this.settlement.written(written);
-        if (unprocessed.size > 0) {
+        if (left.length > 0) {
           const now = Date.now();
           const why = words('delivery.retry.unprocessed', 'UnprocessedItems (DynamoDB did not take every write of the batch)');
-          for (const w of call) if (unprocessed.has(w.keyId)) this.retrier.retry(w, why, now, 'throttled');
+          if (oneKey) this.retrier.oneKeyLeft(left, why, now);
+          else for (const w of left) this.retrier.retry(w, why, now, 'throttled');
         }
       }
     } catch (err) {

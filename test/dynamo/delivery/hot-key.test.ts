@@ -20,6 +20,8 @@ const HOT_WRITES = 100;
 const HOT_UNITS = 10;
 /** The sink's budget: both runs go at this pace, whatever the machine. */
 const SINK_UNITS = 300;
+/** The other devices' rate with the hot key's excess as UnprocessedItems, as a share of the plain run's (at least). */
+const RATIO_BOUND = 0.85;
 
 async function createDeviceTable(url: string, name: string): Promise<void> {
   const client = testClient(url);
@@ -75,14 +77,17 @@ describe('a hot partition key slows only its own writes (ThrottlingReasons)', fu
     writer = client = proxy = undefined;
   });
 
-  /** 99 devices × 15 writes, and with `hot` 100 writes of device "hot" among them, all at once. */
-  async function run(hot: boolean) {
+  /**
+   * 99 devices × 15 writes, and with `hot` 100 writes of device "hot" among them, all at once.
+   * `mixedBatches`: how the proxy answers a batch with the hot key's excess (capacity-proxy.ts).
+   */
+  async function run(hot: boolean, mixedBatches: 'refuse' | 'unprocessed' = 'refuse') {
     const table = `devices_${++n}`;
     await createDeviceTable(server.url, table);
     proxy = await startCapacityProxy(server.url, {
       writeUnits: 100000,
       reasons: true,
-      ...(hot ? { hotKey: { attribute: 'device', value: 'hot', writeUnits: HOT_UNITS } } : {}),
+      ...(hot ? { hotKey: { attribute: 'device', value: 'hot', writeUnits: HOT_UNITS, mixedBatches } } : {}),
     });
     client = createDynamoClient({ url: proxy.url, region: TEST_REGION, table: '', poolSize: 32, requestTimeout: 5000, healthCheckInterval: 15000 }, TEST_CREDENTIALS);
     const warnings: string[] = [];
@@ -133,7 +138,7 @@ describe('a hot partition key slows only its own writes (ThrottlingReasons)', fu
     assert.equal(stored.length, others + hotSent);
     const counters = w.metrics.snapshot();
     assert.ok(countersAddUp(counters), JSON.stringify(counters));
-    return { othersPerSecond: others / ((othersEnd - started) / 1000), counters, warnings, hotKeysSeen, proxy: proxy! };
+    return { table, othersPerSecond: others / ((othersEnd - started) / 1000), counters, warnings, hotKeysSeen, proxy: proxy! };
   }
 
   it('the other devices keep their rate (within 10% of a run without the hot key); the hot key\'s writes all land', async function () {
@@ -163,5 +168,37 @@ describe('a hot partition key slows only its own writes (ThrottlingReasons)', fu
     assert.equal(named.length, 1, flooded.warnings.join('\n'));
     assert.match(named[0], /partition key device = "hot" in table "devices_2"/);
     assert.match(named[0], /TableWriteKeyRangeThroughputExceeded/);
+  });
+
+  // DynamoDB itself writes the other writes of a mixed batch and returns the hot key's excess as
+  // UnprocessedItems, which carry no reason: the sink sends that one key's unprocessed writes in
+  // a call of their own (sender.ts), whose refusal names the key range.
+  it('with DynamoDB\'s own answer (the hot key\'s excess as UnprocessedItems), the sink learns the hot key and the other devices keep their rate', async function () {
+    const plain = await run(false);
+    await writer!.close(0, 5000);
+    await proxy!.stop();
+    client!.destroy();
+    const flooded = await run(true, 'unprocessed');
+    const ratio = flooded.othersPerSecond / plain.othersPerSecond;
+    const report = {
+      ratio: Math.round(ratio * 1000) / 1000,
+      plain: Math.round(plain.othersPerSecond),
+      flooded: Math.round(flooded.othersPerSecond),
+      hotUnprocessed: flooded.proxy.hotUnprocessed,
+      hotRefusedCalls: flooded.proxy.hotRefusedCalls,
+      counters: flooded.counters,
+    };
+    // eslint-disable-next-line no-console
+    console.log(`      ${JSON.stringify(report)}`);
+    assert.ok(flooded.proxy.hotUnprocessed > 0, 'the proxy returned the hot key\'s excess as UnprocessedItems');
+    assert.ok(flooded.proxy.hotRefusedCalls > 0, 'a call of the hot key alone was refused with its reason');
+    assert.ok(flooded.counters['throttled.key_range'] > 0, JSON.stringify(flooded.counters));
+    assert.equal(flooded.counters['throttled.budget'], 0);
+    assert.ok(flooded.hotKeysSeen >= 1, 'the writer reported a hot key while it was throttled');
+    const named = flooded.warnings.filter((t) => /hot key/.test(t));
+    assert.equal(named.length, 1, flooded.warnings.join('\n'));
+    assert.match(named[0], new RegExp(`partition key device = "hot" in table "${flooded.table}"`));
+    assert.match(named[0], /TableWriteKeyRangeThroughputExceeded/);
+    assert.ok(ratio >= RATIO_BOUND, `other devices within ${Math.round((1 - RATIO_BOUND) * 100)}% of the plain run: ${JSON.stringify(report)}`);
   });
 });
