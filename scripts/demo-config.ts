@@ -26,6 +26,12 @@ export interface DemoConfig {
    * `AWS_ACCESS_KEY_ID` or `AWS_PROFILE`, so real keys never land in the demo's flow file.
    */
   credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+  /**
+   * The runtime's language (Node-RED's `lang` setting, e.g. `zh-CN`, `ja`, `en-US`): from
+   * `NODE_RED_LANG`, else the machine's locale (`LC_ALL`, `LC_MESSAGES`, `LANG`: `zh_CN.UTF-8` →
+   * `zh-CN`); undefined (Node-RED's default, English) for `C`/`POSIX` or none.
+   */
+  lang: string | undefined;
 }
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -59,7 +65,28 @@ export function readDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
     table: DEMO_TABLE,
     dataDir: path.resolve(PROJECT_ROOT, env.DEMO_DATA_DIR || '.data'),
     credentials: useChain ? undefined : { ...LOCAL_CREDENTIALS },
+    lang: runtimeLanguage(env),
   };
+}
+
+/**
+ * Node-RED's `lang` for the demo. Node-RED itself reads only the first two letters of the
+ * machine's locale (`zh`), for which this package and Node-RED ship no catalog (they have
+ * `zh-CN` and `zh-TW`), so the demo passes the whole `language-REGION` instead.
+ */
+export function runtimeLanguage(env: NodeJS.ProcessEnv): string | undefined {
+  const explicit = (env.NODE_RED_LANG ?? '').trim();
+  if (explicit !== '') {
+    if (!/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$/.test(explicit)) throw new Error(`NODE_RED_LANG=${JSON.stringify(explicit)} is not a language tag such as zh-CN, ja or en-US`);
+    return explicit;
+  }
+  for (const name of ['LC_ALL', 'LC_MESSAGES', 'LANG']) {
+    const value = (env[name] ?? '').trim();
+    if (value === '') continue;
+    const m = /^([a-z]{2,3})(?:_([A-Z]{2}))?/.exec(value);
+    return m ? (m[2] ? `${m[1]}-${m[2]}` : m[1]) : undefined;
+  }
+  return undefined;
 }
 
 /** How to repeat the current environment in a printed command, e.g. `DYNAMODB_PORT=8001 `. */

@@ -158,6 +158,8 @@ function nodeRedSettings(config: DemoConfig): Record<string, unknown> {
     telemetry: { enabled: false },
     editorTheme: { tours: false },
     logging: { console: { level: 'warn', metrics: false, audit: false } },
+    // The runtime's words (statuses, errors, log) in the machine's language (demo-config.ts).
+    ...(config.lang ? { lang: config.lang } : {}),
   };
 }
 
@@ -233,6 +235,7 @@ function printBanner(config: DemoConfig, table: 'created' | 'exists', flow: 'dep
   say(`  DynamoDB:        ${config.dynamoUrl} (${store}), region ${config.region}`);
   say(`  Table:           ${config.table} (${table === 'created' ? 'created now' : 'already there'})`);
   say(`  Demo flow:       ${flow === 'deployed' ? 'deployed' : 'already deployed, kept as saved'}`);
+  say(`  Language:        ${config.lang ?? 'en-US'} (statuses, errors, log; NODE_RED_LANG=zh-CN or ja to change)`);
   say('');
   say('Try it, from another terminal in this folder:');
   say(`  npx mqtt pub -i emqx_c -t t/1 -m '{ "msg": "hello DynamoDB" }' -p ${config.mqttPort}`);
@@ -264,7 +267,7 @@ function nodeVersionNote(): string | null {
   if (major >= 22) return null;
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   return (
-    `Note: you run Node ${process.version}. This package works on Node 20 and 22, but AWS SDK releases ` +
+    `Note: you run Node ${process.version}. This package works on Node 20, 22 and 24, but AWS SDK releases ` +
     'after the first week of January 2027 need Node 22 or later.'
   );
 }

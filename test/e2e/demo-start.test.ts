@@ -103,6 +103,8 @@ describe('npm start: the one-command demo (e2e)', function () {
       MQTT_PORT: String(ports.mqtt),
       DYNAMODB_PORT: String(ports.dynamo),
       DEMO_DATA_DIR: dataDir,
+      // The runtime's words in English whatever this machine's locale (the test reads them).
+      NODE_RED_LANG: 'en-US',
     };
   });
 

@@ -145,7 +145,7 @@ describe('examples and the first release\'s flow, imported in the editor of npm 
       dynamo: defaultPorts && (await portFree(8000)) ? 8000 : await freePort(),
     };
     dynamoUrl = `http://127.0.0.1:${ports.dynamo}`;
-    const env: NodeJS.ProcessEnv = { ...process.env, NODE_RED_PORT: String(ports.nodeRed), MQTT_PORT: String(ports.mqtt), DYNAMODB_PORT: String(ports.dynamo), DEMO_DATA_DIR: dataDir };
+    const env: NodeJS.ProcessEnv = { ...process.env, NODE_RED_PORT: String(ports.nodeRed), MQTT_PORT: String(ports.mqtt), DYNAMODB_PORT: String(ports.dynamo), DEMO_DATA_DIR: dataDir, NODE_RED_LANG: 'en-US' };
     for (const name of ['DYNAMODB_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete env[name];
     demo = startDemo(env);
     await waitFor('npm start', async () => demo!.output(), (out) => out.includes('Press Ctrl-C to stop.') || demo!.child.exitCode !== null, 150000);

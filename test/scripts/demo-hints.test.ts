@@ -2,7 +2,7 @@
 // through the environment of the demo's Node-RED, and the MQTT 3.1.1 hint said once when the
 // aedes node refuses an MQTT 5 client.
 import * as assert from 'node:assert/strict';
-import { defaultChainEnv, readDemoConfig } from '../../scripts/demo-config';
+import { defaultChainEnv, readDemoConfig, runtimeLanguage } from '../../scripts/demo-config';
 import { hintOnMqtt5Refusal, isProtocolRefusal, mqttxCommand, type NodeRedHooks } from '../../scripts/demo-hints';
 
 const refusal = (code: number, message: string) => ({
@@ -16,6 +16,19 @@ describe('npm start: credential chain and MQTT 5 hint (issue 22)', function () {
     assert.deepEqual(defaultChainEnv(readDemoConfig({ AWS_PROFILE: 'dev' }), { AWS_PROFILE: 'dev' }), { AWS_REGION: 'us-west-2' });
     const real = { DYNAMODB_URL: 'https://dynamodb.eu-west-1.amazonaws.com', AWS_ACCESS_KEY_ID: 'AKIA', AWS_REGION: 'eu-west-1' };
     assert.deepEqual(defaultChainEnv(readDemoConfig(real), real), {});
+  });
+
+  it("takes the runtime's language from NODE_RED_LANG, else the whole locale (zh_CN.UTF-8 → zh-CN, which Node-RED alone would cut to zh)", function () {
+    assert.equal(runtimeLanguage({}), undefined);
+    assert.equal(runtimeLanguage({ LANG: 'C.UTF-8' }), undefined);
+    assert.equal(runtimeLanguage({ LANG: 'POSIX' }), undefined);
+    assert.equal(runtimeLanguage({ LANG: 'zh_CN.UTF-8' }), 'zh-CN');
+    assert.equal(runtimeLanguage({ LANG: 'ja_JP.UTF-8' }), 'ja-JP');
+    assert.equal(runtimeLanguage({ LANG: 'de' }), 'de');
+    assert.equal(runtimeLanguage({ LC_ALL: 'ja_JP.UTF-8', LANG: 'zh_CN.UTF-8' }), 'ja-JP', 'LC_ALL first, as Node-RED reads them');
+    assert.equal(runtimeLanguage({ NODE_RED_LANG: 'ja', LANG: 'zh_CN.UTF-8' }), 'ja');
+    assert.equal(readDemoConfig({ LANG: 'zh_CN.UTF-8' }).lang, 'zh-CN');
+    assert.throws(() => runtimeLanguage({ NODE_RED_LANG: 'chinese please' }), /NODE_RED_LANG="chinese please" is not a language tag such as zh-CN/);
   });
 
   it('knows an aedes refusal of the protocol version from other messages', function () {
