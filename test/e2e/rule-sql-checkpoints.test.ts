@@ -147,7 +147,7 @@ describe('rule-sql checkpoints, crash, disable and shutdown (real Node-RED, e2e)
     const running = nr;
     await running.stop();
     const tail = running.output().slice(Math.max(0, before - 2000));
-    assert.match(tail, /Node-RED is stopping and context store "default", memory keeps nothing across a restart: 10 open windows and 0 partition states are lost/);
+    assert.match(tail, /Node-RED is stopping and context store "default" \(memory\) keeps nothing across a restart: 10 open windows and 0 partition states are lost/);
     assert.match(tail, /localfilesystem/, 'the warning says how to keep them');
     assert.equal((tail.match(/keeps nothing across a restart/g) ?? []).length, 1, 'one warning');
   });

@@ -68,7 +68,7 @@ export function stateStore(RED: NodeAPI, contextStore: string): StateStore {
   const module = config && typeof config === 'object' ? config.module : undefined;
   const persistent = module !== undefined && module !== 'memory';
   const shown = resolved === undefined ? 'default' : typeof stores[resolved] === 'string' ? `${resolved} (${stores[resolved] as string})` : resolved;
-  return { name: contextStore === '' ? undefined : contextStore, label: `"${shown}", ${typeof module === 'string' ? module : module ? 'custom' : 'memory'}`, persistent };
+  return { name: contextStore === '' ? undefined : contextStore, label: `"${shown}" (${typeof module === 'string' ? module : module ? 'custom' : 'memory'})`, persistent };
 }
 
 /** The snapshot a saved state holds (throws for one that does not parse), and its events. */

@@ -105,7 +105,11 @@ export default function register(RED: NodeAPI): void {
           openWindows: formatCount(stats.openWindows), groups: formatCount(stats.groups), late: formatCount(stats.late),
           forgotten: formatCount(stats.forgotten), partitions: formatCount(stats.partitions), ...n,
         };
-        const key = counters.failed > 0 ? 'windowsFailed' : stats.late > 0 ? 'windowsLate' : stats.forgotten > 0 ? 'forgotten' : 'windows';
+        // An analytic-only statement (had_changed(...) OVER (PARTITION BY ...)) has no windows:
+        // it shows its matched count and the partitions it keeps.
+        const windowed = runner?.windowCounts() !== undefined;
+        const quiet = windowed ? 'windows' : 'partitions';
+        const key = counters.failed > 0 ? (windowed ? 'windowsFailed' : 'matchedFailed') : stats.late > 0 ? 'windowsLate' : stats.forgotten > 0 ? 'forgotten' : quiet;
         node.status({ fill: counters.failed > 0 || stats.late > 0 || stats.forgotten > 0 ? 'yellow' : 'green', shape: 'dot', text: fit(text(`status.${key}`, w)) });
         return;
       }

@@ -145,6 +145,9 @@ describe('rule-sql streams in Node-RED with DynamoDB Local', function () {
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(sink.outputs.length, 4);
     assert.deepEqual((await items()).map((i) => [i.id, i.state]), [['d1#0', 'on'], ['d1#3', 'off'], ['d2#2', 'off'], ['d2#6', 'on']]);
+    // No window: the status counts what matched and the partitions kept, not "0 open windows".
+    const node = ruleNode();
+    await until('the status', () => /^matched 8 · 2 partitions$/.test(String(node.status.lastCall?.args[0].text)), 10000);
   });
 
   it('closes processing-time windows by its timer, and reports a bad eventTime at deploy', async () => {
