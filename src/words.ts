@@ -34,7 +34,8 @@ export function resetCatalogs(): void {
   catalogs.clear();
 }
 
-function fill(template: string, vars: Vars): string {
+/** `template` with its `__name__` placeholders filled from `vars` (those not in `vars` stay). */
+export function fill(template: string, vars: Vars): string {
   return template.replace(/__([A-Za-z0-9_]+?)__/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
 }
 

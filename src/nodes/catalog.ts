@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { NodeAPI } from 'node-red';
-import { installCatalog } from '../words';
+import { fill, installCatalog } from '../words';
 
 export type Vars = Record<string, string | number>;
 
@@ -15,12 +15,12 @@ export type NodeText = (key: string, vars?: Vars) => string;
 const LOCALES = path.join(__dirname, '..', '..', 'nodes', 'locales');
 const english = new Map<string, Record<string, unknown>>();
 
-function englishCatalog(namespace: string): Record<string, unknown> {
-  let catalog = english.get(namespace);
+/** An en-US catalog file, read once. */
+function englishCatalog(file: string): Record<string, unknown> {
+  let catalog = english.get(file);
   if (!catalog) {
-    const file = JSON.parse(fs.readFileSync(path.join(LOCALES, 'en-US', `${namespace}.json`), 'utf8')) as Record<string, Record<string, unknown>>;
-    catalog = file[namespace] ?? {};
-    english.set(namespace, catalog);
+    catalog = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    english.set(file, catalog);
   }
   return catalog;
 }
@@ -34,19 +34,24 @@ function lookup(catalog: Record<string, unknown>, key: string): string | undefin
   return typeof node === 'string' ? node : undefined;
 }
 
-function fill(template: string, vars: Vars): string {
-  return template.replace(/__([A-Za-z0-9_]+?)__/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
+/**
+ * The words of one message catalog: `translate` (a Node-RED `RED._`) for `prefix + key`, else the
+ * en-US file `englishFile` (Node-RED's test helper's RED._ answers the key itself).
+ */
+export function catalogText(translate: unknown, englishFile: string, prefix = ''): NodeText {
+  const t = translate as (k: string, v?: Vars) => string;
+  return (key, vars = {}) => {
+    const full = prefix + key;
+    const translated = t(full, vars);
+    if (translated && translated !== full && !translated.endsWith(`:${full}`)) return translated;
+    const template = lookup(englishCatalog(englishFile), full);
+    return template === undefined ? full : fill(template, vars);
+  };
 }
 
 /** The catalog words of the node type `namespace` (`rule-sql`, `dynamodb-sink`, ...). */
 export function nodeText(RED: NodeAPI, namespace: string): NodeText {
-  return (key, vars = {}) => {
-    const full = `${namespace}.${key}`;
-    const translated = (RED._ as (k: string, v?: Vars) => string)(full, vars);
-    if (translated && translated !== full) return translated;
-    const template = lookup(englishCatalog(namespace), key);
-    return template === undefined ? full : fill(template, vars);
-  };
+  return catalogText(RED._, path.join(LOCALES, 'en-US', `${namespace}.json`), `${namespace}.`);
 }
 
 /** A count as a status shows it: 1204 → `1,204`. */
