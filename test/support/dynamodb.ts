@@ -164,6 +164,30 @@ export async function createSeedTable(url: string, name = 'mqtt_msg'): Promise<v
   }
 }
 
+/** A device table: HASH `device` (S), RANGE `seq` (N), on-demand; resolves when ACTIVE. */
+export async function createDeviceTable(url: string, name: string): Promise<void> {
+  const client = testClient(url);
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: name,
+        KeySchema: [
+          { AttributeName: 'device', KeyType: 'HASH' },
+          { AttributeName: 'seq', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: 'device', AttributeType: 'S' },
+          { AttributeName: 'seq', AttributeType: 'N' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    await waitForActive(client, name);
+  } finally {
+    client.destroy();
+  }
+}
+
 async function waitForActive(client: DynamoDBClient, name: string): Promise<void> {
   const deadline = Date.now() + 30000;
   for (;;) {

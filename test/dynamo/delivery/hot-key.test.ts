@@ -5,13 +5,13 @@
 // without the hot key in the same test, as a ratio (both runs are paced by the sink's own
 // maxWriteUnits, not by this machine's speed). The hot key's writes all land, later.
 import { strict as assert } from 'node:assert';
-import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDynamoClient } from '../../../src/dynamo/connection/client';
 import { countersAddUp } from '../../../src/dynamo/delivery/metrics';
 import type { WriteRequest } from '../../../src/dynamo/delivery/queue';
 import { BatchWriter } from '../../../src/dynamo/delivery/writer';
 import { startCapacityProxy, type CapacityProxy } from '../../support/capacity-proxy';
-import { TEST_CREDENTIALS, TEST_REGION, scanAll, startDynalite, testClient, type DynamoServer } from '../../support/dynamodb';
+import { TEST_CREDENTIALS, TEST_REGION, createDeviceTable, scanAll, startDynalite, type DynamoServer } from '../../support/dynamodb';
 
 const DEVICES = 99;
 const ROUNDS = 15;
@@ -22,34 +22,6 @@ const HOT_UNITS = 10;
 const SINK_UNITS = 300;
 /** The other devices' rate with the hot key's excess as UnprocessedItems, as a share of the plain run's (at least). */
 const RATIO_BOUND = 0.85;
-
-async function createDeviceTable(url: string, name: string): Promise<void> {
-  const client = testClient(url);
-  try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: name,
-        KeySchema: [
-          { AttributeName: 'device', KeyType: 'HASH' },
-          { AttributeName: 'seq', KeyType: 'RANGE' },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: 'device', AttributeType: 'S' },
-          { AttributeName: 'seq', AttributeType: 'N' },
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-    for (let i = 0; i < 300; i++) {
-      const out = await client.send(new DescribeTableCommand({ TableName: name }));
-      if (out.Table?.TableStatus === 'ACTIVE') return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`table ${name} not ACTIVE`);
-  } finally {
-    client.destroy();
-  }
-}
 
 function write(table: string, device: string, seq: number): WriteRequest {
   const key = { device: { S: device }, seq: { N: String(seq) } };

@@ -5,14 +5,14 @@
 // exactly the writes a test chooses unprocessed: one key's go again alone, and a call of their
 // own that is partly written again converges, each write landing once, counters exact.
 import { strict as assert } from 'node:assert';
-import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDynamoClient } from '../../../src/dynamo/connection/client';
 import { oneKeyUnprocessed } from '../../../src/dynamo/delivery/hot-keys';
 import { countersAddUp } from '../../../src/dynamo/delivery/metrics';
 import { keyIdentity, type QueuedWrite, type WriteRequest } from '../../../src/dynamo/delivery/queue';
 import { BatchWriter } from '../../../src/dynamo/delivery/writer';
 import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy';
-import { TEST_CREDENTIALS, TEST_REGION, scanAll, startDynalite, testClient, type DynamoServer } from '../../support/dynamodb';
+import { TEST_CREDENTIALS, TEST_REGION, createDeviceTable, scanAll, startDynalite, type DynamoServer } from '../../support/dynamodb';
 
 let seq = 0;
 /** A queued put to table "t", partition key `device`, sort key `seq`. */
@@ -82,27 +82,10 @@ describe('UnprocessedItems of one partition key go again alone (dynalite through
 
   async function table(): Promise<string> {
     const name = `one_key_${++n}`;
-    const c = testClient(server.url);
-    try {
-      await c.send(
-        new CreateTableCommand({
-          TableName: name,
-          KeySchema: [
-            { AttributeName: 'device', KeyType: 'HASH' },
-            { AttributeName: 'seq', KeyType: 'RANGE' },
-          ],
-          AttributeDefinitions: [
-            { AttributeName: 'device', AttributeType: 'S' },
-            { AttributeName: 'seq', AttributeType: 'N' },
-          ],
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
-      );
-    } finally {
-      c.destroy();
-    }
+    await createDeviceTable(server.url, name);
     return name;
   }
+
 
   function put(t: string, device: string, s: number): WriteRequest {
     const key = { device: { S: device }, seq: { N: String(s) } };
